@@ -30,7 +30,8 @@ export function add(a: Tensor, b: Tensor): Tensor {
     throw new Error(`add: shape ${shapeStr(b)} does not broadcast onto ${shapeStr(a)}`);
   }
   const out = alloc(a, n);
-  for (let i = 0; i < n; i++) out[i] = a.data[i] + b.data[i % m];
+  if (m === n) for (let i = 0; i < n; i++) out[i] = a.data[i] + b.data[i];
+  else for (let i = 0; i < n; i += m) for (let j = 0; j < m; j++) out[i + j] = a.data[i + j] + b.data[j];
   return opResult(out, a.shape, [a, b], (o) => {
     const g = o.grad!;
     if (a.requiresGrad) {
@@ -39,7 +40,7 @@ export function add(a: Tensor, b: Tensor): Tensor {
     }
     if (b.requiresGrad) {
       const gb = b.ensureGrad();
-      for (let i = 0; i < n; i++) gb[i % m] += g[i];
+      for (let i = 0; i < n; i += m) for (let j = 0; j < m; j++) gb[j] += g[i + j];
     }
   });
 }

@@ -1,0 +1,372 @@
+// The GPT model: config with validation, named presets, parameter layout with nanoGPT tensor names,
+// a training forward pass built from autograd ops, and a KV-cached inference step for generation.
+
+import { Tensor, noGrad } from "../core/tensor.js";
+import type { Arr, DType } from "../core/tensor.js";
+import * as ops from "../core/ops.js";
+import { Rng } from "../core/random.js";
+import { kernels } from "../kernels/index.js";
+import { ParamStore } from "./params.js";
+import type { ParamSpec } from "./params.js";
+
+export interface GPTConfig {
+  vocabSize: number;
+  blockSize: number;
+  nEmbd: number;
+  nHead: number;
+  nLayer: number;
+  /** "rms": RMSNorm; "layer": LayerNorm. */
+  norm: "rms" | "layer";
+  /** Learned norm weights (and biases for LayerNorm when bias is on). The lab's RMSNorm has none. */
+  normWeights: boolean;
+  activation: "relu" | "gelu";
+  /** Biases in linear layers (and LayerNorm). */
+  bias: boolean;
+  /** Output layer shares the token embedding matrix. */
+  tieWeights: boolean;
+  dropout: number;
+  initStd: number;
+  /** GPT-2: residual projections start with std initStd / sqrt(2 * nLayer). */
+  scaledResidualInit: boolean;
+  /** microgpt: a norm right after the embeddings. */
+  embedNorm: boolean;
+  /** GPT-2: a norm before the output layer. */
+  finalNorm: boolean;
+  mlpRatio: number;
+  normEps: number;
+}
+
+const LAB: GPTConfig = {
+  vocabSize: 597,
+  blockSize: 16,
+  nEmbd: 32,
+  nHead: 4,
+  nLayer: 2,
+  norm: "rms",
+  normWeights: false,
+  activation: "relu",
+  bias: false,
+  tieWeights: false,
+  dropout: 0,
+  initStd: 0.08,
+  scaledResidualInit: false,
+  embedNorm: true,
+  finalNorm: false,
+  mlpRatio: 4,
+  normEps: 1e-5,
+};
+
+const GPT2: GPTConfig = {
+  ...LAB,
+  blockSize: 64,
+  nEmbd: 64,
+  nHead: 4,
+  nLayer: 4,
+  norm: "layer",
+  normWeights: true,
+  activation: "gelu",
+  bias: true,
+  tieWeights: true,
+  initStd: 0.02,
+  scaledResidualInit: true,
+  embedNorm: false,
+  finalNorm: true,
+};
+
+/**
+ * Named presets. `lab` is the word-level lab's microgpt model (63,296 parameters at vocab 597).
+ * The size tiers keep the lab's architecture and grow width/depth; their parameter counts depend on the
+ * vocabulary (about 29K, 87K, 159K and 0.95M at vocab 597: see `describeModel`).
+ */
+export const presets: Record<string, GPTConfig> = {
+  lab: LAB,
+  gpt2: GPT2,
+  micro: { ...LAB, nEmbd: 16, nHead: 4, nLayer: 3 },
+  small: { ...LAB, nEmbd: 40, nHead: 4, nLayer: 2 },
+  standard: { ...LAB, nEmbd: 60, nHead: 4, nLayer: 2 },
+  medium: { ...LAB, nEmbd: 128, nHead: 4, nLayer: 4, blockSize: 64, initStd: 0.02 },
+};
+
+export const presetDescriptions: Record<string, string> = {
+  lab: "the word-level lab's microgpt: RMSNorm without weights, ReLU, no biases, untied output, init std 0.08",
+  gpt2: "GPT-2 style: LayerNorm with weight and bias, GELU, biases, tied embeddings, init 0.02, scaled residual init",
+  micro: "size tier ~30K parameters at vocab 597 (n_embd 16, 3 layers)",
+  small: "size tier ~90K parameters at vocab 597 (n_embd 40, 2 layers)",
+  standard: "size tier ~160K parameters at vocab 597 (n_embd 60, 2 layers)",
+  medium: "size tier ~1M parameters at vocab 597 (n_embd 128, 4 layers, block 64)",
+};
+
+/** A preset by name, with overrides; errors list the known presets. */
+export function presetConfig(name: string, overrides: Partial<GPTConfig> = {}): GPTConfig {
+  const base = presets[name];
+  if (!base) throw new Error(`unknown preset "${name}" (known: ${Object.keys(presets).join(", ")})`);
+  return validateConfig({ ...base, ...overrides });
+}
+
+/** Checks every field; errors name the field, the value and the allowed range. */
+export function validateConfig(config: Partial<GPTConfig>): GPTConfig {
+  const known = new Set(Object.keys(LAB));
+  for (const key of Object.keys(config)) {
+    if (!known.has(key)) throw new Error(`model config: unknown key "${key}" (known: ${[...known].join(", ")})`);
+  }
+  const c = { ...LAB, ...config } as GPTConfig;
+  const posInt = (key: keyof GPTConfig): void => {
+    const v = c[key];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
+      throw new Error(`model config: ${key} must be a positive integer (got ${JSON.stringify(v)})`);
+    }
+  };
+  (["vocabSize", "blockSize", "nEmbd", "nHead", "nLayer", "mlpRatio"] as const).forEach(posInt);
+  if (c.nEmbd % c.nHead !== 0) {
+    throw new Error(`model config: nEmbd (${c.nEmbd}) must be divisible by nHead (${c.nHead}); try nHead = ${divisorNear(c.nEmbd, c.nHead)}`);
+  }
+  const oneOf = (key: keyof GPTConfig, allowed: readonly string[]): void => {
+    if (!allowed.includes(c[key] as string)) throw new Error(`model config: ${key} must be one of ${allowed.join(" | ")} (got ${JSON.stringify(c[key])})`);
+  };
+  oneOf("norm", ["rms", "layer"]);
+  oneOf("activation", ["relu", "gelu"]);
+  for (const key of ["normWeights", "bias", "tieWeights", "scaledResidualInit", "embedNorm", "finalNorm"] as const) {
+    if (typeof c[key] !== "boolean") throw new Error(`model config: ${key} must be true or false (got ${JSON.stringify(c[key])})`);
+  }
+  if (typeof c.dropout !== "number" || !(c.dropout >= 0 && c.dropout < 1)) throw new Error(`model config: dropout must be in [0, 1) (got ${JSON.stringify(c.dropout)})`);
+  if (typeof c.initStd !== "number" || !(c.initStd > 0 && Number.isFinite(c.initStd))) throw new Error(`model config: initStd must be a finite number > 0 (got ${JSON.stringify(c.initStd)})`);
+  if (typeof c.normEps !== "number" || !(c.normEps > 0)) throw new Error(`model config: normEps must be > 0 (got ${JSON.stringify(c.normEps)})`);
+  return c;
+}
+
+function divisorNear(n: number, h: number): number {
+  for (let d = 0; d < n; d++) {
+    if (h - d >= 1 && n % (h - d) === 0) return h - d;
+    if (n % (h + d) === 0) return h + d;
+  }
+  return 1;
+}
+
+/** The parameter layout, in a fixed order, with nanoGPT names and each tensor's initializer. */
+export function parameterSpecs(config: GPTConfig, rng: Rng): ParamSpec[] {
+  const { vocabSize: V, blockSize: T, nEmbd: C, nLayer: L, mlpRatio } = config;
+  const normal = (std: number) => (a: Arr) => {
+    for (let i = 0; i < a.length; i++) a[i] = rng.normal(0, std);
+  };
+  const fill = (v: number) => (a: Arr) => a.fill(v);
+  const residualStd = config.scaledResidualInit ? config.initStd / Math.sqrt(2 * L) : config.initStd;
+  const specs: ParamSpec[] = [];
+  const linear = (name: string, out: number, inp: number, std = config.initStd): void => {
+    specs.push({ name: `${name}.weight`, shape: [out, inp], decay: true, init: normal(std) });
+    if (config.bias) specs.push({ name: `${name}.bias`, shape: [out], decay: false, init: fill(0) });
+  };
+  const norm = (name: string): void => {
+    if (!config.normWeights) return;
+    specs.push({ name: `${name}.weight`, shape: [C], decay: false, init: fill(1) });
+    if (config.norm === "layer" && config.bias) specs.push({ name: `${name}.bias`, shape: [C], decay: false, init: fill(0) });
+  };
+  specs.push({ name: "transformer.wte.weight", shape: [V, C], decay: false, init: normal(config.initStd) });
+  specs.push({ name: "transformer.wpe.weight", shape: [T, C], decay: false, init: normal(config.initStd) });
+  if (config.embedNorm) norm("transformer.ln_e");
+  for (let l = 0; l < L; l++) {
+    const p = `transformer.h.${l}`;
+    norm(`${p}.ln_1`);
+    linear(`${p}.attn.c_attn`, 3 * C, C);
+    linear(`${p}.attn.c_proj`, C, C, residualStd);
+    norm(`${p}.ln_2`);
+    linear(`${p}.mlp.c_fc`, mlpRatio * C, C);
+    linear(`${p}.mlp.c_proj`, C, mlpRatio * C, residualStd);
+  }
+  if (config.finalNorm) norm("transformer.ln_f");
+  if (!config.tieWeights) specs.push({ name: "lm_head.weight", shape: [V, C], decay: true, init: normal(config.initStd) });
+  return specs;
+}
+
+export interface ModelSummary {
+  params: number;
+  /** Bytes of float32 weights. */
+  weightBytes: number;
+  /** Weights + gradients + two Adam moments, float32. */
+  trainingStateBytes: number;
+  /** Rough activation memory kept for backward per sequence of blockSize tokens, float32. */
+  activationBytesPerSequence: number;
+  /** Forward+backward FLOPs per token (6 * matmul params + attention), for throughput figures. */
+  flopsPerToken: number;
+}
+
+/** Parameter count and memory of any config, without allocating the model. */
+export function describeModel(config: GPTConfig): ModelSummary {
+  const c = validateConfig(config);
+  const specs = parameterSpecs(c, new Rng(0));
+  const params = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+  const { nEmbd: C, nLayer: L, blockSize: T, vocabSize: V, nHead: H, mlpRatio: R } = c;
+  const matmulParams = L * (3 * C * C + C * C + 2 * R * C * C) + V * C;
+  const perTokenActs = L * (C * (6 + 2 * R) + 3 * C + H * T) + V * 2 + C * 2;
+  return {
+    params,
+    weightBytes: params * 4,
+    trainingStateBytes: params * 16,
+    activationBytesPerSequence: perTokenActs * T * 4,
+    flopsPerToken: 6 * matmulParams + L * 6 * T * C,
+  };
+}
+
+export interface ForwardOptions {
+  /** Enables dropout (needs rng). */
+  training?: boolean;
+  rng?: Rng;
+}
+
+export interface ForwardResult {
+  /** (B, T, V) */
+  logits: Tensor;
+  /** Mean cross-entropy over non-ignored targets, when targets were given. */
+  loss: Tensor | null;
+}
+
+export class GPT {
+  readonly config: GPTConfig;
+  readonly store: ParamStore;
+  private readonly w: Record<string, Tensor | null> = {};
+
+  constructor(config: GPTConfig, rng: Rng, dtype: DType = "f32") {
+    this.config = validateConfig(config);
+    this.store = new ParamStore(parameterSpecs(this.config, rng), dtype);
+    for (const p of this.store.params) this.w[p.name] = p.tensor;
+  }
+
+  get numParams(): number {
+    return this.store.size;
+  }
+
+  private p(name: string): Tensor | null {
+    return this.w[name] ?? null;
+  }
+
+  private normOp(x: Tensor, prefix: string): Tensor {
+    const { norm, normEps } = this.config;
+    const weight = this.p(`${prefix}.weight`);
+    return norm === "rms" ? ops.rmsnorm(x, weight, normEps) : ops.layernorm(x, weight, this.p(`${prefix}.bias`), normEps);
+  }
+
+  private linearOp(x: Tensor, prefix: string): Tensor {
+    return ops.linear(x, this.p(`${prefix}.weight`)!, this.p(`${prefix}.bias`));
+  }
+
+  /** Token ids (B*T, row-major) -> logits (B, T, V) and, with targets, the mean cross-entropy. */
+  forward(inputs: Int32Array, B: number, T: number, targets?: Int32Array, opts: ForwardOptions = {}): ForwardResult {
+    const cfg = this.config;
+    if (inputs.length !== B * T) throw new Error(`forward: ${inputs.length} input ids for B=${B} x T=${T}`);
+    if (T > cfg.blockSize) throw new Error(`forward: sequence length T=${T} exceeds blockSize ${cfg.blockSize}`);
+    const drop = (x: Tensor): Tensor => (opts.training && cfg.dropout > 0 ? ops.dropout(x, cfg.dropout, needRng(opts)) : x);
+    const positions = new Int32Array(T);
+    for (let t = 0; t < T; t++) positions[t] = t;
+    let x = ops.add(ops.embedding(this.p("transformer.wte.weight")!, inputs, [B, T]), ops.embedding(this.p("transformer.wpe.weight")!, positions, [T])); // (B, T, C)
+    x = drop(x);
+    if (cfg.embedNorm) x = this.normOp(x, "transformer.ln_e");
+    for (let l = 0; l < cfg.nLayer; l++) {
+      const p = `transformer.h.${l}`;
+      const qkv = this.linearOp(this.normOp(x, `${p}.ln_1`), `${p}.attn.c_attn`); // (B, T, 3C)
+      const att = ops.causalSelfAttention(qkv, cfg.nHead); // (B, T, C)
+      x = ops.add(x, drop(this.linearOp(att, `${p}.attn.c_proj`)));
+      const h = this.linearOp(this.normOp(x, `${p}.ln_2`), `${p}.mlp.c_fc`); // (B, T, 4C)
+      const a = cfg.activation === "relu" ? ops.relu(h) : ops.gelu(h);
+      x = ops.add(x, drop(this.linearOp(a, `${p}.mlp.c_proj`))); // (B, T, C)
+    }
+    if (cfg.finalNorm) x = this.normOp(x, "transformer.ln_f");
+    const head = cfg.tieWeights ? this.p("transformer.wte.weight")! : this.p("lm_head.weight")!;
+    const logits = ops.linear(x, head); // (B, T, V)
+    const loss = targets ? ops.crossEntropy(logits, targets) : null;
+    return { logits, loss };
+  }
+
+  /** Mean loss of a batch without recording gradients. */
+  evalLoss(inputs: Int32Array, B: number, T: number, targets: Int32Array): number {
+    return noGrad(() => this.forward(inputs, B, T, targets).loss!.item());
+  }
+
+  /** A fresh KV cache for one sequence of up to blockSize tokens. */
+  newCache(): KVCache {
+    const { nLayer: L, blockSize: T, nEmbd: C } = this.config;
+    return { keys: Array.from({ length: L }, () => new Float32Array(T * C)), values: Array.from({ length: L }, () => new Float32Array(T * C)), length: 0 };
+  }
+
+  /**
+   * Inference step with a KV cache: feeds one token at position cache.length and returns its logits (V).
+   * Matches forward() on the whole prefix (tests/nn/gpt.test.ts checks it).
+   */
+  step(token: number, cache: KVCache): Float32Array {
+    const cfg = this.config;
+    const { nEmbd: C, nHead: H, blockSize, vocabSize: V } = cfg;
+    const pos = cache.length;
+    if (pos >= blockSize) throw new Error(`KV cache is full (blockSize ${blockSize}); crop the context and start a new cache`);
+    if (!(token >= 0 && token < V)) throw new Error(`token id ${token} is outside 0..${V - 1}`);
+    const k = kernels();
+    const hs = C / H;
+    const wte = this.p("transformer.wte.weight")!.data;
+    const wpe = this.p("transformer.wpe.weight")!.data;
+    let x = new Float32Array(C);
+    for (let i = 0; i < C; i++) x[i] = wte[token * C + i] + wpe[pos * C + i];
+    const norm = (v: Float32Array, prefix: string): Float32Array => {
+      const out = new Float32Array(C);
+      const w = this.p(`${prefix}.weight`);
+      if (cfg.norm === "rms") k.rmsnormForward(out, new Float32Array(1), v, w ? w.data : null, 1, C, cfg.normEps);
+      else k.layernormForward(out, new Float32Array(1), new Float32Array(1), v, w ? w.data : null, this.p(`${prefix}.bias`)?.data ?? null, 1, C, cfg.normEps);
+      return out;
+    };
+    const lin = (v: Float32Array, prefix: string): Float32Array => {
+      const w = this.p(`${prefix}.weight`)!;
+      const out = new Float32Array(w.shape[0]);
+      k.gemm(false, true, 1, w.shape[0], w.shape[1], v, w.data, out, false);
+      const b = this.p(`${prefix}.bias`);
+      if (b) for (let i = 0; i < out.length; i++) out[i] += b.data[i];
+      return out;
+    };
+    if (cfg.embedNorm) x = norm(x, "transformer.ln_e");
+    for (let l = 0; l < cfg.nLayer; l++) {
+      const p = `transformer.h.${l}`;
+      const qkv = lin(norm(x, `${p}.ln_1`), `${p}.attn.c_attn`);
+      const keys = cache.keys[l];
+      const values = cache.values[l];
+      keys.set(qkv.subarray(C, 2 * C), pos * C);
+      values.set(qkv.subarray(2 * C, 3 * C), pos * C);
+      const att = new Float32Array(C);
+      const scores = new Float64Array(pos + 1);
+      for (let h = 0; h < H; h++) {
+        let max = -Infinity;
+        for (let t = 0; t <= pos; t++) {
+          let dot = 0;
+          for (let i = 0; i < hs; i++) dot += qkv[h * hs + i] * keys[t * C + h * hs + i];
+          scores[t] = dot / Math.sqrt(hs);
+          if (scores[t] > max) max = scores[t];
+        }
+        let z = 0;
+        for (let t = 0; t <= pos; t++) z += scores[t] = Math.exp(scores[t] - max);
+        for (let i = 0; i < hs; i++) {
+          let acc = 0;
+          for (let t = 0; t <= pos; t++) acc += (scores[t] / z) * values[t * C + h * hs + i];
+          att[h * hs + i] = acc;
+        }
+      }
+      const proj = lin(att, `${p}.attn.c_proj`);
+      for (let i = 0; i < C; i++) x[i] += proj[i];
+      const hidden = lin(norm(x, `${p}.ln_2`), `${p}.mlp.c_fc`);
+      if (cfg.activation === "relu") for (let i = 0; i < hidden.length; i++) hidden[i] = hidden[i] > 0 ? hidden[i] : 0;
+      else k.geluForward(hidden, Float32Array.from(hidden), hidden.length);
+      const mlp = lin(hidden, `${p}.mlp.c_proj`);
+      for (let i = 0; i < C; i++) x[i] += mlp[i];
+    }
+    if (cfg.finalNorm) x = norm(x, "transformer.ln_f");
+    const head = cfg.tieWeights ? wte : this.p("lm_head.weight")!.data;
+    const logits = new Float32Array(V);
+    k.gemm(false, true, 1, V, C, x, head, logits, false);
+    cache.length = pos + 1;
+    return logits;
+  }
+}
+
+export interface KVCache {
+  keys: Float32Array[];
+  values: Float32Array[];
+  length: number;
+}
+
+function needRng(opts: ForwardOptions): Rng {
+  if (!opts.rng) throw new Error("forward: training with dropout > 0 needs opts.rng");
+  return opts.rng;
+}

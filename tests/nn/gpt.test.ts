@@ -1,0 +1,103 @@
+import { GPT, presetConfig, describeModel, validateConfig, presets } from "../../src/nn/gpt.js";
+import type { GPTConfig } from "../../src/nn/gpt.js";
+import { Rng } from "../../src/core/random.js";
+import { gradcheck } from "../helpers/gradcheck.js";
+
+function tinyConfig(overrides: Partial<GPTConfig> = {}): GPTConfig {
+  return presetConfig("lab", { vocabSize: 7, blockSize: 5, nEmbd: 8, nHead: 2, nLayer: 2, ...overrides });
+}
+
+function ids(values: number[]): Int32Array {
+  return Int32Array.from(values);
+}
+
+describe("GPT model", () => {
+  test("the lab preset at vocab 597 has exactly 63,296 parameters", () => {
+    expect(new GPT(presets.lab, new Rng(1)).numParams).toBe(63296);
+    expect(describeModel(presets.lab).params).toBe(63296);
+  });
+
+  test("the size tiers land near 30K, 90K, 160K and 1M parameters at vocab 597", () => {
+    const count = (name: string) => describeModel(presetConfig(name)).params;
+    expect(Math.abs(count("micro") - 30_000)).toBeLessThan(3_000);
+    expect(Math.abs(count("small") - 90_000)).toBeLessThan(9_000);
+    expect(Math.abs(count("standard") - 160_000)).toBeLessThan(16_000);
+    expect(Math.abs(count("medium") - 1_000_000)).toBeLessThan(100_000);
+  });
+
+  test("the gpt2 preset ties the output layer to the token embedding", () => {
+    const m = new GPT(presetConfig("gpt2", { vocabSize: 50 }), new Rng(1));
+    const names = m.store.params.map((p) => p.name);
+    expect(names).not.toContain("lm_head.weight");
+    expect(names).toContain("transformer.h.0.ln_1.bias");
+    expect(names).toContain("transformer.ln_f.weight");
+  });
+
+  test("gpt2 residual projections start with std 0.02 / sqrt(2 * nLayer)", () => {
+    const m = new GPT(presetConfig("gpt2", { vocabSize: 50, nEmbd: 64, nLayer: 4 }), new Rng(3));
+    const w = m.store.get("transformer.h.0.mlp.c_proj.weight").tensor.data;
+    let ss = 0;
+    for (let i = 0; i < w.length; i++) ss += w[i] * w[i];
+    expect(Math.sqrt(ss / w.length)).toBeCloseTo(0.02 / Math.sqrt(8), 3);
+  });
+
+  test("the untrained loss is close to ln V (mean over seeds and 64 random targets)", () => {
+    // with init std 0.08 the logits have std ~0.48, which adds ~sigma^2/2 = 0.12 nats to ln V on average
+    const rng = new Rng(5);
+    const x = Int32Array.from({ length: 64 }, () => rng.int(597));
+    const y = Int32Array.from({ length: 64 }, () => rng.int(597));
+    const seeds = [1, 2, 3, 4];
+    const mean = seeds.reduce((s, seed) => s + new GPT(presets.lab, new Rng(seed)).evalLoss(x, 4, 16, y), 0) / seeds.length;
+    expect(mean).toBeGreaterThan(Math.log(597));
+    expect(mean - Math.log(597)).toBeLessThan(0.2);
+  });
+
+  test.each([
+    ["lab", {}],
+    ["gpt2", { dropout: 0 }],
+    ["lab with layer norm, gelu and biases", { norm: "layer", normWeights: true, activation: "gelu", bias: true, finalNorm: true }],
+  ] as Array<[string, Partial<GPTConfig>]>)("whole-model gradients match finite differences (%s)", (name, overrides) => {
+    const base = name === "gpt2" ? presetConfig("gpt2", { vocabSize: 7, blockSize: 5, nEmbd: 8, nHead: 2, nLayer: 2 }) : tinyConfig();
+    const m = new GPT({ ...base, ...overrides }, new Rng(11), "f64");
+    const x = ids([1, 2, 3, 0, 6, 5, 4, 4]);
+    const y = ids([2, 3, 0, -1, 5, 4, 4, 1]);
+    const params = m.store.params.map((p) => p.tensor);
+    const err = gradcheck(() => m.forward(x, 2, 4, y).loss!, params);
+    expect(err).toBeLessThan(1e-6);
+  });
+
+  test("cached generation steps give the same logits as the full forward pass", () => {
+    for (const cfg of [tinyConfig(), presetConfig("gpt2", { vocabSize: 7, blockSize: 5, nEmbd: 8, nHead: 2, nLayer: 2 })]) {
+      const m = new GPT(cfg, new Rng(4));
+      const seq = [3, 1, 4, 1, 5];
+      const full = m.forward(ids(seq), 1, seq.length).logits.data;
+      const cache = m.newCache();
+      seq.forEach((tok, t) => {
+        const step = m.step(tok, cache);
+        for (let v = 0; v < 7; v++) expect(step[v]).toBeCloseTo(full[t * 7 + v], 5);
+      });
+      expect(() => m.step(0, cache)).toThrow(/KV cache is full/);
+    }
+  });
+
+  test("the same seed gives the same initial weights, another seed different ones", () => {
+    const a = new GPT(tinyConfig(), new Rng(9)).store.data;
+    const b = new GPT(tinyConfig(), new Rng(9)).store.data;
+    const c = new GPT(tinyConfig(), new Rng(10)).store.data;
+    expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+    expect(Buffer.from(a.buffer).equals(Buffer.from(c.buffer))).toBe(false);
+  });
+
+  test("bad configs give errors that name the field and value", () => {
+    expect(() => validateConfig({ nEmbd: 30, nHead: 4 })).toThrow(/nEmbd \(30\) must be divisible by nHead \(4\)/);
+    expect(() => validateConfig({ nLayer: 0 })).toThrow(/nLayer must be a positive integer \(got 0\)/);
+    expect(() => validateConfig({ norm: "batch" as never })).toThrow(/norm must be one of rms \| layer \(got "batch"\)/);
+    expect(() => validateConfig({ nembd: 3 } as never)).toThrow(/unknown key "nembd"/);
+    expect(() => presetConfig("huge")).toThrow(/unknown preset "huge" \(known: lab, gpt2/);
+  });
+
+  test("a sequence longer than the block size is refused", () => {
+    const m = new GPT(tinyConfig(), new Rng(1));
+    expect(() => m.forward(ids([1, 2, 3, 4, 5, 6]), 1, 6)).toThrow(/T=6 exceeds blockSize 5/);
+  });
+});
