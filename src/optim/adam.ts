@@ -1,0 +1,133 @@
+// Adam and AdamW over a ParamStore: one loop over the flat data/grad arrays, with the lab's update
+// (m = b1 m + (1-b1) g; v = b2 v + (1-b2) g²; p -= lr · m̂ / (√v̂ + eps), with bias correction).
+
+import { allocArray, dtypeOf } from "../core/tensor.js";
+import type { Arr } from "../core/tensor.js";
+import type { ParamStore } from "../nn/params.js";
+import type { Optimizer } from "./optimizer.js";
+import { checkBool, checkKeys, checkLr, checkRange, checkSavedArray, checkStateHeader, decayRuns, definedOnly } from "./common.js";
+import type { DecayRun } from "./common.js";
+
+export interface AdamOptions {
+  /** Decay of the first moment (the lab uses 0.85). */
+  beta1: number;
+  /** Decay of the second moment (the lab uses 0.99). */
+  beta2: number;
+  eps: number;
+  /**
+   * Weight decay, applied only to parameters with `Param.decay` = true. Adam: classic L2, added to the gradient
+   * (g += wd·p) before the moments. AdamW: decoupled, p -= lr·wd·p before the Adam update.
+   */
+  weightDecay: number;
+  /** Divide the moments by (1 - beta^t); on in the lab. */
+  biasCorrection: boolean;
+}
+
+/** The word-level lab's Adam. */
+export const adamDefaults: Readonly<AdamOptions> = { beta1: 0.85, beta2: 0.99, eps: 1e-8, weightDecay: 0, biasCorrection: true };
+/** Same, with decoupled weight decay 0.1 on decay=true parameters. */
+export const adamwDefaults: Readonly<AdamOptions> = { ...adamDefaults, weightDecay: 0.1 };
+
+export interface AdamState {
+  kind: "adam" | "adamw";
+  /** Number of steps taken so far (the next step is t + 1). */
+  t: number;
+  /** First and second moments, one value per parameter value (copies: later steps do not change them). */
+  m: Arr;
+  v: Arr;
+  hyper: AdamOptions;
+}
+
+const optionKeys: readonly (keyof AdamOptions)[] = ["beta1", "beta2", "eps", "weightDecay", "biasCorrection"];
+
+/** Fills in defaults and validates, naming the field: `adam.beta1 must be in [0, 1) (got 1.2)`. */
+export function resolveAdamOptions(kind: "adam" | "adamw", options: Partial<AdamOptions> = {}): AdamOptions {
+  checkKeys(kind, options, optionKeys);
+  const o = { ...(kind === "adamw" ? adamwDefaults : adamDefaults), ...definedOnly(options) };
+  return {
+    beta1: checkRange(`${kind}.beta1`, o.beta1, 0, 1, "[)"),
+    beta2: checkRange(`${kind}.beta2`, o.beta2, 0, 1, "[)"),
+    eps: checkRange(`${kind}.eps`, o.eps, 0, Infinity, "()"),
+    weightDecay: checkRange(`${kind}.weightDecay`, o.weightDecay, 0, Infinity, "[)"),
+    biasCorrection: checkBool(`${kind}.biasCorrection`, o.biasCorrection),
+  };
+}
+
+export class Adam implements Optimizer {
+  readonly kind: "adam" | "adamw";
+  private hyper: AdamOptions;
+  private readonly m: Arr;
+  private readonly v: Arr;
+  private readonly runs: DecayRun[];
+  private steps = 0;
+
+  /** `kind` "adamw" makes the weight decay decoupled; prefer `new AdamW(store)` for that. */
+  constructor(
+    private readonly store: ParamStore,
+    options: Partial<AdamOptions> = {},
+    kind: "adam" | "adamw" = "adam",
+  ) {
+    this.kind = kind;
+    this.hyper = resolveAdamOptions(kind, options);
+    const dtype = dtypeOf(store.data);
+    this.m = allocArray(dtype, store.size);
+    this.v = allocArray(dtype, store.size);
+    this.runs = decayRuns(store);
+  }
+
+  /** Steps taken so far. */
+  get t(): number {
+    return this.steps;
+  }
+
+  get options(): Readonly<AdamOptions> {
+    return { ...this.hyper };
+  }
+
+  /** One update from the gradients now in store.grad (which it reads and leaves as they are). */
+  step(lr: number): void {
+    checkLr(this.kind, lr);
+    const { beta1, beta2, eps, weightDecay, biasCorrection } = this.hyper;
+    const t = ++this.steps;
+    const bc1 = biasCorrection ? 1 - Math.pow(beta1, t) : 1;
+    const bc2 = biasCorrection ? 1 - Math.pow(beta2, t) : 1;
+    const decoupled = this.kind === "adamw";
+    const { data: p, grad: g } = this.store;
+    const { m, v } = this;
+    for (const run of this.runs) {
+      const wd = run.decay ? weightDecay : 0;
+      // AdamW shrinks the weight first (p *= 1 - lr·wd); Adam adds wd·p to the gradient (L2).
+      const shrink = decoupled ? 1 - lr * wd : 1;
+      const l2 = decoupled ? 0 : wd;
+      for (let i = run.start; i < run.end; i++) {
+        const gi = g[i] + l2 * p[i];
+        const mi = (m[i] = beta1 * m[i] + (1 - beta1) * gi);
+        const vi = (v[i] = beta2 * v[i] + (1 - beta2) * gi * gi);
+        p[i] = p[i] * shrink - (lr * (mi / bc1)) / (Math.sqrt(vi / bc2) + eps);
+      }
+    }
+  }
+
+  getState(): AdamState {
+    return { kind: this.kind, t: this.steps, m: this.m.slice(), v: this.v.slice(), hyper: { ...this.hyper } };
+  }
+
+  /** Restores moments, step count and hyperparameters saved by getState (the arrays are copied in). */
+  setState(state: AdamState): void {
+    const { t, hyper } = checkStateHeader(this.kind, state);
+    const resolved = resolveAdamOptions(this.kind, hyper as Partial<AdamOptions>);
+    const m = checkSavedArray(`${this.kind} state.m`, state.m, this.m.length);
+    const v = checkSavedArray(`${this.kind} state.v`, state.v, this.v.length);
+    this.m.set(m);
+    this.v.set(v);
+    this.hyper = resolved;
+    this.steps = t;
+  }
+}
+
+/** Adam with decoupled weight decay (default 0.1) on parameters whose `decay` flag is set. */
+export class AdamW extends Adam {
+  constructor(store: ParamStore, options: Partial<AdamOptions> = {}) {
+    super(store, options, "adamw");
+  }
+}
