@@ -113,7 +113,10 @@ export function definedOnly<T extends object>(o: T): Partial<T> {
 export function checkStateHeader(kind: string, state: unknown): { t: number; hyper: Record<string, unknown> } {
   if (typeof state !== "object" || state === null) throw new Error(`${kind} state must be an object (got ${describeValue(state)})`);
   const s = state as Record<string, unknown>;
-  if (s.kind !== kind) throw new Error(`${kind}.setState: state.kind is ${describeValue(s.kind)} but this optimizer is "${kind}"`);
+  if (s.kind !== kind) {
+    const got = typeof s.kind === "string" ? JSON.stringify(s.kind) : describeValue(s.kind);
+    throw new Error(`${kind}.setState: state.kind is ${got} but this optimizer is "${kind}" (create a ${got} optimizer to load it)`);
+  }
   const t = checkInt(`${kind} state.t`, s.t, 0);
   if (typeof s.hyper !== "object" || s.hyper === null) throw new Error(`${kind} state.hyper must be an object (got ${describeValue(s.hyper)})`);
   return { t, hyper: s.hyper as Record<string, unknown> };
