@@ -48,10 +48,13 @@ export function checkBool(field: string, value: unknown): boolean {
   throw new Error(`${field} must be true or false (got ${describeValue(value)})`);
 }
 
-/** Throws if `obj` has a key outside `allowed`, naming the key and listing the allowed ones. */
+/**
+ * Throws if `obj` sets a key outside `allowed`, naming the key and listing the allowed ones. Keys whose value is
+ * undefined count as unset (a CLI may build configs with every option present).
+ */
 export function checkKeys(what: string, obj: object, allowed: readonly string[]): void {
-  for (const key of Object.keys(obj)) {
-    if (!allowed.includes(key)) throw new Error(`${what}.${key} is not a known field (known: ${allowed.join(", ")})`);
+  for (const [key, value] of Object.entries(obj)) {
+    if (value !== undefined && !allowed.includes(key)) throw new Error(`${what}.${key} is not a known field (known: ${allowed.join(", ")})`);
   }
 }
 

@@ -6,7 +6,7 @@ import { Adam, AdamW } from "./adam.js";
 import type { AdamOptions, AdamState } from "./adam.js";
 import { SGD } from "./sgd.js";
 import type { SGDOptions, SGDState } from "./sgd.js";
-import { describeValue } from "./common.js";
+import { definedOnly, describeValue } from "./common.js";
 
 export type OptimizerKind = "adam" | "adamw" | "sgd";
 export const optimizerKinds: readonly OptimizerKind[] = ["adam", "adamw", "sgd"];
@@ -51,7 +51,8 @@ const fieldsOf: Record<OptimizerKind, readonly string[]> = {
 
 /**
  * Builds an optimizer from `{ kind, ...hyperparameters }`; unset fields take the kind's defaults
- * (adamDefaults, adamwDefaults, sgdDefaults). A field of another kind (momentum for adam) is an error.
+ * (adamDefaults, adamwDefaults, sgdDefaults), and so do fields set to undefined. A field of another kind
+ * (momentum for adam) is an error.
  */
 export function createOptimizer(store: ParamStore, config: OptimizerConfig): Optimizer {
   if (typeof config !== "object" || config === null) throw new Error(`optimizer config must be an object (got ${describeValue(config)})`);
@@ -60,13 +61,14 @@ export function createOptimizer(store: ParamStore, config: OptimizerConfig): Opt
     throw new Error(`optimizer.kind must be one of ${optimizerKinds.join(", ")} (got ${describeValue(kind)})`);
   }
   const allFields = new Set(Object.values(fieldsOf).flat());
-  for (const key of Object.keys(rest)) {
-    if (fieldsOf[kind].includes(key)) continue;
+  for (const [key, value] of Object.entries(rest)) {
+    if (value === undefined || fieldsOf[kind].includes(key)) continue;
     const hint = key === "lr" ? "; the learning rate comes from the schedule" : "";
     const why = allFields.has(key) ? `does not apply to ${kind}` : "is not a known field";
     throw new Error(`optimizer.${key} ${why} (${kind} takes: kind, ${fieldsOf[kind].join(", ")}${hint})`);
   }
-  if (kind === "sgd") return new SGD(store, rest as Partial<SGDOptions>);
-  if (kind === "adamw") return new AdamW(store, rest as Partial<AdamOptions>);
-  return new Adam(store, rest as Partial<AdamOptions>);
+  const options = definedOnly(rest);
+  if (kind === "sgd") return new SGD(store, options as Partial<SGDOptions>);
+  if (kind === "adamw") return new AdamW(store, options as Partial<AdamOptions>);
+  return new Adam(store, options as Partial<AdamOptions>);
 }

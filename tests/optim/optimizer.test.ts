@@ -45,6 +45,11 @@ describe("createOptimizer", () => {
     );
   });
 
+  test("treats fields set to undefined as unset, as a CLI may pass them", () => {
+    const opt = createOptimizer(toyStore(), { kind: "adam", beta1: undefined, momentum: undefined }) as Adam;
+    expect(opt.options.beta1).toBe(0.85);
+  });
+
   test("names an unknown kind, a field of another kind and an unknown field", () => {
     expect(() => createOptimizer(toyStore(), { kind: "adamx" } as never)).toThrow(
       'optimizer.kind must be one of adam, adamw, sgd (got "adamx", a string)',

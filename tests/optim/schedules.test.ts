@@ -148,6 +148,10 @@ describe("makeSchedule", () => {
     for (const k of scheduleKinds) expect(k.description.length).toBeGreaterThan(10);
     expect(configs.map((c) => c.kind).sort()).toEqual(kinds);
   });
+  test("treats optional fields set to undefined as unset", () => {
+    const fn = makeSchedule({ kind: "linear", lr: 1, totalSteps: 10, warmupSteps: undefined, gamma: undefined } as ScheduleConfig);
+    expect(fn(5)).toBeCloseTo(0.5, 14);
+  });
   test("names the field when warmupSteps exceeds totalSteps", () => {
     expect(() => makeSchedule({ kind: "warmup_cosine", peakLr: 1e-3, warmupSteps: 5000, totalSteps: 3000 })).toThrow(
       "schedule.warmupSteps must be an integer in [0, totalSteps] (got 5000 with totalSteps 3000)",
