@@ -92,11 +92,14 @@ export class Tensor {
     if (this.grad !== null) this.grad.fill(0);
   }
 
-  /** Reverse-mode autodiff from this scalar: fills .grad of every tensor that requires it. */
-  backward(): void {
+  /**
+   * Reverse-mode autodiff from this scalar: fills .grad of every tensor that requires it.
+   * `seed` is d(objective)/d(this): 1 normally, 1/n when averaging n accumulated micro-batches.
+   */
+  backward(seed = 1): void {
     if (this.data.length !== 1) throw new Error(`backward() starts from a scalar loss (shape [${this.shape.join(", ")}])`);
     const order = topoSort(this);
-    this.ensureGrad()[0] += 1;
+    this.ensureGrad()[0] += seed;
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
       if (t.backwardFn !== null) t.backwardFn();

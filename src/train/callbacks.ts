@@ -1,0 +1,140 @@
+// Callbacks the trainer fires events into: the history behind metrics.json, a terminal progress bar,
+// early stopping on the validation loss.
+
+import type { Callback, EndEvent, EvalEvent, StepEvent, Trainer } from "./trainer.js";
+
+export interface StepRecord {
+  step: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+}
+
+export interface EvalRecord {
+  step: number;
+  trainLoss: number | null;
+  valLoss: number | null;
+  trainPerplexity: number | null;
+  valPerplexity: number | null;
+}
+
+/** Records every step and evaluation; deterministic content (no times) so two runs compare byte for byte. */
+export class History implements Callback {
+  steps: StepRecord[] = [];
+  evals: EvalRecord[] = [];
+  end: EndEvent | null = null;
+  /** Throughput summary (wall-clock dependent, kept apart from the deterministic records). */
+  timing = { tokens: 0, elapsedMs: 0, tokensPerSec: 0, stepsPerSec: 0 };
+
+  onStep(e: StepEvent): void {
+    this.steps.push({ step: e.step, loss: e.loss, lr: e.lr, gradNorm: e.gradNorm });
+    this.timing.tokens += e.tokens;
+    this.timing.elapsedMs = e.elapsedMs;
+  }
+
+  onEval(e: EvalEvent): void {
+    const { step, trainLoss, valLoss, trainPerplexity, valPerplexity } = e;
+    this.evals.push({ step, trainLoss, valLoss, trainPerplexity, valPerplexity });
+  }
+
+  onEnd(e: EndEvent): void {
+    this.end = e;
+    const s = e.elapsedMs / 1000;
+    this.timing.elapsedMs = e.elapsedMs;
+    this.timing.tokensPerSec = s > 0 ? this.timing.tokens / s : 0;
+    this.timing.stepsPerSec = s > 0 ? this.steps.length / s : 0;
+  }
+
+  /** Mean loss over steps (from, to], counted from 1. */
+  meanLoss(from: number, to: number): number {
+    const window = this.steps.filter((r) => r.step > from && r.step <= to);
+    if (window.length === 0) throw new Error(`no steps recorded in (${from}, ${to}]`);
+    return window.reduce((s, r) => s + r.loss, 0) / window.length;
+  }
+
+  /** Means over consecutive windows of `size` steps: the smoothed curve next to the noisy single-step one. */
+  smoothed(size: number): Array<{ step: number; loss: number }> {
+    const out: Array<{ step: number; loss: number }> = [];
+    for (let i = 0; i + size <= this.steps.length; i += size) {
+      const w = this.steps.slice(i, i + size);
+      out.push({ step: w[w.length - 1].step, loss: w.reduce((s, r) => s + r.loss, 0) / size });
+    }
+    return out;
+  }
+}
+
+export interface ProgressOptions {
+  /** Where lines go (default process.stderr). */
+  stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** In a terminal the bar redraws at most this often; elsewhere a line is printed every `everySteps`. */
+  minIntervalMs?: number;
+  everySteps?: number;
+}
+
+function fmt(n: number | null, digits = 4): string {
+  return n === null || !Number.isFinite(n) ? String(n) : n.toFixed(digits);
+}
+
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}
+
+/** One progress line: bar, step, loss, lr, tokens/s and time left. */
+export function progressLine(e: StepEvent, width = 20): string {
+  const done = Math.round((width * e.step) / e.totalSteps);
+  const bar = "#".repeat(done) + "-".repeat(width - done);
+  const left = e.step > 0 ? (e.elapsedMs / e.step) * (e.totalSteps - e.step) : 0;
+  return `[${bar}] step ${e.step}/${e.totalSteps} loss ${fmt(e.loss)} lr ${e.lr.toExponential(2)} ${Math.round(e.tokensPerSec)} tok/s ${duration(e.elapsedMs)} elapsed, ${duration(left)} left`;
+}
+
+/** Terminal progress: a redrawn bar on a TTY, periodic plain lines otherwise (CI logs stay readable). */
+export class Progress implements Callback {
+  private last = 0;
+  private readonly stream: NonNullable<ProgressOptions["stream"]>;
+  private readonly minIntervalMs: number;
+  private readonly everySteps: number;
+
+  constructor(opts: ProgressOptions = {}) {
+    this.stream = opts.stream ?? process.stderr;
+    this.minIntervalMs = opts.minIntervalMs ?? 100;
+    this.everySteps = opts.everySteps ?? 500;
+  }
+
+  onStep(e: StepEvent): void {
+    if (this.stream.isTTY) {
+      const now = Date.now();
+      if (now - this.last < this.minIntervalMs && e.step !== e.totalSteps) return;
+      this.last = now;
+      this.stream.write(`\r${progressLine(e).slice(0, (this.stream.columns ?? 160) - 1)}\x1b[K`);
+    } else if (e.step === 1 || e.step % this.everySteps === 0 || e.step === e.totalSteps) {
+      this.stream.write(progressLine(e) + "\n");
+    }
+  }
+
+  onEval(e: EvalEvent): void {
+    const parts = [`eval @ step ${e.step}:`];
+    if (e.trainLoss !== null) parts.push(`train loss ${fmt(e.trainLoss)} (ppl ${fmt(e.trainPerplexity, 2)})`);
+    if (e.valLoss !== null) parts.push(`val loss ${fmt(e.valLoss)} (ppl ${fmt(e.valPerplexity, 2)})`);
+    if (e.isBest) parts.push("* best");
+    this.stream.write(`${this.stream.isTTY ? "\r\x1b[K" : ""}${parts.join("  ")}\n`);
+  }
+
+  onEnd(e: EndEvent): void {
+    if (this.stream.isTTY) this.stream.write("\n");
+    if (e.reason !== "completed") this.stream.write(`training ${e.reason} at step ${e.step}\n`);
+  }
+}
+
+/** Stops training when the watched loss has not improved for `patience` evaluations. */
+export class EarlyStopping implements Callback {
+  private bad = 0;
+  constructor(private readonly patience: number) {
+    if (!Number.isInteger(patience) || patience < 1) throw new Error(`earlyStopping patience must be an integer >= 1 (got ${patience})`);
+  }
+
+  onEval(e: EvalEvent, trainer: Trainer): void {
+    this.bad = e.isBest ? 0 : this.bad + 1;
+    if (this.bad >= this.patience) trainer.requestStop("stopped");
+  }
+}

@@ -1,0 +1,252 @@
+// A training run: the one object the CLI and the notebooks use. It wires a RunConfig to data, tokenizer, GPT,
+// optimizer, schedule and trainer, records history, evaluates, samples, and saves or resumes a run folder.
+
+import { Rng } from "../core/random.js";
+import type { RngState } from "../core/random.js";
+import { setBackend } from "../kernels/index.js";
+import { loadDataset } from "../data/dataset.js";
+import type { Batch, LoadedDataset, DataSourceState } from "../data/dataset.js";
+import type { Tokenizer } from "../data/tokenizer.js";
+import { GPT, presetConfig } from "../nn/gpt.js";
+import type { GPTConfig } from "../nn/gpt.js";
+import { createOptimizer } from "../optim/optimizer.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import { makeSchedule } from "../optim/schedules.js";
+import type { Schedule, ScheduleConfig } from "../optim/schedules.js";
+import { countTargets, evaluateLoss, lossStats } from "../eval/metrics.js";
+import type { LossStats } from "../eval/metrics.js";
+import { sampleText } from "../eval/sample.js";
+import { Trainer } from "./trainer.js";
+import type { Callback, EndEvent, TrainTask } from "./trainer.js";
+import { History, Progress } from "./callbacks.js";
+import { modelOverrides, resolveRunConfig } from "./config.js";
+import type { RunConfig } from "./config.js";
+
+export interface RunOptions {
+  callbacks?: Callback[];
+  signal?: AbortSignal;
+  /** Print a progress bar to stderr (the CLI does; notebooks show their own). */
+  progress?: boolean;
+}
+
+/** Everything needed to continue a run exactly where it stopped. */
+export interface RunState {
+  step: number;
+  bestStep: number | null;
+  bestLoss: number | null;
+  dropoutRng: RngState;
+  sampleRng: RngState;
+  trainData: DataSourceState;
+}
+
+/** The LR schedule a run config asks for. */
+export function scheduleFor(c: RunConfig): Schedule {
+  const common = { warmupSteps: c.warmupSteps };
+  const byKind: Record<string, ScheduleConfig> = {
+    constant: { kind: "constant", lr: c.lr },
+    linear: { kind: "linear", lr: c.lr, totalSteps: c.steps, ...common },
+    warmup_cosine: { kind: "warmup_cosine", peakLr: c.lr, totalSteps: c.steps, ...common },
+    warmup_cosine_floor: { kind: "warmup_cosine_floor", peakLr: c.lr, totalSteps: c.steps, minLr: c.minLr, ...common },
+    step: { kind: "step", lr: c.lr, gamma: c.gamma, stepSize: c.stepSize, ...common },
+    exponential: { kind: "exponential", lr: c.lr, gamma: c.gamma, ...common },
+    cosine_epoch: { kind: "cosine_epoch", lr: c.lr, stepsPerEpoch: c.stepsPerEpoch, minLr: c.minLr, ...common },
+  };
+  return makeSchedule(byKind[c.schedule]);
+}
+
+export class Run {
+  readonly config: RunConfig;
+  readonly modelConfig: GPTConfig;
+  readonly data: LoadedDataset;
+  readonly tokenizer: Tokenizer;
+  readonly model: GPT;
+  readonly optimizer: Optimizer;
+  readonly schedule: Schedule;
+  readonly history = new History();
+  readonly dropoutRng: Rng;
+  readonly sampleRng: Rng;
+  readonly startedAt = new Date();
+  step = 0;
+  bestStep: number | null = null;
+  bestLoss: number | null = null;
+  lastEnd: EndEvent | null = null;
+  private trainEval: Batch[] | null = null;
+  private valEval: Batch[] | null = null;
+
+  /** Builds data, tokenizer and an untrained model from config overrides (nothing is trained yet). */
+  constructor(overrides: Partial<RunConfig> = {}, tokenizer?: Tokenizer) {
+    const c = resolveRunConfig(overrides);
+    this.config = c;
+    setBackend(c.backend);
+    const blockSize = c.blockSize ?? presetConfig(c.preset).blockSize;
+    this.data = loadDataset({ path: c.data, tokenizer: tokenizer ?? c.tokenizer, mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed });
+    this.tokenizer = this.data.tokenizer;
+    this.modelConfig = presetConfig(c.preset, { ...modelOverrides(c), vocabSize: this.tokenizer.vocabSize });
+    this.model = new GPT(this.modelConfig, new Rng(c.seed));
+    this.optimizer = createOptimizer(this.model.store, optimizerConfig(c));
+    this.schedule = scheduleFor(c);
+    this.dropoutRng = new Rng(c.seed + 3);
+    this.sampleRng = new Rng(c.seed + 4);
+  }
+
+  get numParams(): number {
+    return this.model.numParams;
+  }
+
+  /** The fixed evaluation batches of each split (built once, so every evaluation sees the same tokens). */
+  evalBatches(split: "train" | "val"): Batch[] | null {
+    if (split === "train") return (this.trainEval ??= this.data.train.evalBatches(this.config.evalBatches));
+    if (!this.data.val) return null;
+    return (this.valEval ??= this.data.val.evalBatches(this.config.evalBatches));
+  }
+
+  /** Mean loss, perplexity and bits per token on a split (null when the run has no validation split). */
+  evaluate(split: "train" | "val" = "val"): LossStats | null {
+    const batches = this.evalBatches(split);
+    return batches ? evaluateLoss(this.model, batches) : null;
+  }
+
+  /** The loss a uniform guess over the vocabulary gets: ln V (perplexity V). */
+  uniformBaseline(): LossStats {
+    return lossStats(Math.log(this.tokenizer.vocabSize), 0);
+  }
+
+  private task(): TrainTask<Batch> {
+    const training = this.modelConfig.dropout > 0;
+    return {
+      nextBatch: () => this.data.train.nextBatch(),
+      loss: (b) => this.model.forward(b.inputs, b.B, b.T, b.targets, { training, rng: this.dropoutRng }).loss!,
+      tokens: countTargets,
+      evaluate: () => ({ train: this.evaluate("train")!.loss, val: this.evaluate("val")?.loss ?? null }),
+    };
+  }
+
+  /** A trainer that goes on from the current step to config.steps. */
+  makeTrainer(opts: RunOptions = {}): Trainer<Batch> {
+    const c = this.config;
+    const callbacks: Callback[] = [this.history, ...(opts.progress ? [new Progress()] : []), ...(opts.callbacks ?? [])];
+    const trainer = new Trainer<Batch>({
+      task: this.task(),
+      store: this.model.store,
+      optimizer: this.optimizer,
+      schedule: this.schedule,
+      totalSteps: c.steps,
+      gradAccum: c.gradAccum,
+      clipNorm: c.clipNorm,
+      evalEvery: c.evalEvery > 0 ? c.evalEvery : c.steps,
+      callbacks,
+      signal: opts.signal,
+      startStep: this.step,
+    });
+    trainer.bestLoss = this.bestLoss;
+    trainer.bestStep = this.bestStep;
+    return trainer;
+  }
+
+  private absorb(trainer: Trainer<Batch>, end: EndEvent): EndEvent {
+    this.step = trainer.step;
+    this.bestLoss = trainer.bestLoss;
+    this.bestStep = trainer.bestStep;
+    this.lastEnd = end;
+    return end;
+  }
+
+  /** Trains synchronously up to config.steps. */
+  train(opts: RunOptions = {}): EndEvent {
+    const trainer = this.makeTrainer(opts);
+    return this.absorb(trainer, trainer.run());
+  }
+
+  /** Trains while yielding to the event loop (live notebook displays; stops on opts.signal). */
+  async trainAsync(opts: RunOptions = {}, yieldEveryMs = 100): Promise<EndEvent> {
+    const trainer = this.makeTrainer(opts);
+    return this.absorb(trainer, await trainer.runAsync(yieldEveryMs));
+  }
+
+  /** Text samples from the model, seeded by the run's sampling generator. */
+  sample(n = this.config.samples, temperature = this.config.temperature, maxNewTokens = this.modelConfig.blockSize): string[] {
+    return sampleText(this.model, this.tokenizer, { n, temperature, maxNewTokens, rng: this.sampleRng });
+  }
+
+  getState(): RunState {
+    return {
+      step: this.step,
+      bestStep: this.bestStep,
+      bestLoss: this.bestLoss,
+      dropoutRng: this.dropoutRng.getState(),
+      sampleRng: this.sampleRng.getState(),
+      trainData: this.data.train.getState(),
+    };
+  }
+
+  setState(s: RunState): void {
+    this.step = s.step;
+    this.bestStep = s.bestStep;
+    this.bestLoss = s.bestLoss;
+    this.dropoutRng.setState(s.dropoutRng);
+    this.sampleRng.setState(s.sampleRng);
+    this.data.train.setState(s.trainData);
+  }
+
+  /** metrics.json content: run id, times, configuration, final metrics, per-step and per-eval history. */
+  metrics(): RunMetrics {
+    const steps = this.history.steps;
+    const last = steps.length;
+    const window = Math.min(500, last);
+    const finalTrain = this.history.evals.length ? this.history.evals[this.history.evals.length - 1] : null;
+    return {
+      format: "gptlab-metrics",
+      version: 1,
+      runId: runId(this.config),
+      startedAt: this.startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      config: this.config,
+      model: { ...this.modelConfig, params: this.numParams },
+      data: { path: this.data.path, docs: this.data.docs.length, trainDocs: this.data.trainDocs.length, valDocs: this.data.valDocs.length, vocabSize: this.tokenizer.vocabSize },
+      final: {
+        step: this.step,
+        stopReason: this.lastEnd?.reason ?? null,
+        lnV: Math.log(this.tokenizer.vocabSize),
+        firstLoss: last ? steps[0].loss : null,
+        lastLoss: last ? steps[last - 1].loss : null,
+        meanLossFirst500: last ? this.history.meanLoss(0, Math.min(500, last)) : null,
+        meanLossLast500: last ? this.history.meanLoss(steps[last - 1].step - window, steps[last - 1].step) : null,
+        trainLoss: finalTrain?.trainLoss ?? null,
+        valLoss: finalTrain?.valLoss ?? null,
+        trainPerplexity: finalTrain?.trainPerplexity ?? null,
+        valPerplexity: finalTrain?.valPerplexity ?? null,
+        bestStep: this.bestStep,
+        bestValLoss: this.bestLoss,
+      },
+      timing: this.history.timing,
+      history: { steps, evals: this.history.evals },
+    };
+  }
+}
+
+export interface RunMetrics {
+  format: "gptlab-metrics";
+  version: number;
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  config: RunConfig;
+  model: GPTConfig & { params: number };
+  data: { path: string; docs: number; trainDocs: number; valDocs: number; vocabSize: number };
+  final: Record<string, number | string | null>;
+  timing: History["timing"];
+  history: { steps: History["steps"]; evals: History["evals"] };
+}
+
+function optimizerConfig(c: RunConfig) {
+  if (c.optimizer === "sgd") return { kind: c.optimizer, momentum: c.momentum, weightDecay: c.weightDecay };
+  return { kind: c.optimizer, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weightDecay };
+}
+
+/** A readable, deterministic run id: preset, size, steps, seed and a short hash of the whole config. */
+export function runId(c: RunConfig): string {
+  const text = JSON.stringify(c);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return `${c.preset}-s${c.steps}-seed${c.seed}-${h.toString(16).padStart(8, "0")}`;
+}

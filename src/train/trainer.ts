@@ -1,0 +1,213 @@
+// A training loop that knows nothing about GPT (minGPT's Trainer idea): it draws batches, asks the task for a
+// loss, steps the optimizer with the schedule's LR, evaluates every N steps and tells callbacks what happened.
+
+import type { Tensor } from "../core/tensor.js";
+import type { ParamStore } from "../nn/params.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import { clipGradNorm, gradNorm } from "../optim/clip.js";
+
+export interface StepEvent {
+  /** Optimizer steps done, counted from 1. */
+  step: number;
+  totalSteps: number;
+  /** Mean training loss of this step's batch (over micro-batches when accumulating). */
+  loss: number;
+  lr: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  /** Tokens (non-padding targets) in this step. */
+  tokens: number;
+  tokensPerSec: number;
+  elapsedMs: number;
+}
+
+export interface EvalEvent {
+  step: number;
+  trainLoss: number | null;
+  valLoss: number | null;
+  trainPerplexity: number | null;
+  valPerplexity: number | null;
+  /** True when this evaluation has the lowest validation (or, without one, training) loss so far. */
+  isBest: boolean;
+}
+
+export type StopReason = "completed" | "aborted" | "stopped" | "diverged";
+
+export interface EndEvent {
+  step: number;
+  reason: StopReason;
+  elapsedMs: number;
+  bestStep: number | null;
+  bestLoss: number | null;
+}
+
+/** Callbacks may call trainer.requestStop(reason) (early stopping) from any event. */
+export interface Callback {
+  onStart?(trainer: Trainer): void;
+  onStep?(e: StepEvent, trainer: Trainer): void;
+  onEval?(e: EvalEvent, trainer: Trainer): void;
+  onEnd?(e: EndEvent, trainer: Trainer): void;
+}
+
+/** What the trainer needs from a model + data pair. */
+export interface TrainTask<B> {
+  nextBatch(): B;
+  /** Loss of a batch with gradients recorded. */
+  loss(batch: B): Tensor;
+  /** Number of tokens the batch trains on (for throughput). */
+  tokens(batch: B): number;
+  /** Mean losses on the splits it has (null where a split is missing). */
+  evaluate?(): { train: number | null; val: number | null };
+}
+
+export interface TrainerOptions<B> {
+  task: TrainTask<B>;
+  store: ParamStore;
+  optimizer: Optimizer;
+  /** LR as a pure function of the step (0-based optimizer step). */
+  schedule: (step: number) => number;
+  totalSteps: number;
+  /** Micro-batches per optimizer step (gradient accumulation); the loss is averaged over them. */
+  gradAccum?: number;
+  /** Global-norm clipping threshold; 0 or undefined turns clipping off. */
+  clipNorm?: number;
+  /** Evaluate every N steps (and at the last step); 0 turns evaluation off. */
+  evalEvery?: number;
+  callbacks?: Callback[];
+  signal?: AbortSignal;
+  /** Step to start from when resuming (steps already done). */
+  startStep?: number;
+}
+
+export class Trainer<B = unknown> {
+  step: number;
+  bestLoss: number | null = null;
+  bestStep: number | null = null;
+  private stopReason: StopReason | null = null;
+  private readonly opts: Required<Omit<TrainerOptions<B>, "signal" | "startStep">> & Pick<TrainerOptions<B>, "signal">;
+  private startTime = 0;
+  private tokensSeen = 0;
+
+  constructor(options: TrainerOptions<B>) {
+    const o = { gradAccum: 1, clipNorm: 0, evalEvery: 0, callbacks: [], ...options };
+    positiveInt("totalSteps", o.totalSteps);
+    positiveInt("gradAccum", o.gradAccum);
+    if (!(o.clipNorm >= 0)) throw new Error(`clipNorm must be >= 0 (got ${o.clipNorm}); use 0 to turn clipping off`);
+    if (!(Number.isInteger(o.evalEvery) && o.evalEvery >= 0)) throw new Error(`evalEvery must be an integer >= 0 (got ${o.evalEvery})`);
+    this.opts = o;
+    this.step = options.startStep ?? 0;
+  }
+
+  /** Asks the loop to stop after the current step (early stopping, a UI button, ...). */
+  requestStop(reason: StopReason = "stopped"): void {
+    this.stopReason = reason;
+  }
+
+  /** Runs all remaining steps synchronously (fastest; a kernel interrupt stops it). */
+  run(): EndEvent {
+    this.begin();
+    while (this.step < this.opts.totalSteps && !this.shouldStop()) this.trainStep();
+    return this.finish();
+  }
+
+  /**
+   * Runs the steps, yielding to the event loop every `yieldEveryMs` so that displays (live plots) update and
+   * an AbortSignal can stop it between steps.
+   */
+  async runAsync(yieldEveryMs = 100): Promise<EndEvent> {
+    this.begin();
+    let last = Date.now();
+    while (this.step < this.opts.totalSteps && !this.shouldStop()) {
+      this.trainStep();
+      if (Date.now() - last >= yieldEveryMs) {
+        await new Promise((resolve) => setImmediate(resolve));
+        last = Date.now();
+      }
+    }
+    return this.finish();
+  }
+
+  private begin(): void {
+    this.startTime = Date.now();
+    this.tokensSeen = 0;
+    this.stopReason = null;
+    for (const cb of this.opts.callbacks) cb.onStart?.(this);
+  }
+
+  private shouldStop(): boolean {
+    if (this.opts.signal?.aborted) this.stopReason = "aborted";
+    return this.stopReason !== null;
+  }
+
+  /** One optimizer step: gradAccum micro-batches, clipping, LR from the schedule, update, events. */
+  trainStep(): StepEvent {
+    const { task, store, optimizer, gradAccum, clipNorm } = this.opts;
+    store.zeroGrad();
+    let lossSum = 0;
+    let tokens = 0;
+    for (let i = 0; i < gradAccum; i++) {
+      const batch = task.nextBatch();
+      const loss = task.loss(batch);
+      lossSum += loss.item();
+      loss.backward(1 / gradAccum);
+      tokens += task.tokens(batch);
+    }
+    const loss = lossSum / gradAccum;
+    const norm = clipNorm > 0 ? clipGradNorm(store, clipNorm) : gradNorm(store);
+    const lr = this.opts.schedule(this.step);
+    // a non-finite loss or gradient would poison the weights: stop instead of stepping
+    if (!Number.isFinite(loss) || !Number.isFinite(norm)) this.stopReason = "diverged";
+    else optimizer.step(lr);
+    this.step++;
+    this.tokensSeen += tokens;
+    const elapsedMs = Date.now() - this.startTime;
+    const event: StepEvent = {
+      step: this.step,
+      totalSteps: this.opts.totalSteps,
+      loss,
+      lr,
+      gradNorm: norm,
+      tokens,
+      tokensPerSec: elapsedMs > 0 ? (this.tokensSeen * 1000) / elapsedMs : 0,
+      elapsedMs,
+    };
+    for (const cb of this.opts.callbacks) cb.onStep?.(event, this);
+    const { evalEvery } = this.opts;
+    if (evalEvery > 0 && task.evaluate && (this.step % evalEvery === 0 || this.step === this.opts.totalSteps)) this.evaluate();
+    return event;
+  }
+
+  /** Evaluates now and fires onEval. */
+  evaluate(): EvalEvent | null {
+    const { task } = this.opts;
+    if (!task.evaluate) return null;
+    const { train, val } = task.evaluate();
+    const watched = val ?? train;
+    const isBest = watched !== null && (this.bestLoss === null || watched < this.bestLoss);
+    if (isBest) {
+      this.bestLoss = watched;
+      this.bestStep = this.step;
+    }
+    const event: EvalEvent = {
+      step: this.step,
+      trainLoss: train,
+      valLoss: val,
+      trainPerplexity: train === null ? null : Math.exp(train),
+      valPerplexity: val === null ? null : Math.exp(val),
+      isBest,
+    };
+    for (const cb of this.opts.callbacks) cb.onEval?.(event, this);
+    return event;
+  }
+
+  private finish(): EndEvent {
+    const reason: StopReason = this.stopReason ?? "completed";
+    const event: EndEvent = { step: this.step, reason, elapsedMs: Date.now() - this.startTime, bestStep: this.bestStep, bestLoss: this.bestLoss };
+    for (const cb of this.opts.callbacks) cb.onEnd?.(event, this);
+    return event;
+  }
+}
+
+function positiveInt(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer (got ${v})`);
+}
