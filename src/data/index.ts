@@ -1,0 +1,6 @@
+// The data layer's public API: tokenizers, batches, data sources and loadDataset.
+
+export * from "./tokenizer.js";
+export { CharTokenizer, buildCharTokenizer } from "./char.js";
+export { WordTokenizer, buildWordTokenizer, splitWords } from "./word.js";
+export * from "./dataset.js";

@@ -1,0 +1,44 @@
+// Word-level tokenizer (the word-level lab, microgpt-style): text is lowercased and split into words and
+// punctuation marks; each punctuation mark is its own token ("the cat sat." -> the | cat | sat | .).
+
+import type { Tokenizer, TokenizerJSON } from "./tokenizer.js";
+import { VocabTokenizer, checkJSON, preview, sortSymbols, withSpecials } from "./vocab.js";
+import type { BuildOptions } from "./vocab.js";
+
+// A word is letters/digits, with inner apostrophes kept ("don't", "cat's"); any other non-space character
+// is a token by itself. Whitespace only separates.
+const TOKEN_RE = /[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*|[^\s\p{L}\p{N}]/gu;
+
+/** The words and punctuation marks of text, lowercased, with their character offsets. */
+export function splitWords(text: string): { word: string; offset: number }[] {
+  const out: { word: string; offset: number }[] = [];
+  for (const m of text.toLowerCase().matchAll(TOKEN_RE)) out.push({ word: m[0], offset: m.index ?? 0 });
+  return out;
+}
+
+export class WordTokenizer extends VocabTokenizer implements Tokenizer {
+  readonly kind = "word" as const;
+
+  encode(text: string): number[] {
+    return splitWords(text).map(({ word, offset }, i) => this.idOf(word, () => `at word ${i} (character ${offset}) of ${preview(text)}`));
+  }
+
+  /** Words joined with single spaces, so decode(encode(s)) is s lowercased with punctuation spaced out. */
+  decode(ids: ArrayLike<number>): string {
+    return this.decodeWith(ids, " ");
+  }
+
+  static fromJSON(j: Partial<TokenizerJSON>): WordTokenizer {
+    const { vocab, bos, unk } = checkJSON("word", j);
+    return new WordTokenizer(vocab, bos, unk);
+  }
+}
+
+/** A word tokenizer over the distinct words and punctuation marks of text (lowercased), sorted by code unit. */
+export function buildWordTokenizer(text: string, opts: BuildOptions = {}): WordTokenizer {
+  if (typeof text !== "string") throw new Error(`buildWordTokenizer needs a string (got ${typeof text})`);
+  const words = splitWords(text).map((w) => w.word);
+  if (words.length === 0) throw new Error("buildWordTokenizer: the text has no words; give it the training text");
+  const { vocab, bos, unk } = withSpecials(sortSymbols(words), opts);
+  return new WordTokenizer(vocab, bos, unk);
+}

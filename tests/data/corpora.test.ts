@@ -1,0 +1,74 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { buildCharTokenizer } from "../../src/data/char.js";
+import { buildWordTokenizer } from "../../src/data/word.js";
+import { loadDataset, readLines } from "../../src/data/dataset.js";
+import { generateText as generateSentences } from "../../datasets/simple-sentences/generate.js";
+import { generateText as generateNames } from "../../datasets/names/generate.js";
+
+const root = path.resolve(__dirname, "../../datasets");
+const sentencesPath = path.join(root, "simple-sentences/sentences.txt");
+const namesPath = path.join(root, "names/names.txt");
+
+/** A number stated in a README line such as "- lines: 12,000". */
+function stated(readme: string, label: string): number {
+  const m = readme.match(new RegExp(`^- ${label}: ([\\d,]+)`, "m"));
+  if (!m) throw new Error(`README has no line "- ${label}: N"`);
+  return Number(m[1].replace(/,/g, ""));
+}
+
+describe("simple-sentences corpus", () => {
+  const text = fs.readFileSync(sentencesPath, "utf8");
+  const tok = buildWordTokenizer(text);
+  const readme = fs.readFileSync(path.join(root, "simple-sentences/README.md"), "utf8");
+
+  test("its word vocabulary (with <BOS>) has 590 to 610 tokens", () => {
+    expect(tok.vocabSize).toBeGreaterThanOrEqual(590);
+    expect(tok.vocabSize).toBeLessThanOrEqual(610);
+  });
+
+  test("the generator reproduces the committed file byte for byte", () => {
+    expect(generateSentences()).toBe(text);
+  });
+
+  test("every sentence has 4 to 12 words and ends with a punctuation mark", () => {
+    for (const line of readLines(sentencesPath)) {
+      const words = line.split(" ");
+      expect(/^[.?!]$/.test(words[words.length - 1])).toBe(true);
+      expect(words.length - 1).toBeGreaterThanOrEqual(4);
+      expect(words.length - 1).toBeLessThanOrEqual(12);
+    }
+  });
+
+  test("the README states the real line count and vocabulary size", () => {
+    expect(stated(readme, "lines")).toBe(readLines(sentencesPath).length);
+    expect(stated(readme, "vocabulary size")).toBe(tok.vocabSize);
+  });
+
+  test("loads as the lab's data: one sentence per step in documents mode", () => {
+    const ds = loadDataset({ path: sentencesPath, tokenizer: "word", mode: "documents", blockSize: 16, batchSize: 1, valFraction: 0.1, seed: 42 });
+    expect(ds.tokenizer.vocabSize).toBe(tok.vocabSize);
+    const b = ds.train.nextBatch();
+    expect(b.B).toBe(1);
+    expect(b.inputs[0]).toBe(ds.tokenizer.bos);
+  });
+});
+
+describe("names corpus", () => {
+  const text = fs.readFileSync(namesPath, "utf8");
+  const readme = fs.readFileSync(path.join(root, "names/README.md"), "utf8");
+
+  test("uses the 26 lowercase letters, so the char vocabulary is 27 with <BOS>", () => {
+    expect(buildCharTokenizer(text).vocab.slice(0, -1).join("")).toBe("abcdefghijklmnopqrstuvwxyz");
+  });
+
+  test("the generator reproduces the committed file byte for byte, with no name twice", () => {
+    expect(generateNames()).toBe(text);
+    const names = readLines(namesPath);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  test("the README states the real line count", () => {
+    expect(stated(readme, "lines")).toBe(readLines(namesPath).length);
+  });
+});
