@@ -13,7 +13,7 @@ export class CharTokenizer extends VocabTokenizer implements Tokenizer {
     let pos = 0; // position in characters (code points), as a reader counts them
     for (const ch of text) {
       const at = pos;
-      out.push(this.idOf(ch, () => `(U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}) at position ${at} of ${preview(text)}`));
+      out.push(this.idOf(ch, () => `(U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}) at position ${at} (0-based) of ${preview(text)}`));
       pos++;
     }
     return out;

@@ -20,7 +20,7 @@ export class WordTokenizer extends VocabTokenizer implements Tokenizer {
   readonly kind = "word" as const;
 
   encode(text: string): number[] {
-    return splitWords(text).map(({ word, offset }, i) => this.idOf(word, () => `at word ${i} (character ${offset}) of ${preview(text)}`));
+    return splitWords(text).map(({ word, offset }, i) => this.idOf(word, () => `at word ${i} (0-based; character ${offset}) of ${preview(text)}`));
   }
 
   /** Words joined with single spaces, so decode(encode(s)) is s lowercased with punctuation spaced out. */

@@ -33,7 +33,7 @@ describe("character tokenizer", () => {
   });
 
   test("an unknown character throws an error naming the character and its position", () => {
-    expect(() => tok.encode("emzma")).toThrow(/unknown character "z".*position 2/);
+    expect(() => tok.encode("emzma")).toThrow(/unknown character "z".*position 2 \(0-based\)/);
   });
 
   test("with { unk: true } an unknown character maps to the <UNK> id instead", () => {
@@ -91,7 +91,7 @@ describe("word tokenizer", () => {
   });
 
   test("an unknown word throws an error naming the word and where it stands", () => {
-    expect(() => tok.encode("the zebra sat")).toThrow(/unknown word "zebra" at word 1 \(character 4\)/);
+    expect(() => tok.encode("the zebra sat")).toThrow(/unknown word "zebra" at word 1 \(0-based; character 4\)/);
   });
 
   test("with { unk: true } an unknown word maps to the <UNK> id and decodes as <UNK>", () => {
