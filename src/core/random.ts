@@ -87,7 +87,8 @@ export class Rng {
   }
 
   getState(): RngState {
-    return [this.a, this.b, this.c, this.d];
+    // xor leaves int32 words: report them as uint32 so the state is portable JSON
+    return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0];
   }
 
   setState(state: RngState): this {
