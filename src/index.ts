@@ -1,0 +1,28 @@
+// gptlab's public API (re-exports only): the engine for notebooks, scripts and the CLI.
+// The notebook layer (display, plots, tables) is imported separately from "./notebook/index.js".
+
+export { Tensor, noGrad } from "./core/tensor.js";
+export type { Arr, DType } from "./core/tensor.js";
+export * as ops from "./core/ops.js";
+export { Rng } from "./core/random.js";
+export type { RngState } from "./core/random.js";
+export { kernels, setBackend, registerBackend, backendNames } from "./kernels/index.js";
+export type { Backend } from "./kernels/backend.js";
+export { GPT, presets, presetDescriptions, presetConfig, validateConfig, describeModel, parameterSpecs } from "./nn/gpt.js";
+export type { GPTConfig, ModelSummary, KVCache } from "./nn/gpt.js";
+export { ParamStore } from "./nn/params.js";
+export type { Param } from "./nn/params.js";
+export * from "./data/index.js";
+export * from "./optim/index.js";
+export { Trainer } from "./train/trainer.js";
+export type { Callback, StepEvent, EvalEvent, EndEvent, StopReason, TrainTask } from "./train/trainer.js";
+export { History, Progress, EarlyStopping, progressLine } from "./train/callbacks.js";
+export { defaultRunConfig, resolveRunConfig, parseConfigArgs, runConfigHelp } from "./train/config.js";
+export type { RunConfig } from "./train/config.js";
+export { Run, runId, scheduleFor } from "./train/run.js";
+export type { RunMetrics, RunOptions, RunState } from "./train/run.js";
+export { evaluateLoss, perplexity, bitsPerToken, lossStats, countTargets } from "./eval/metrics.js";
+export type { LossStats } from "./eval/metrics.js";
+export * from "./eval/sample.js";
+export { encodeSafetensors, decodeSafetensors, readSafetensorsFile, writeSafetensorsFile } from "./io/safetensors.js";
+export { saveRun, loadModel, loadWeights, restoreRunState, prepareRunFolder, isRunFolder, RUN_FILES } from "./io/checkpoint.js";
