@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+# PyTorch reference for the speed benchmark: the same three GPT shapes as bench/bench.ts (microgpt-style:
+# no biases, weightless RMSNorm, ReLU 4x MLP, untied lm_head), timed as steps/s and tokens/s; prints JSON.
+#
+# usage: /usr/bin/python3 bench/torch_ref.py [--threads 1,2] [--models M1,M2,M3] [--windows 5] [--seconds 1.0]
+import argparse
+import json
+import math
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+# name -> (vocab, n_embd, n_head, n_layer, block_size, batch, tokens per row)
+MODELS = {
+    "M1": dict(vocab=597, n_embd=32, n_head=4, n_layer=2, block=16, batch=1, seq=7),
+    "M2": dict(vocab=27, n_embd=64, n_head=4, n_layer=4, block=32, batch=32, seq=32),
+    "M3": dict(vocab=2048, n_embd=128, n_head=4, n_layer=4, block=128, batch=16, seq=128),
+}
+
+
+def rmsnorm(x, eps=1e-5):
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)
+
+
+class Block(nn.Module):
+    def __init__(self, c, nh, separate_qkv):
+        super().__init__()
+        self.nh = nh
+        if separate_qkv:  # microgpt's attn_wq, attn_wk, attn_wv: three matmuls instead of one
+            q, k, v = (nn.Linear(c, c, bias=False) for _ in range(3))
+            self.q, self.k, self.v = q, k, v
+            self.c_attn = lambda x: torch.cat([q(x), k(x), v(x)], dim=2)
+        else:
+            self.c_attn = nn.Linear(c, 3 * c, bias=False)
+        self.c_proj = nn.Linear(c, c, bias=False)
+        self.c_fc = nn.Linear(c, 4 * c, bias=False)
+        self.mlp_proj = nn.Linear(4 * c, c, bias=False)
+
+    def forward(self, x, mask):
+        B, T, C = x.shape
+        hs = C // self.nh
+        q, k, v = self.c_attn(rmsnorm(x)).split(C, dim=2)  # (B, T, C) each
+        q = q.view(B, T, self.nh, hs).transpose(1, 2)  # (B, nh, T, hs)
+        k = k.view(B, T, self.nh, hs).transpose(1, 2)
+        v = v.view(B, T, self.nh, hs).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hs))  # (B, nh, T, T)
+        att = att.masked_fill(mask[:T, :T], float("-inf")).softmax(dim=-1)
+        y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
+        x = x + self.c_proj(y)
+        x = x + self.mlp_proj(F.relu(self.c_fc(rmsnorm(x))))
+        return x
+
+
+class GPT(nn.Module):
+    def __init__(self, vocab, n_embd, n_head, n_layer, block, separate_qkv=False):
+        super().__init__()
+        self.wte = nn.Embedding(vocab, n_embd)
+        self.wpe = nn.Embedding(block, n_embd)
+        self.h = nn.ModuleList([Block(n_embd, n_head, separate_qkv) for _ in range(n_layer)])
+        self.lm_head = nn.Linear(n_embd, vocab, bias=False)
+        self.register_buffer("mask", torch.ones(block, block, dtype=torch.bool).triu(1), persistent=False)
+
+    def forward(self, idx, targets):
+        B, T = idx.shape
+        x = rmsnorm(self.wte(idx) + self.wpe(torch.arange(T)))  # (B, T, C)
+        for block in self.h:
+            x = block(x, self.mask)
+        logits = self.lm_head(x)  # (B, T, V)
+        return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
+
+
+def time_model(name, spec, threads, windows, seconds, seed, separate_qkv):
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    model = GPT(spec["vocab"], spec["n_embd"], spec["n_head"], spec["n_layer"], spec["block"], separate_qkv)
+    opt = torch.optim.Adam(model.parameters(), lr=0.01, betas=(0.85, 0.99), eps=1e-8)
+    B, T, V = spec["batch"], spec["seq"], spec["vocab"]
+    pool = torch.randint(0, V, (256, B, T + 1))  # synthetic token windows, cycled
+
+    def step(i):
+        batch = pool[i % pool.shape[0]]
+        loss = model(batch[:, :-1], batch[:, 1:])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return loss
+
+    # warm up, and size a window to take about `seconds`
+    t0 = time.perf_counter()
+    n = 0
+    while time.perf_counter() - t0 < max(0.3, seconds / 2) or n < 5:
+        step(n)
+        n += 1
+    per_step = (time.perf_counter() - t0) / n
+    window = max(3, int(seconds / per_step))
+    rates = []
+    i = 0
+    for _ in range(windows):
+        t0 = time.perf_counter()
+        for _ in range(window):
+            loss = step(i)
+            i += 1
+        rates.append(window / (time.perf_counter() - t0))
+    sps = statistics.median(rates)
+    params = sum(p.numel() for p in model.parameters())
+    return {
+        "model": name,
+        "threads": threads,
+        "separate_qkv": separate_qkv,
+        "params": params,
+        "batch": B,
+        "seq": T,
+        "steps_per_s": sps,
+        "tokens_per_s": sps * B * T,
+        "ms_per_step": 1000.0 / sps,
+        "window_steps": window,
+        "windows": [round(r, 2) for r in rates],
+        "final_loss": float(loss),
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--threads", default="1", help="comma-separated thread counts, e.g. 1,2")
+    ap.add_argument("--models", default="M1,M2,M3", help="comma-separated model names: " + ",".join(MODELS))
+    ap.add_argument("--windows", type=int, default=5, help="timed windows per model (the median is reported)")
+    ap.add_argument("--seconds", type=float, default=1.0, help="approximate length of one timed window")
+    ap.add_argument("--seed", type=int, default=1337)
+    ap.add_argument("--separate-qkv", action="store_true", help="microgpt's separate q, k, v weights (default: one packed c_attn)")
+    args = ap.parse_args()
+    names = [m.strip() for m in args.models.split(",") if m.strip()]
+    for m in names:
+        if m not in MODELS:
+            sys.exit(f"--models: unknown model {m!r} (known: {', '.join(MODELS)})")
+    threads = [int(t) for t in args.threads.split(",")]
+    results = []
+    for t in threads:
+        for m in names:
+            results.append(time_model(m, MODELS[m], t, args.windows, args.seconds, args.seed, args.separate_qkv))
+            print(json.dumps(results[-1]), file=sys.stderr)
+    print(json.dumps({"torch": torch.__version__, "results": results}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+// The WebAssembly memory the wasm kernels work in: one shared (so growable without detaching views) memory,
+// with resident arrays (used in place, no copies) below a bump-allocated scratch area for per-call copies.
+
+import type { WasmApi, WasmMemory } from "./webassembly.js";
+
+const PAGE = 65536;
+/** Resident arrays start 64-byte aligned (a cache line). */
+const ALIGN = 64;
+
+function alignUp(n: number, a: number): number {
+  return Math.ceil(n / a) * a;
+}
+
+export class WasmHeap {
+  readonly memory: WasmMemory;
+  f32: Float32Array;
+  i32: Int32Array;
+  /** Every buffer object this memory has had: views on any of them are resident. */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  /** End of the resident arrays; scratch starts here on every call. */
+  private top: number;
+  private scratch: number;
+
+  constructor(api: WasmApi, base: number, maxPages: number) {
+    this.top = alignUp(Math.max(base, PAGE), ALIGN);
+    this.scratch = this.top;
+    this.memory = new api.Memory({ initial: Math.ceil((this.top + PAGE) / PAGE), maximum: maxPages, shared: true });
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
+    this.buffers.add(this.memory.buffer);
+  }
+
+  /** Bytes in use by resident arrays (and the module's static data below them). */
+  get residentBytes(): number {
+    return this.top;
+  }
+
+  private ensure(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return;
+    // grow by at least half again, so a growing model does not grow page by page
+    const pages = Math.ceil(Math.max(end - have, have / 2) / PAGE);
+    this.memory.grow(pages);
+    const buf = this.memory.buffer;
+    this.buffers.add(buf);
+    this.f32 = new Float32Array(buf);
+    this.i32 = new Int32Array(buf);
+  }
+
+  /** A zeroed Float32Array that lives in wasm memory, so kernels read and write it without copies. Never freed. */
+  allocF32(n: number): Float32Array {
+    if (!Number.isInteger(n) || n < 0) throw new Error(`allocF32: length must be a non-negative integer (got ${n})`);
+    const p = alignUp(this.top, ALIGN);
+    this.ensure(p + n * 4);
+    this.top = p + n * 4;
+    this.scratch = this.top;
+    const view = new Float32Array(this.memory.buffer, p, n);
+    view.fill(0); // memory below top may hold old scratch data
+    return view;
+  }
+
+  isResident(a: ArrayBufferView): boolean {
+    return this.buffers.has(a.buffer);
+  }
+
+  /** Starts a kernel call: scratch from the previous call is free again. */
+  begin(): void {
+    this.scratch = this.top;
+  }
+
+  /** Uninitialized scratch bytes for the current call (16-byte aligned). */
+  alloc(bytes: number): number {
+    const p = alignUp(this.scratch, 16);
+    this.ensure(p + bytes);
+    this.scratch = p + bytes;
+    return p;
+  }
+
+  /** The address of a's first n floats in wasm memory: a itself when resident, else a scratch copy (or room, when !copy). */
+  place(a: Float32Array, n: number, copy: boolean): number {
+    if (this.isResident(a)) return a.byteOffset;
+    const p = this.alloc(n * 4);
+    if (copy) this.f32.set(n === a.length ? a : a.subarray(0, n), p >> 2);
+    return p;
+  }
+
+  /** A read-only placement of a (null stays 0, the kernels' "absent"). */
+  placeIn(a: Float32Array | null, n: number): number {
+    return a === null ? 0 : this.place(a, n, true);
+  }
+
+  /** Copies n floats back from p into a, unless a is resident (then the kernel wrote it in place). */
+  writeBack(a: Float32Array, p: number, n: number): void {
+    if (this.isResident(a)) return;
+    a.set(this.f32.subarray(p >> 2, (p >> 2) + n));
+  }
+
+  placeI32(a: Int32Array, n: number): number {
+    if (this.isResident(a)) return a.byteOffset;
+    const p = this.alloc(n * 4);
+    this.i32.set(n === a.length ? a : a.subarray(0, n), p >> 2);
+    return p;
+  }
+}

@@ -1,0 +1,628 @@
+// @ts-nocheck -- AssemblyScript source (f32, usize, v128 types), compiled by `npm run build:wasm`, not by tsc.
+// WebAssembly SIMD kernels behind src/kernels/wasm/wasm.ts; pointers are byte offsets into the shared memory.
+
+// FMA = 1 builds the relaxed-SIMD variant (f32x4.relaxed_madd: one fused multiply-add where the CPU has it).
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (FMA) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+@inline function hsum(v: v128): f32 {
+  const s = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
+}
+
+/** [sum(v0), sum(v1), sum(v2), sum(v3)]: four horizontal sums in one vector. */
+@inline function hsum4(v0: v128, v1: v128, v2: v128, v3: v128): v128 {
+  const s01 = f32x4.add(v128.shuffle<f32>(v0, v1, 0, 4, 1, 5), v128.shuffle<f32>(v0, v1, 2, 6, 3, 7));
+  const s23 = f32x4.add(v128.shuffle<f32>(v2, v3, 0, 4, 1, 5), v128.shuffle<f32>(v2, v3, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(s01, s23, 0, 1, 4, 5), v128.shuffle<f32>(s01, s23, 2, 3, 6, 7));
+}
+
+@inline function ld(p: usize): f32 {
+  return load<f32>(p);
+}
+
+@inline function st(p: usize, v: f32): void {
+  store<f32>(p, v);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// gemm
+
+/**
+ * C (M,N) (+)= A . B with B (K,N) row-major and A's element (i,k) at a + 4 (i sai + k sak):
+ * sai = K, sak = 1 is A (M,K) (the NN case); sai = 1, sak = M is A stored (K,M) (the TN case).
+ * Register blocks of 4 rows x 8 columns: each k adds a broadcast A value times two vectors of B's row k.
+ * work (0 = none) is scratch for packing: 16 K bytes for A panels when sai = 1 (TN: strided rows would thrash
+ * the cache), plus 4 K N bytes for B's 8-column panels when packB (worth it when M is large); with kc > 0
+ * the sums run over blocks of kc values of k (K here is then min(K, kc) for the scratch sizes).
+ */
+export function gemmRowB(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usize, c: usize, accumulate: i32, work: usize, packB: i32, kc: i32): void {
+  if (kc <= 0 || kc >= K) {
+    gemmRowBPanel(M, N, K, a, sai, sak, b, c, accumulate, work, packB);
+    return;
+  }
+  // blocks of kc steps of k keep the packed panels in L1 when K is long (the weight-gradient case)
+  for (let k0 = 0; k0 < K; k0 += kc) {
+    const a0 = a + ((<usize>k0 * <usize>sak) << 2);
+    const b0 = b + ((<usize>k0 * <usize>N) << 2);
+    gemmRowBPanel(M, N, min(kc, K - k0), a0, sai, sak, b0, c, accumulate | (k0 > 0 ? 1 : 0), work, packB);
+  }
+}
+
+function gemmRowBPanel(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usize, c: usize, accumulate: i32, work: usize, packB: i32): void {
+  const rowA = <usize>sai << 2;
+  const stepA = <usize>sak << 2;
+  const rowB = <usize>N << 2;
+  const rowC = <usize>N << 2;
+  const packA = work != 0 && sai == 1 && M >= 4;
+  let pb = b;
+  let stepB = rowB;
+  let panel: usize = 32;
+  if (work != 0 && packB && N >= 8) {
+    // B's full 8-column panels, each stored (K, 8) contiguously
+    pb = work + (packA ? <usize>K << 4 : 0);
+    stepB = 32;
+    panel = <usize>K << 5;
+    const panels = N >> 3;
+    for (let q = 0; q < panels; q++) {
+      let src = b + (<usize>q << 5);
+      let dst = pb + <usize>q * panel;
+      for (let k = 0; k < K; k++) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        src += rowB;
+        dst += 32;
+      }
+    }
+  }
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const c0 = c + <usize>i * rowC;
+    if (packA) {
+      // A (K,M): gather columns i..i+3 into a (K,4) panel
+      let src = a + (<usize>i << 2);
+      let dst = work;
+      for (let k = 0; k < K; k++) {
+        v128.store(dst, v128.load(src));
+        src += stepA;
+        dst += 16;
+      }
+      rows4(work, 4, 16, pb, stepB, panel, b, rowB, c0, rowC, N, K, accumulate);
+    } else {
+      rows4(a + <usize>i * rowA, rowA, stepA, pb, stepB, panel, b, rowB, c0, rowC, N, K, accumulate);
+    }
+  }
+  for (; i < M; i++) rows1(a + <usize>i * rowA, stepA, pb, stepB, panel, b, rowB, c + <usize>i * rowC, N, K, accumulate);
+}
+
+/**
+ * Four rows of C: A's rows start at a0 (rowA bytes apart, stepA per k); B's 8-column panel q starts at
+ * pb + q panel (stepB per k); the remaining columns read the unpacked B (rowB per k).
+ */
+@inline function rows4(a0: usize, rowA: usize, stepA: usize, pb: usize, stepB: usize, panel: usize, b: usize, rowB: usize, c0: usize, rowC: usize, N: i32, K: i32, accumulate: i32): void {
+  let j = 0;
+  for (; j + 8 <= N; j += 8) {
+    const cp = c0 + (<usize>j << 2);
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+    let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+    if (accumulate) {
+      c00 = v128.load(cp); c01 = v128.load(cp, 16);
+      c10 = v128.load(cp + rowC); c11 = v128.load(cp + rowC, 16);
+      c20 = v128.load(cp + 2 * rowC); c21 = v128.load(cp + 2 * rowC, 16);
+      c30 = v128.load(cp + 3 * rowC); c31 = v128.load(cp + 3 * rowC, 16);
+    }
+    let pa = a0;
+    let pbk = pb + <usize>(j >> 3) * panel;
+    for (let k = 0; k < K; k++) {
+      const b0 = v128.load(pbk);
+      const b1 = v128.load(pbk, 16);
+      let av = v128.load32_splat(pa);
+      c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
+      av = v128.load32_splat(pa + rowA);
+      c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
+      av = v128.load32_splat(pa + 2 * rowA);
+      c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
+      av = v128.load32_splat(pa + 3 * rowA);
+      c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
+      pa += stepA;
+      pbk += stepB;
+    }
+    v128.store(cp, c00); v128.store(cp, c01, 16);
+    v128.store(cp + rowC, c10); v128.store(cp + rowC, c11, 16);
+    v128.store(cp + 2 * rowC, c20); v128.store(cp + 2 * rowC, c21, 16);
+    v128.store(cp + 3 * rowC, c30); v128.store(cp + 3 * rowC, c31, 16);
+  }
+  for (; j + 4 <= N; j += 4) {
+    const cp = c0 + (<usize>j << 2);
+    let c00 = f32x4.splat(0), c10 = f32x4.splat(0), c20 = f32x4.splat(0), c30 = f32x4.splat(0);
+    if (accumulate) {
+      c00 = v128.load(cp); c10 = v128.load(cp + rowC);
+      c20 = v128.load(cp + 2 * rowC); c30 = v128.load(cp + 3 * rowC);
+    }
+    let pa = a0;
+    let pbk = b + (<usize>j << 2);
+    for (let k = 0; k < K; k++) {
+      const b0 = v128.load(pbk);
+      c00 = madd(v128.load32_splat(pa), b0, c00);
+      c10 = madd(v128.load32_splat(pa + rowA), b0, c10);
+      c20 = madd(v128.load32_splat(pa + 2 * rowA), b0, c20);
+      c30 = madd(v128.load32_splat(pa + 3 * rowA), b0, c30);
+      pa += stepA;
+      pbk += rowB;
+    }
+    v128.store(cp, c00); v128.store(cp + rowC, c10);
+    v128.store(cp + 2 * rowC, c20); v128.store(cp + 3 * rowC, c30);
+  }
+  for (; j < N; j++) {
+    for (let r: usize = 0; r < 4; r++) gemmDot(a0 + r * rowA, stepA, b + (<usize>j << 2), rowB, K, c0 + r * rowC + (<usize>j << 2), accumulate);
+  }
+}
+
+/** One row of C (the rows left over by rows4). */
+@inline function rows1(a0: usize, stepA: usize, pb: usize, stepB: usize, panel: usize, b: usize, rowB: usize, c0: usize, N: i32, K: i32, accumulate: i32): void {
+  let j = 0;
+  for (; j + 8 <= N; j += 8) {
+    const cp = c0 + (<usize>j << 2);
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+    if (accumulate) {
+      c00 = v128.load(cp); c01 = v128.load(cp, 16);
+    }
+    let pa = a0;
+    let pbk = pb + <usize>(j >> 3) * panel;
+    for (let k = 0; k < K; k++) {
+      const av = v128.load32_splat(pa);
+      c00 = madd(av, v128.load(pbk), c00);
+      c01 = madd(av, v128.load(pbk, 16), c01);
+      pa += stepA;
+      pbk += stepB;
+    }
+    v128.store(cp, c00); v128.store(cp, c01, 16);
+  }
+  for (; j + 4 <= N; j += 4) {
+    const cp = c0 + (<usize>j << 2);
+    let c00 = accumulate ? v128.load(cp) : f32x4.splat(0);
+    let pa = a0;
+    let pbk = b + (<usize>j << 2);
+    for (let k = 0; k < K; k++) {
+      c00 = madd(v128.load32_splat(pa), v128.load(pbk), c00);
+      pa += stepA;
+      pbk += rowB;
+    }
+    v128.store(cp, c00);
+  }
+  for (; j < N; j++) gemmDot(a0, stepA, b + (<usize>j << 2), rowB, K, c0 + (<usize>j << 2), accumulate);
+}
+
+/** One element of C: a strided dot product (the ragged edges of the blocked loops). */
+function gemmDot(pa: usize, stepA: usize, pb: usize, stepB: usize, K: i32, cp: usize, accumulate: i32): void {
+  let s: f32 = 0;
+  for (let k = 0; k < K; k++) {
+    s += ld(pa) * ld(pb);
+    pa += stepA;
+    pb += stepB;
+  }
+  st(cp, accumulate ? ld(cp) + s : s);
+}
+
+/**
+ * C (M,N) (+)= A (M,K) . B^T with B (N,K): dot products of contiguous rows, in blocks of 2 rows x 4 columns
+ * with vector accumulators over k, summed horizontally at the end. Best when M is small (no packing).
+ */
+export function gemmNT(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, accumulate: i32): void {
+  const rowK = <usize>K << 2;
+  const K4 = K & ~3;
+  let i = 0;
+  for (; i + 2 <= M; i += 2) {
+    const a0 = a + <usize>i * rowK;
+    const a1 = a0 + rowK;
+    const c0 = c + <usize>(i * N) * 4;
+    const c1 = c0 + (<usize>N << 2);
+    let j = 0;
+    for (; j + 4 <= N; j += 4) {
+      const b0 = b + <usize>j * rowK;
+      const b1 = b0 + rowK;
+      const b2 = b1 + rowK;
+      const b3 = b2 + rowK;
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
+      let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
+      for (let o: usize = 0; o < <usize>K4 << 2; o += 16) {
+        const x0 = v128.load(a0 + o);
+        const x1 = v128.load(a1 + o);
+        let y = v128.load(b0 + o);
+        s00 = madd(x0, y, s00); s10 = madd(x1, y, s10);
+        y = v128.load(b1 + o);
+        s01 = madd(x0, y, s01); s11 = madd(x1, y, s11);
+        y = v128.load(b2 + o);
+        s02 = madd(x0, y, s02); s12 = madd(x1, y, s12);
+        y = v128.load(b3 + o);
+        s03 = madd(x0, y, s03); s13 = madd(x1, y, s13);
+      }
+      let r0 = hsum4(s00, s01, s02, s03);
+      let r1 = hsum4(s10, s11, s12, s13);
+      for (let k = K4; k < K; k++) {
+        const o = <usize>k << 2;
+        const y = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(ld(b0 + o)), 1, ld(b1 + o)), 2, ld(b2 + o)), 3, ld(b3 + o));
+        r0 = f32x4.add(r0, f32x4.mul(v128.load32_splat(a0 + o), y));
+        r1 = f32x4.add(r1, f32x4.mul(v128.load32_splat(a1 + o), y));
+      }
+      const cp0 = c0 + (<usize>j << 2);
+      const cp1 = c1 + (<usize>j << 2);
+      if (accumulate) {
+        r0 = f32x4.add(v128.load(cp0), r0);
+        r1 = f32x4.add(v128.load(cp1), r1);
+      }
+      v128.store(cp0, r0);
+      v128.store(cp1, r1);
+    }
+    for (; j < N; j++) {
+      const bj = b + <usize>j * rowK;
+      st(c0 + (<usize>j << 2), dotRows(a0, bj, K) + (accumulate ? ld(c0 + (<usize>j << 2)) : 0));
+      st(c1 + (<usize>j << 2), dotRows(a1, bj, K) + (accumulate ? ld(c1 + (<usize>j << 2)) : 0));
+    }
+  }
+  for (; i < M; i++) {
+    const a0 = a + <usize>i * rowK;
+    const c0 = c + <usize>(i * N) * 4;
+    for (let j = 0; j < N; j++) {
+      const cp = c0 + (<usize>j << 2);
+      st(cp, dotRows(a0, b + <usize>j * rowK, K) + (accumulate ? ld(cp) : 0));
+    }
+  }
+}
+
+/** Dot product of two contiguous rows of length K. */
+function dotRows(x: usize, y: usize, K: i32): f32 {
+  const K4 = K & ~3;
+  let s = f32x4.splat(0);
+  for (let o: usize = 0; o < <usize>K4 << 2; o += 16) s = madd(v128.load(x + o), v128.load(y + o), s);
+  let r = hsum(s);
+  for (let k = K4; k < K; k++) r += ld(x + (<usize>k << 2)) * ld(y + (<usize>k << 2));
+  return r;
+}
+
+/** dst (cols,rows) = src (rows,cols)^T, in 4x4 tiles. */
+export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
+  const rs = <usize>cols << 2;
+  const ds = <usize>rows << 2;
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    let q = 0;
+    for (; q + 4 <= cols; q += 4) {
+      const s = src + <usize>r * rs + (<usize>q << 2);
+      const v0 = v128.load(s);
+      const v1 = v128.load(s + rs);
+      const v2 = v128.load(s + 2 * rs);
+      const v3 = v128.load(s + 3 * rs);
+      const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+      const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+      const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+      const d = dst + <usize>q * ds + (<usize>r << 2);
+      v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+      v128.store(d + ds, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+      v128.store(d + 2 * ds, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+      v128.store(d + 3 * ds, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+    }
+    for (; q < cols; q++) {
+      for (let rr = r; rr < r + 4; rr++) st(dst + <usize>q * ds + (<usize>rr << 2), ld(src + <usize>rr * rs + (<usize>q << 2)));
+    }
+  }
+  for (; r < rows; r++) {
+    for (let q = 0; q < cols; q++) st(dst + <usize>q * ds + (<usize>r << 2), ld(src + <usize>r * rs + (<usize>q << 2)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// elementwise helpers
+
+/** e^x on four lanes: 2^n e^r with n = round(x / ln 2), a degree-6 polynomial for e^r (|r| <= ln2 / 2). */
+@inline function expv(x: v128): v128 {
+  x = f32x4.max(f32x4.min(x, f32x4.splat(88.37)), f32x4.splat(-87.33));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  // r = x - n ln2, with ln2 split in two parts so r stays exact
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.mul(f32x4.mul(p, r), r), f32x4.add(r, f32x4.splat(1)));
+  // scale by 2^n through the exponent bits
+  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, e);
+}
+
+/** e^x for one value (the same arithmetic as expv, so scalar tails agree with vector bodies). */
+@inline function exps(x: f32): f32 {
+  return f32x4.extract_lane(expv(f32x4.splat(x)), 0);
+}
+
+/** max over n floats at p (n >= 1). */
+function rowMax(p: usize, n: i32): f32 {
+  const n4 = n & ~3;
+  let m: f32 = -Infinity;
+  if (n4 > 0) {
+    let mv = v128.load(p);
+    for (let o: usize = 16; o < <usize>n4 << 2; o += 16) mv = f32x4.max(mv, v128.load(p + o));
+    m = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+  }
+  for (let v = n4; v < n; v++) m = max(m, ld(p + (<usize>v << 2)));
+  return m;
+}
+
+/** out[v] = e^(x[v] - m) for n floats; returns their sum (accumulated in f64). */
+function expShift(out: usize, x: usize, n: i32, m: f32): f64 {
+  const n4 = n & ~3;
+  const mv = f32x4.splat(m);
+  let sv = f64x2.splat(0);
+  for (let o: usize = 0; o < <usize>n4 << 2; o += 16) {
+    const e = expv(f32x4.sub(v128.load(x + o), mv));
+    v128.store(out + o, e);
+    sv = f64x2.add(sv, f64x2.add(f64x2.promote_low_f32x4(e), f64x2.promote_low_f32x4(v128.shuffle<f32>(e, e, 2, 3, 0, 1))));
+  }
+  let s = f64x2.extract_lane(sv, 0) + f64x2.extract_lane(sv, 1);
+  for (let v = n4; v < n; v++) {
+    const e = exps(ld(x + (<usize>v << 2)) - m);
+    st(out + (<usize>v << 2), e);
+    s += <f64>e;
+  }
+  return s;
+}
+
+/** p[v] *= s for n floats. */
+function scaleRow(p: usize, n: i32, s: f32): void {
+  const n4 = n & ~3;
+  const sv = f32x4.splat(s);
+  for (let o: usize = 0; o < <usize>n4 << 2; o += 16) v128.store(p + o, f32x4.mul(v128.load(p + o), sv));
+  for (let v = n4; v < n; v++) st(p + (<usize>v << 2), ld(p + (<usize>v << 2)) * s);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// RMSNorm
+
+/** out (N,C) = x / rms(x) (* weight when weight != 0); rstd (N) gets 1/rms. */
+export function rmsnormForward(out: usize, rstd: usize, x: usize, weight: usize, N: i32, C: i32, eps: f32): void {
+  const C4 = C & ~3;
+  const row = <usize>C << 2;
+  for (let n = 0; n < N; n++) {
+    const xr = x + <usize>n * row;
+    const orow = out + <usize>n * row;
+    let sv = f32x4.splat(0);
+    for (let o: usize = 0; o < <usize>C4 << 2; o += 16) {
+      const v = v128.load(xr + o);
+      sv = madd(v, v, sv);
+    }
+    let ms = hsum(sv);
+    for (let i = C4; i < C; i++) ms += ld(xr + (<usize>i << 2)) * ld(xr + (<usize>i << 2));
+    const r: f32 = 1 / Mathf.sqrt(ms / <f32>C + eps);
+    st(rstd + (<usize>n << 2), r);
+    const rv = f32x4.splat(r);
+    for (let o: usize = 0; o < <usize>C4 << 2; o += 16) {
+      let y = f32x4.mul(v128.load(xr + o), rv);
+      if (weight) y = f32x4.mul(y, v128.load(weight + o));
+      v128.store(orow + o, y);
+    }
+    for (let i = C4; i < C; i++) {
+      const o = <usize>i << 2;
+      st(orow + o, ld(xr + o) * r * (weight ? ld(weight + o) : 1));
+    }
+  }
+}
+
+/** dx += r (g - y mean(g y)) with g = dout (* weight), y = x r; dweight += dout y (when dweight != 0). */
+export function rmsnormBackward(dx: usize, dweight: usize, dout: usize, x: usize, weight: usize, rstd: usize, N: i32, C: i32): void {
+  const C4 = C & ~3;
+  const row = <usize>C << 2;
+  for (let n = 0; n < N; n++) {
+    const base = <usize>n * row;
+    const r = ld(rstd + (<usize>n << 2));
+    const rv = f32x4.splat(r);
+    let sv = f32x4.splat(0);
+    for (let o: usize = 0; o < <usize>C4 << 2; o += 16) {
+      let g = v128.load(dout + base + o);
+      if (weight) g = f32x4.mul(g, v128.load(weight + o));
+      sv = madd(g, v128.load(x + base + o), sv);
+    }
+    let gy = hsum(sv);
+    for (let i = C4; i < C; i++) {
+      const o = <usize>i << 2;
+      gy += ld(dout + base + o) * (weight ? ld(weight + o) : 1) * ld(x + base + o);
+    }
+    const gyMean = (gy * r) / <f32>C;
+    const mv = f32x4.splat(gyMean);
+    for (let o: usize = 0; o < <usize>C4 << 2; o += 16) {
+      const d = v128.load(dout + base + o);
+      const y = f32x4.mul(v128.load(x + base + o), rv);
+      const g = weight ? f32x4.mul(d, v128.load(weight + o)) : d;
+      v128.store(dx + base + o, f32x4.add(v128.load(dx + base + o), f32x4.mul(rv, f32x4.sub(g, f32x4.mul(y, mv)))));
+      if (dweight) v128.store(dweight + o, madd(d, y, v128.load(dweight + o)));
+    }
+    for (let i = C4; i < C; i++) {
+      const o = <usize>i << 2;
+      const d = ld(dout + base + o);
+      const y = ld(x + base + o) * r;
+      const g = d * (weight ? ld(weight + o) : 1);
+      st(dx + base + o, ld(dx + base + o) + r * (g - y * gyMean));
+      if (dweight) st(dweight + o, ld(dweight + o) + d * y);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// causal self-attention on packed qkv (B,T,3C); head size hs must be a multiple of 4
+
+/** out (B,T,C), att (B,NH,T,T) softmax probabilities (zero above the diagonal). */
+export function attentionForward(out: usize, att: usize, qkv: usize, B: i32, T: i32, C: i32, NH: i32): void {
+  const hs = C / NH;
+  const scale: f32 = 1 / Mathf.sqrt(<f32>hs);
+  const row3 = <usize>(3 * C) << 2;
+  const hsb = <usize>hs << 2;
+  for (let b = 0; b < B; b++) {
+    const base = qkv + <usize>(b * T) * row3;
+    for (let h = 0; h < NH; h++) {
+      const hoff = <usize>(h * hs) << 2;
+      const kbase = base + (<usize>C << 2) + hoff;
+      const vbase = base + (<usize>(2 * C) << 2) + hoff;
+      for (let t = 0; t < T; t++) {
+        const q = base + <usize>t * row3 + hoff;
+        const arow = att + (<usize>(((b * NH + h) * T + t) * T) << 2);
+        // scores against keys 0..t, four keys at a time
+        const n = t + 1;
+        let t2 = 0;
+        for (; t2 + 4 <= n; t2 += 4) {
+          const k0 = kbase + <usize>t2 * row3;
+          const k1 = k0 + row3;
+          const k2 = k1 + row3;
+          const k3 = k2 + row3;
+          let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+          for (let o: usize = 0; o < hsb; o += 16) {
+            const qv = v128.load(q + o);
+            s0 = madd(qv, v128.load(k0 + o), s0);
+            s1 = madd(qv, v128.load(k1 + o), s1);
+            s2 = madd(qv, v128.load(k2 + o), s2);
+            s3 = madd(qv, v128.load(k3 + o), s3);
+          }
+          v128.store(arow + (<usize>t2 << 2), f32x4.mul(hsum4(s0, s1, s2, s3), f32x4.splat(scale)));
+        }
+        for (; t2 < n; t2++) st(arow + (<usize>t2 << 2), dotRows(q, kbase + <usize>t2 * row3, hs) * scale);
+        // stable softmax over the t+1 scores
+        const m = rowMax(arow, n);
+        const z = expShift(arow, arow, n, m);
+        scaleRow(arow, n, <f32>(1 / z));
+        for (let u = n; u < T; u++) st(arow + (<usize>u << 2), 0);
+        // out_t = sum over t2 of att[t2] v_t2, eight lanes at a time
+        const orow = out + (<usize>((b * T + t) * C) << 2) + hoff;
+        let o: usize = 0;
+        for (; o + 32 <= hsb; o += 32) {
+          let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+          let vp = vbase + o;
+          for (let u = 0; u < n; u++) {
+            const p = v128.load32_splat(arow + (<usize>u << 2));
+            a0 = madd(p, v128.load(vp), a0);
+            a1 = madd(p, v128.load(vp, 16), a1);
+            vp += row3;
+          }
+          v128.store(orow + o, a0);
+          v128.store(orow + o, a1, 16);
+        }
+        for (; o < hsb; o += 16) {
+          let a0 = f32x4.splat(0);
+          let vp = vbase + o;
+          for (let u = 0; u < n; u++) {
+            a0 = madd(v128.load32_splat(arow + (<usize>u << 2)), v128.load(vp), a0);
+            vp += row3;
+          }
+          v128.store(orow + o, a0);
+        }
+      }
+    }
+  }
+}
+
+/** dqkv += gradient through attention; work holds T floats of scratch. */
+export function attentionBackward(dqkv: usize, dout: usize, qkv: usize, att: usize, B: i32, T: i32, C: i32, NH: i32, work: usize): void {
+  const hs = C / NH;
+  const scale: f32 = 1 / Mathf.sqrt(<f32>hs);
+  const row3 = <usize>(3 * C) << 2;
+  const hsb = <usize>hs << 2;
+  const koff = <usize>C << 2;
+  const voff = <usize>(2 * C) << 2;
+  const datt = work;
+  for (let b = 0; b < B; b++) {
+    const base = <usize>(b * T) * row3;
+    for (let h = 0; h < NH; h++) {
+      const hoff = <usize>(h * hs) << 2;
+      for (let t = 0; t < T; t++) {
+        const q = base + <usize>t * row3 + hoff;
+        const arow = att + (<usize>(((b * NH + h) * T + t) * T) << 2);
+        const dorow = dout + (<usize>((b * T + t) * C) << 2) + hoff;
+        const n = t + 1;
+        // through out = att v: datt[t2] = dout . v_t2, dv_t2 += att[t2] dout; then dot = sum att datt
+        let dot: f32 = 0;
+        for (let u = 0; u < n; u++) {
+          const vrow = base + <usize>u * row3 + voff + hoff;
+          const p = ld(arow + (<usize>u << 2));
+          const pv = f32x4.splat(p);
+          let s = f32x4.splat(0);
+          for (let o: usize = 0; o < hsb; o += 16) {
+            const d = v128.load(dorow + o);
+            s = madd(d, v128.load(qkv + vrow + o), s);
+            v128.store(dqkv + vrow + o, madd(pv, d, v128.load(dqkv + vrow + o)));
+          }
+          const da = hsum(s);
+          st(datt + (<usize>u << 2), da);
+          dot += p * da;
+        }
+        // through the softmax and the scaled scores: dq += dpre k_t2, dk_t2 += dpre q
+        for (let u = 0; u < n; u++) {
+          const dpre = ld(arow + (<usize>u << 2)) * (ld(datt + (<usize>u << 2)) - dot) * scale;
+          const dv = f32x4.splat(dpre);
+          const krow = base + <usize>u * row3 + koff + hoff;
+          for (let o: usize = 0; o < hsb; o += 16) {
+            v128.store(dqkv + q + o, madd(dv, v128.load(qkv + krow + o), v128.load(dqkv + q + o)));
+            v128.store(dqkv + krow + o, madd(dv, v128.load(qkv + q + o), v128.load(dqkv + krow + o)));
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// softmax and cross-entropy
+
+/**
+ * probs (N,V) = softmax(logits); for rows with target >= 0 adds -log p(target) to the returned sum.
+ * Rows' log-sum-exp is taken in f64 (like the reference). Targets are i32 at targets.
+ */
+export function crossEntropyForward(probs: usize, logits: usize, targets: usize, N: i32, V: i32): f64 {
+  const row = <usize>V << 2;
+  let sum: f64 = 0;
+  for (let n = 0; n < N; n++) {
+    const lr = logits + <usize>n * row;
+    const pr = probs + <usize>n * row;
+    const m = rowMax(lr, V);
+    const z = expShift(pr, lr, V, m);
+    scaleRow(pr, V, <f32>(1 / z));
+    const target = load<i32>(targets + (<usize>n << 2));
+    if (target >= 0) sum += Math.log(z) + <f64>m - <f64>ld(lr + (<usize>target << 2));
+  }
+  return sum;
+}
+
+/** dlogits += (probs - onehot(target)) scale for rows with target >= 0. */
+export function crossEntropyBackward(dlogits: usize, probs: usize, targets: usize, N: i32, V: i32, scale: f32): void {
+  const row = <usize>V << 2;
+  const V4 = V & ~3;
+  const sv = f32x4.splat(scale);
+  for (let n = 0; n < N; n++) {
+    const target = load<i32>(targets + (<usize>n << 2));
+    if (target < 0) continue;
+    const dr = dlogits + <usize>n * row;
+    const pr = probs + <usize>n * row;
+    for (let o: usize = 0; o < <usize>V4 << 2; o += 16) v128.store(dr + o, madd(v128.load(pr + o), sv, v128.load(dr + o)));
+    for (let v = V4; v < V; v++) st(dr + (<usize>v << 2), ld(dr + (<usize>v << 2)) + ld(pr + (<usize>v << 2)) * scale);
+    const t = dr + (<usize>target << 2);
+    st(t, ld(t) - scale);
+  }
+}
+
+/** out (N,V) = row-wise softmax of x. */
+export function softmaxForward(out: usize, x: usize, N: i32, V: i32): void {
+  const row = <usize>V << 2;
+  for (let n = 0; n < N; n++) {
+    const xr = x + <usize>n * row;
+    const orow = out + <usize>n * row;
+    const z = expShift(orow, xr, V, rowMax(xr, V));
+    scaleRow(orow, V, <f32>(1 / z));
+  }
+}
+
+/** The first free byte after the module's static data: the host allocates above it. */
+export function heapBase(): usize {
+  return __heap_base;
+}

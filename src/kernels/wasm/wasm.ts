@@ -1,0 +1,218 @@
+// WebAssembly SIMD backends ("wasm", and "wasm-fma" where the engine has relaxed SIMD): gemm, RMSNorm, attention,
+// softmax and cross-entropy in wasm (kernels.as.ts); float64 inputs and the remaining kernels use the fast JS ones.
+
+import * as v8 from "node:v8";
+import type { Arr } from "../../core/tensor.js";
+import type { Backend } from "../backend.js";
+import { fast } from "../fast.js";
+import { WasmHeap } from "./heap.js";
+import { FMA_WASM_BASE64, SIMD_WASM_BASE64 } from "./kernels.wasm.js";
+import { webAssembly } from "./webassembly.js";
+import type { WasmApi } from "./webassembly.js";
+
+/** Must match MAX_PAGES in build.ts (the module declares this maximum for its imported memory). */
+const MAX_PAGES = 32768;
+/** K-block for gemms with a long reduction (weight gradients): keeps packed panels in L1. */
+const KC = 256;
+/** From this many rows of A on, B is packed into panels first (the copy pays for itself). */
+const PACK_MIN_ROWS = 32;
+
+interface KernelExports {
+  gemmRowB(M: number, N: number, K: number, a: number, sai: number, sak: number, b: number, c: number, accumulate: number, work: number, packB: number, kc: number): void;
+  gemmNT(M: number, N: number, K: number, a: number, b: number, c: number, accumulate: number): void;
+  rmsnormForward(out: number, rstd: number, x: number, weight: number, N: number, C: number, eps: number): void;
+  rmsnormBackward(dx: number, dweight: number, dout: number, x: number, weight: number, rstd: number, N: number, C: number): void;
+  attentionForward(out: number, att: number, qkv: number, B: number, T: number, C: number, NH: number): void;
+  attentionBackward(dqkv: number, dout: number, qkv: number, att: number, B: number, T: number, C: number, NH: number, work: number): void;
+  crossEntropyForward(probs: number, logits: number, targets: number, N: number, V: number): number;
+  crossEntropyBackward(dlogits: number, probs: number, targets: number, N: number, V: number, scale: number): void;
+  softmaxForward(out: number, x: number, N: number, V: number): void;
+  heapBase(): number;
+}
+
+function decode(b64: string): Uint8Array {
+  return new Uint8Array(Buffer.from(b64, "base64"));
+}
+
+const f32 = (a: Arr | null): a is Float32Array => a instanceof Float32Array;
+
+function makeBackend(name: string, ex: KernelExports, heap: WasmHeap): Backend {
+  return {
+    ...fast,
+    name,
+
+    gemm(transA, transB, M, N, K, A, B, C, accumulate) {
+      if (!f32(A) || !f32(B) || !f32(C) || (transA && transB) || M * N === 0) {
+        fast.gemm(transA, transB, M, N, K, A, B, C, accumulate);
+        return;
+      }
+      heap.begin();
+      const pa = heap.place(A, M * K, true);
+      const pb = heap.place(B, K * N, true);
+      const pc = heap.place(C, M * N, accumulate);
+      const acc = accumulate ? 1 : 0;
+      if (transB) {
+        ex.gemmNT(M, N, K, pa, pb, pc, acc);
+      } else {
+        const kc = Math.min(K, KC);
+        const packB = M >= PACK_MIN_ROWS && N >= 8;
+        // scratch: an A panel (TN) and B's packed panels, both for one k-block
+        const work = transA || packB ? heap.alloc(kc * 16 + (packB ? kc * N * 4 : 0)) : 0;
+        if (transA) ex.gemmRowB(M, N, K, pa, 1, M, pb, pc, acc, work, packB ? 1 : 0, KC);
+        else ex.gemmRowB(M, N, K, pa, K, 1, pb, pc, acc, work, packB ? 1 : 0, KC);
+      }
+      heap.writeBack(C, pc, M * N);
+    },
+
+    rmsnormForward(out, rstd, x, weight, N, C, eps) {
+      if (!f32(out) || !f32(rstd) || !f32(x) || (weight !== null && !f32(weight))) {
+        fast.rmsnormForward(out, rstd, x, weight, N, C, eps);
+        return;
+      }
+      heap.begin();
+      const px = heap.place(x, N * C, true);
+      const pw = heap.placeIn(weight, C);
+      const po = heap.place(out, N * C, false);
+      const pr = heap.place(rstd, N, false);
+      ex.rmsnormForward(po, pr, px, pw, N, C, eps);
+      heap.writeBack(out, po, N * C);
+      heap.writeBack(rstd, pr, N);
+    },
+
+    rmsnormBackward(dx, dweight, dout, x, weight, rstd, N, C) {
+      if (!f32(dx) || !f32(dout) || !f32(x) || !f32(rstd) || (weight !== null && !f32(weight)) || (dweight !== null && !f32(dweight))) {
+        fast.rmsnormBackward(dx, dweight, dout, x, weight, rstd, N, C);
+        return;
+      }
+      heap.begin();
+      const pdx = heap.place(dx, N * C, true);
+      const pdw = dweight === null ? 0 : heap.place(dweight, C, true);
+      const pdo = heap.place(dout, N * C, true);
+      const px = heap.place(x, N * C, true);
+      const pw = heap.placeIn(weight, C);
+      const pr = heap.place(rstd, N, true);
+      ex.rmsnormBackward(pdx, pdw, pdo, px, pw, pr, N, C);
+      heap.writeBack(dx, pdx, N * C);
+      if (dweight !== null) heap.writeBack(dweight, pdw, C);
+    },
+
+    attentionForward(out, att, qkv, B, T, C, NH) {
+      if (!f32(out) || !f32(att) || !f32(qkv) || (C / NH) % 4 !== 0) {
+        fast.attentionForward(out, att, qkv, B, T, C, NH);
+        return;
+      }
+      heap.begin();
+      const pq = heap.place(qkv, B * T * 3 * C, true);
+      const po = heap.place(out, B * T * C, false);
+      const pa = heap.place(att, B * NH * T * T, false);
+      ex.attentionForward(po, pa, pq, B, T, C, NH);
+      heap.writeBack(out, po, B * T * C);
+      heap.writeBack(att, pa, B * NH * T * T);
+    },
+
+    attentionBackward(dqkv, dout, qkv, att, B, T, C, NH) {
+      if (!f32(dqkv) || !f32(dout) || !f32(qkv) || !f32(att) || (C / NH) % 4 !== 0) {
+        fast.attentionBackward(dqkv, dout, qkv, att, B, T, C, NH);
+        return;
+      }
+      heap.begin();
+      const pdq = heap.place(dqkv, B * T * 3 * C, true);
+      const pdo = heap.place(dout, B * T * C, true);
+      const pq = heap.place(qkv, B * T * 3 * C, true);
+      const pa = heap.place(att, B * NH * T * T, true);
+      const work = heap.alloc(T * 4);
+      ex.attentionBackward(pdq, pdo, pq, pa, B, T, C, NH, work);
+      heap.writeBack(dqkv, pdq, B * T * 3 * C);
+    },
+
+    crossEntropyForward(probs, logits, targets, N, V) {
+      if (!f32(probs) || !f32(logits)) return fast.crossEntropyForward(probs, logits, targets, N, V);
+      let count = 0;
+      for (let n = 0; n < N; n++) {
+        const t = targets[n];
+        if (t >= V) throw new Error(`cross-entropy target ${t} at row ${n} is outside the vocabulary (size ${V})`);
+        if (t >= 0) count++;
+      }
+      heap.begin();
+      const pl = heap.place(logits, N * V, true);
+      const pp = heap.place(probs, N * V, false);
+      const pt = heap.placeI32(targets, N);
+      const sum = ex.crossEntropyForward(pp, pl, pt, N, V);
+      heap.writeBack(probs, pp, N * V);
+      return { sum, count };
+    },
+
+    crossEntropyBackward(dlogits, probs, targets, N, V, scale) {
+      if (!f32(dlogits) || !f32(probs)) {
+        fast.crossEntropyBackward(dlogits, probs, targets, N, V, scale);
+        return;
+      }
+      heap.begin();
+      const pd = heap.place(dlogits, N * V, true);
+      const pp = heap.place(probs, N * V, true);
+      const pt = heap.placeI32(targets, N);
+      ex.crossEntropyBackward(pd, pp, pt, N, V, scale);
+      heap.writeBack(dlogits, pd, N * V);
+    },
+
+    softmaxForward(out, x, N, V) {
+      if (!f32(out) || !f32(x)) {
+        fast.softmaxForward(out, x, N, V);
+        return;
+      }
+      heap.begin();
+      const px = heap.place(x, N * V, true);
+      const po = heap.place(out, N * V, false);
+      ex.softmaxForward(po, px, N, V);
+      heap.writeBack(out, po, N * V);
+    },
+  };
+}
+
+/** Turns on the engine's relaxed-SIMD support when it has one behind a flag (Node 20's V8 11.3). */
+function relaxedSimdAvailable(api: WasmApi, bytes: Uint8Array): boolean {
+  if (api.validate(bytes)) return true;
+  try {
+    v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+  } catch {
+    return false;
+  }
+  return api.validate(bytes);
+}
+
+export interface WasmRuntime {
+  readonly heap: WasmHeap;
+  /** "wasm" (standard SIMD, reproducible on every engine), then "wasm-fma" when relaxed SIMD is available. */
+  readonly backends: Backend[];
+}
+
+let runtime: WasmRuntime | null | undefined;
+
+/** The wasm backends and their shared heap, created on first use; null when this engine lacks WebAssembly SIMD. */
+export function wasmRuntime(): WasmRuntime | null {
+  if (runtime !== undefined) return runtime;
+  runtime = null;
+  const api = webAssembly;
+  const simd = decode(SIMD_WASM_BASE64);
+  if (!api || !api.validate(simd)) return runtime;
+  const probe = new api.Instance(new api.Module(simd), {
+    env: { memory: new api.Memory({ initial: 1, maximum: MAX_PAGES, shared: true }) },
+  });
+  const heap = new WasmHeap(api, (probe.exports as unknown as KernelExports).heapBase(), MAX_PAGES);
+  const instantiate = (bytes: Uint8Array): KernelExports =>
+    new api.Instance(new api.Module(bytes), { env: { memory: heap.memory } }).exports as unknown as KernelExports;
+  const backends = [makeBackend("wasm", instantiate(simd), heap)];
+  const fma = decode(FMA_WASM_BASE64);
+  if (relaxedSimdAvailable(api, fma)) backends.push(makeBackend("wasm-fma", instantiate(fma), heap));
+  runtime = { heap, backends };
+  return runtime;
+}
+
+/**
+ * A zeroed Float32Array in wasm memory (e.g. a model's parameters and gradients): the wasm kernels use it in
+ * place instead of copying it on every call. Falls back to an ordinary Float32Array without wasm.
+ */
+export function allocKernelF32(n: number): Float32Array {
+  const rt = wasmRuntime();
+  return rt ? rt.heap.allocF32(n) : new Float32Array(n);
+}

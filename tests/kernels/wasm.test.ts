@@ -1,0 +1,116 @@
+// The wasm backends' memory handling: arrays resident in wasm memory and copied ones give identical results,
+// views survive memory growth, float64 inputs fall back to the JS kernels, repeated calls are bit-identical.
+
+import { fast } from "../../src/kernels/fast.js";
+import { reference } from "../../src/kernels/reference.js";
+import type { Backend } from "../../src/kernels/index.js";
+import { allocKernelF32, wasmRuntime } from "../../src/kernels/wasm/wasm.js";
+import { Rng } from "../../src/core/random.js";
+
+const runtime = wasmRuntime();
+const backends = runtime ? runtime.backends : [];
+
+function fill(a: Float32Array | Float64Array, rng: Rng): typeof a {
+  for (let i = 0; i < a.length; i++) a[i] = rng.normal(0, 1);
+  return a;
+}
+
+function resident(a: Float32Array): Float32Array {
+  const r = allocKernelF32(a.length);
+  r.set(a);
+  return r;
+}
+
+test("WebAssembly SIMD is available on this Node, so the wasm backend exists", () => {
+  expect(backends.map((b) => b.name)).toContain("wasm");
+});
+
+describe.each(backends.map((b): [string, Backend] => [b.name, b]))("the %s backend", (_name, be) => {
+  test("gives bit-identical gemm results for resident and copied arrays in all three cases", () => {
+    const rng = new Rng(3);
+    const [M, N, K] = [37, 19, 45];
+    for (const [tA, tB] of [[false, false], [false, true], [true, false]] as const) {
+      const A = fill(new Float32Array(M * K), rng) as Float32Array;
+      const B = fill(new Float32Array(K * N), rng) as Float32Array;
+      const C0 = fill(new Float32Array(M * N), rng) as Float32Array;
+      const copied = C0.slice();
+      be.gemm(tA, tB, M, N, K, A, B, copied, true);
+      const inPlace = resident(C0);
+      be.gemm(tA, tB, M, N, K, resident(A), resident(B), inPlace, true);
+      expect(runtime!.heap.isResident(inPlace)).toBe(true);
+      expect(Array.from(inPlace)).toEqual(Array.from(copied));
+      expect(Array.from(copied)).not.toEqual(Array.from(C0));
+    }
+  });
+
+  test("reads and writes subarray views at unaligned offsets, resident or not", () => {
+    const rng = new Rng(4);
+    const [M, N, K] = [6, 10, 7];
+    const bigA = fill(new Float32Array(M * K + 3), rng) as Float32Array;
+    const B = fill(new Float32Array(K * N), rng) as Float32Array;
+    const want = new Float32Array(M * N + 1);
+    reference.gemm(false, false, M, N, K, bigA.subarray(3), B, want.subarray(1), false);
+    for (const mk of [(a: Float32Array) => a, resident]) {
+      const A = mk(bigA).subarray(3);
+      const C = mk(new Float32Array(M * N + 1));
+      be.gemm(false, false, M, N, K, A, B, C.subarray(1), false);
+      expect(C[0]).toBe(0); // the element before the view is untouched
+      for (let i = 1; i < C.length; i++) expect(C[i]).toBeCloseTo(want[i], 4);
+    }
+  });
+
+  test("gives bit-identical attention, rmsnorm and cross-entropy results for resident and copied arrays", () => {
+    const rng = new Rng(5);
+    const [B, T, C, NH, V] = [2, 9, 16, 2, 11];
+    const qkv = fill(new Float32Array(B * T * 3 * C), rng) as Float32Array;
+    const dout = fill(new Float32Array(B * T * C), rng) as Float32Array;
+    const logits = fill(new Float32Array(B * T * V), rng) as Float32Array;
+    const targets = Int32Array.from({ length: B * T }, (_, i) => i % V);
+    const run = (mk: (a: Float32Array) => Float32Array) => {
+      const out = mk(new Float32Array(B * T * C));
+      const att = mk(new Float32Array(B * NH * T * T));
+      be.attentionForward(out, att, mk(qkv), B, T, C, NH);
+      const dqkv = mk(new Float32Array(B * T * 3 * C));
+      be.attentionBackward(dqkv, mk(dout), mk(qkv), att, B, T, C, NH);
+      const normed = mk(new Float32Array(B * T * C));
+      const rstd = mk(new Float32Array(B * T));
+      be.rmsnormForward(normed, rstd, out, null, B * T, C, 1e-5);
+      const probs = mk(new Float32Array(B * T * V));
+      const loss = be.crossEntropyForward(probs, mk(logits), targets, B * T, V);
+      return [...out, ...att, ...dqkv, ...normed, ...rstd, ...probs, loss.sum];
+    };
+    const copied = run((a) => a.slice());
+    expect(run(resident)).toEqual(copied);
+    expect(run((a) => a.slice())).toEqual(copied); // and a second run repeats the first bit for bit
+  });
+
+  test("hands float64 arrays to the fast JS kernels (identical results)", () => {
+    const rng = new Rng(6);
+    const [M, N, K] = [5, 9, 12];
+    const A = fill(new Float64Array(M * K), rng);
+    const B = fill(new Float64Array(K * N), rng);
+    const want = new Float64Array(M * N);
+    fast.gemm(false, true, M, N, K, A, B, want, false);
+    const got = new Float64Array(M * N);
+    be.gemm(false, true, M, N, K, A, B, got, false);
+    expect(Array.from(got)).toEqual(Array.from(want));
+  });
+});
+
+test("resident arrays keep their values when the wasm memory grows", () => {
+  if (!runtime) throw new Error("no wasm runtime");
+  const a = allocKernelF32(1000);
+  for (let i = 0; i < a.length; i++) a[i] = i;
+  const before = runtime.heap.memory.buffer.byteLength;
+  const big = allocKernelF32(before / 4 + 1000); // more than the whole memory: forces a grow
+  expect(runtime.heap.memory.buffer.byteLength).toBeGreaterThan(before);
+  expect(big.length).toBe(before / 4 + 1000);
+  expect(a.length).toBe(1000);
+  expect(a[999]).toBe(999);
+  a[0] = -1;
+  expect(a[0]).toBe(-1);
+});
+
+test("allocKernelF32 rejects a negative length", () => {
+  expect(() => allocKernelF32(-1)).toThrow(/length must be a non-negative integer \(got -1\)/);
+});
