@@ -1,0 +1,100 @@
+// Tables of metrics and sweep results, built with arquero: HTML in a notebook, aligned text in scripts.
+// arquero 8 is ESM-only, so jest (CommonJS) cannot load this module: it is checked by the smoke notebook and its script.
+
+import * as aq from "arquero";
+import type { ColumnTable } from "arquero";
+import { show } from "./display.js";
+import { formatCell, formatTextTable } from "./text-table.js";
+
+export type Row = Record<string, unknown>;
+
+export interface TableOptions {
+  title?: string;
+  /** Columns to show, in order (default: all). */
+  columns?: string[];
+  sortBy?: string;
+  descending?: boolean;
+  /** Decimals of non-integer numbers. Default 4. */
+  digits?: number;
+  /** Highlights the row with the lowest (or highest) value of a column, e.g. { column: "val_loss", mode: "min" }. */
+  best?: { column: string; mode?: "min" | "max" };
+  /** Most rows shown. Default 50. */
+  limit?: number;
+}
+
+/** An arquero table from rows ([{ lr, loss }, ...]), columns ({ lr: [...], loss: [...] }) or a table. */
+export function toTable(data: Row[] | Record<string, unknown[]> | ColumnTable): ColumnTable {
+  if (Array.isArray(data)) return aq.from(data);
+  if (data instanceof aq.ColumnTable) return data;
+  return aq.table(data as Record<string, unknown[]>);
+}
+
+interface Prepared {
+  table: ColumnTable;
+  columns: string[];
+  best: number | undefined;
+  limit: number;
+}
+
+function prepare(data: Row[] | Record<string, unknown[]> | ColumnTable, options: TableOptions): Prepared {
+  let table = toTable(data);
+  const names = table.columnNames();
+  for (const c of [...(options.columns ?? []), options.sortBy, options.best?.column]) {
+    if (c !== undefined && !names.includes(c)) throw new Error(`table has no column "${c}" (columns: ${names.join(", ")})`);
+  }
+  if (options.sortBy) table = table.orderby(options.descending ? aq.desc(options.sortBy) : options.sortBy).reify();
+  const columns = options.columns ?? names;
+  let best: number | undefined;
+  if (options.best) {
+    const values = table.array(options.best.column) as ArrayLike<unknown>;
+    const better = options.best.mode === "max" ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v === "number" && Number.isFinite(v) && (best === undefined || better(v, values[best] as number))) best = i;
+    }
+  }
+  return { table, columns, best, limit: options.limit ?? 50 };
+}
+
+export function tableHtml(data: Row[] | Record<string, unknown[]> | ColumnTable, options: TableOptions = {}): string {
+  const p = prepare(data, options);
+  const digits = options.digits ?? 4;
+  const format: Record<string, (v: unknown) => string> = {};
+  for (const c of p.columns) format[c] = (v) => formatCell(v, digits);
+  const html = p.table.toHTML({
+    columns: p.columns,
+    limit: p.limit,
+    format,
+    style: {
+      table: "border-collapse: collapse; font-variant-numeric: tabular-nums;",
+      td: (_name: string, row: number) => (row === p.best ? "font-weight: bold; background: #e6f4ea;" : ""),
+    },
+  });
+  const more = p.table.numRows() > p.limit ? `<div><i>${p.table.numRows() - p.limit} more rows</i></div>` : "";
+  return `${options.title ? `<div><b>${options.title}</b></div>` : ""}${html}${more}`;
+}
+
+export function tableText(data: Row[] | Record<string, unknown[]> | ColumnTable, options: TableOptions = {}): string {
+  const p = prepare(data, options);
+  const rows = p.table.objects({ limit: p.limit }) as Row[];
+  const text = formatTextTable(p.columns, rows.map((r) => p.columns.map((c) => r[c])), {
+    digits: options.digits,
+    title: options.title,
+    mark: p.best !== undefined && p.best < p.limit ? p.best : undefined,
+  });
+  return p.table.numRows() > p.limit ? `${text}\n(${p.table.numRows() - p.limit} more rows)` : text;
+}
+
+/** Shows a table: HTML in a notebook, text elsewhere (use toTable for arquero verbs). */
+export function showTable(data: Row[] | Record<string, unknown[]> | ColumnTable, options: TableOptions = {}): void {
+  show.html(tableHtml(data, options), tableText(data, options));
+}
+
+/**
+ * A danfo.js DataFrame of a training history (rows or columns), for pandas-style exploration. danfojs-node is big
+ * (about 340 MB installed, 1-2 s to load), so it is imported only when this is called.
+ */
+export async function historyDataFrame(history: Row[] | Record<string, unknown[]>): Promise<import("danfojs-node").DataFrame> {
+  const dfd = await import("danfojs-node");
+  return new dfd.DataFrame(Array.isArray(history) ? history : (history as Record<string, unknown[]>));
+}

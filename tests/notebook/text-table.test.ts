@@ -1,0 +1,38 @@
+import { formatCell, formatTextTable } from "../../src/notebook/text-table.js";
+
+describe("formatCell", () => {
+  test("integers stay exact and fractions get the requested decimals", () => {
+    expect(formatCell(300)).toBe("300");
+    expect(formatCell(2.5, 2)).toBe("2.50");
+    expect(formatCell(1 / 3)).toBe((1 / 3).toFixed(4));
+  });
+
+  test("tiny and huge fractions switch to exponent form; empty values print nothing", () => {
+    expect(formatCell(3e-7, 4)).toBe((3e-7).toExponential(3));
+    expect(formatCell(12345678.5, 4)).toBe((12345678.5).toExponential(3));
+    expect(formatCell(null)).toBe("");
+    expect(formatCell(undefined)).toBe("");
+    expect(formatCell(NaN)).toBe("NaN");
+  });
+});
+
+describe("formatTextTable", () => {
+  const text = formatTextTable(["name", "loss"], [["tiny", 2.25], ["a-longer-name", 10.5]], { digits: 2 });
+  const lines = text.split("\n");
+
+  test("every line of the table has the header's width", () => {
+    const width = lines[0].length;
+    for (const line of lines) expect(line.length).toBe(width);
+  });
+
+  test("numbers are right-aligned and text left-aligned", () => {
+    expect(lines[2].startsWith("tiny ")).toBe(true);
+    expect(lines[2].endsWith(" 2.25")).toBe(true);
+    expect(lines[3].endsWith("10.50")).toBe(true);
+  });
+
+  test("the marked row carries a star and the others do not", () => {
+    const marked = formatTextTable(["x"], [[1], [2], [3]], { mark: 1 }).split("\n");
+    expect(marked.filter((l) => l.startsWith("* "))).toEqual(["* 2"]);
+  });
+});
