@@ -1,0 +1,209 @@
+// Training-speed benchmark (npm run bench): trains M1-M3 and the presets for a fixed number of steps on seeded
+// synthetic tokens, one child process per model (so peak RSS is per model), and prints a table and JSON.
+//
+// usage: npm run bench -- [--only M1,M3] [--presets] [--steps N] [--windows N] [--backend NAME] [--threads 1]
+//                         [--compare] [--json FILE] [--inline]
+//   --steps    steps per timed window (default per model); the median window gives steps/s
+//   --compare  also times the same models in PyTorch (bench/torch_ref.py) and prints ratios
+//   --inline   run in this process (for node --cpu-prof), no per-model RSS
+
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { Rng } from "../src/core/random.js";
+import { GPT } from "../src/nn/gpt.js";
+import { Adam } from "../src/optim/adam.js";
+import { Trainer } from "../src/train/trainer.js";
+import type { TrainTask } from "../src/train/trainer.js";
+import { backendNames, registerBackend, setBackend } from "../src/kernels/index.js";
+import { wasmRuntime } from "../src/kernels/wasm/wasm.js";
+import { BENCH_MODELS, presetModels } from "./models.js";
+import type { BenchModel } from "./models.js";
+import { median, parseArgs } from "./util.js";
+
+const DEFAULTS = { only: "", presets: false, steps: 0, windows: 5, warmup: 0, backend: "", threads: 1, seed: 1337, compare: false, json: "", inline: false, child: "" };
+type Options = typeof DEFAULTS;
+
+export interface BenchResult {
+  model: string;
+  backend: string;
+  params: number;
+  batch: number;
+  seq: number;
+  stepsPerSec: number;
+  tokensPerSec: number;
+  msPerStep: number;
+  gflops: number;
+  peakRssMB: number | null;
+  windows: number[];
+  /** Losses of the first three steps and a hash of every loss (same seed and backend: identical). */
+  firstLosses: number[];
+  lossHash: string;
+}
+
+/** Default steps per timed window: about half a second per window on this kind of machine. */
+function defaultSteps(m: BenchModel): number {
+  const tokens = m.batch * m.seq;
+  const work = tokens * m.nEmbd * m.nEmbd * m.nLayer + tokens * m.vocab * m.nEmbd;
+  return Math.max(2, Math.min(500, Math.round(3e8 / (work * 12))));
+}
+
+/** Useful FLOPs of one step: 6 per matmul weight per token, plus causal attention (fwd 2CT', bwd twice that). */
+function flopsPerStep(m: BenchModel): number {
+  const C = m.nEmbd;
+  const L = m.nLayer;
+  const r = m.config.mlpRatio;
+  const matmul = L * (3 * C * C + C * C + 2 * r * C * C) + m.vocab * C;
+  const tokens = m.batch * m.seq;
+  return tokens * (6 * matmul + 6 * L * C * (m.seq + 1));
+}
+
+function registerWasm(): void {
+  for (const b of wasmRuntime()?.backends ?? []) if (!backendNames().includes(b.name)) registerBackend(b);
+}
+
+function bestBackend(): string {
+  const names = backendNames();
+  return ["wasm-fma", "wasm", "fast"].find((n) => names.includes(n))!;
+}
+
+/** fnv-1a over the float64 bytes of the losses. */
+function hashLosses(losses: number[]): string {
+  const bytes = new Uint8Array(Float64Array.from(losses).buffer);
+  let h = 0x811c9dc5;
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, "0");
+}
+
+interface SynthBatch {
+  inputs: Int32Array;
+  targets: Int32Array;
+}
+
+/** Trains one model in this process and times it. */
+function runModel(name: string, m: BenchModel, o: Options): BenchResult {
+  registerWasm();
+  const backend = setBackend(o.backend || bestBackend()).name;
+  const rng = new Rng(o.seed);
+  const model = new GPT(m.config, rng);
+  const { batch: B, seq: T, vocab: V } = m;
+  // a pool of seeded random token windows, cycled
+  const pool: SynthBatch[] = Array.from({ length: 64 }, () => {
+    const row = Int32Array.from({ length: B * (T + 1) }, () => rng.int(V));
+    const inputs = new Int32Array(B * T);
+    const targets = new Int32Array(B * T);
+    for (let b = 0; b < B; b++) {
+      inputs.set(row.subarray(b * (T + 1), b * (T + 1) + T), b * T);
+      targets.set(row.subarray(b * (T + 1) + 1, (b + 1) * (T + 1)), b * T);
+    }
+    return { inputs, targets };
+  });
+  let next = 0;
+  const task: TrainTask<SynthBatch> = {
+    nextBatch: () => pool[next++ % pool.length],
+    loss: (b) => model.forward(b.inputs, B, T, b.targets).loss!,
+    tokens: () => B * T,
+  };
+  const steps = o.steps || defaultSteps(m);
+  const warmup = o.warmup || Math.max(2, Math.ceil(steps / 2));
+  const total = warmup + o.windows * steps;
+  const trainer = new Trainer({ task, store: model.store, optimizer: new Adam(model.store, { beta1: 0.85, beta2: 0.99, eps: 1e-8 }), schedule: () => 0.01, totalSteps: total });
+  const losses: number[] = [];
+  for (let s = 0; s < warmup; s++) losses.push(trainer.trainStep().loss);
+  const rates: number[] = [];
+  for (let w = 0; w < o.windows; w++) {
+    const t0 = performance.now();
+    for (let s = 0; s < steps; s++) losses.push(trainer.trainStep().loss);
+    rates.push((steps * 1000) / (performance.now() - t0));
+  }
+  const sps = median(rates);
+  return {
+    model: name,
+    backend,
+    params: model.numParams,
+    batch: B,
+    seq: T,
+    stepsPerSec: sps,
+    tokensPerSec: sps * B * T,
+    msPerStep: 1000 / sps,
+    gflops: (flopsPerStep(m) * sps) / 1e9,
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    windows: rates.map((r) => Math.round(r * 100) / 100),
+    firstLosses: losses.slice(0, 3),
+    lossHash: hashLosses(losses),
+  };
+}
+
+/** Runs one model in a fresh child process (same node flags and loader), returning its result. */
+function runChild(name: string, o: Options): BenchResult {
+  const pass = ["steps", "windows", "warmup", "backend", "threads", "seed"] as const;
+  const args = pass.flatMap((k) => (o[k] === DEFAULTS[k] ? [] : [`--${k}=${o[k]}`]));
+  const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1], `--child=${name}`, ...args], { encoding: "utf8", maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`benchmark of ${name} failed (exit ${r.status}):\n${r.stderr}`);
+  const line = r.stdout.trim().split("\n").pop() ?? "";
+  return JSON.parse(line) as BenchResult;
+}
+
+interface TorchResult {
+  model: string;
+  threads: number;
+  steps_per_s: number;
+  tokens_per_s: number;
+}
+
+/** Times the M-models in PyTorch with the python that has torch; null (with a hint) when none does. */
+function runTorch(models: string[], threads: number[]): { torch: string; results: TorchResult[] } | null {
+  const python = ["/usr/bin/python3", "python3"].find((p) => spawnSync(p, ["-c", "import torch"], { stdio: "ignore" }).status === 0);
+  if (!python) {
+    console.error("--compare: no python with torch found; install it with: apt-get install python3-torch");
+    return null;
+  }
+  const r = spawnSync(python, ["bench/torch_ref.py", "--models", models.join(","), "--threads", threads.join(",")], { encoding: "utf8", maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`bench/torch_ref.py failed (exit ${r.status}):\n${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+function fmt(x: number | null, digits = 1): string {
+  return x === null ? "-" : x.toFixed(digits);
+}
+
+function main(): void {
+  const o = parseArgs(process.argv.slice(2), DEFAULTS);
+  const all: Record<string, BenchModel> = { ...BENCH_MODELS, ...presetModels() };
+  if (o.child) {
+    console.log(JSON.stringify(runModel(o.child, all[o.child], o)));
+    return;
+  }
+  const names = o.only ? o.only.split(",").map((s) => s.trim()) : [...Object.keys(BENCH_MODELS), ...(o.presets ? Object.keys(presetModels()) : [])];
+  for (const n of names) if (!all[n]) throw new Error(`--only: unknown model "${n}" (known: ${Object.keys(all).join(", ")})`);
+  const results: BenchResult[] = [];
+  console.log(`node ${process.version}, ${o.inline ? "inline" : "one process per model"}, ${o.windows} windows, median`);
+  console.log("model            backend   params   BxT       steps/s   tokens/s   ms/step  GFLOP/s  peak RSS MB  loss hash");
+  for (const n of names) {
+    const r = o.inline ? { ...runModel(n, all[n], o), peakRssMB: null } : runChild(n, o);
+    results.push(r);
+    console.log(
+      `${n.padEnd(16)} ${r.backend.padEnd(9)} ${String(r.params).padStart(7)}  ${`${r.batch}x${r.seq}`.padEnd(8)} ${fmt(r.stepsPerSec, 2).padStart(8)} ${fmt(r.tokensPerSec, 0).padStart(10)} ${fmt(r.msPerStep, 2).padStart(9)} ${fmt(r.gflops, 2).padStart(8)} ${fmt(r.peakRssMB).padStart(12)}  ${r.lossHash}`,
+    );
+  }
+  let torch: ReturnType<typeof runTorch> = null;
+  if (o.compare) {
+    const ms = names.filter((n) => n in BENCH_MODELS);
+    const threads = o.threads === 1 ? [1] : [1, o.threads];
+    torch = ms.length > 0 ? runTorch(ms, threads) : null;
+    if (torch) {
+      console.log(`\nPyTorch ${torch.torch} (bench/torch_ref.py), ratios = ours / torch`);
+      console.log("model  threads  torch steps/s  torch tokens/s   ours tokens/s   ratio   target");
+      for (const t of torch.results) {
+        const ours = results.find((r) => r.model === t.model);
+        if (!ours) continue;
+        const ratio = ours.tokensPerSec / t.tokens_per_s;
+        console.log(`${t.model.padEnd(6)} ${String(t.threads).padStart(7)} ${fmt(t.steps_per_s, 2).padStart(14)} ${fmt(t.tokens_per_s, 0).padStart(15)} ${fmt(ours.tokensPerSec, 0).padStart(15)} ${fmt(ratio, 2).padStart(7)}x  ${BENCH_MODELS[t.model].note}`);
+      }
+    }
+  }
+  const json = { node: process.version, options: o, results, torch };
+  if (o.json) writeFileSync(o.json, JSON.stringify(json, null, 1));
+  console.log("\n" + JSON.stringify(json));
+}
+
+main();

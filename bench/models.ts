@@ -1,0 +1,39 @@
+// The benchmark models: M1-M3 from the speed targets (same shapes as bench/torch_ref.py) and the model presets,
+// each with the batch it trains on.
+
+import { presets, validateConfig } from "../src/nn/gpt.js";
+import type { GPTConfig } from "../src/nn/gpt.js";
+
+export interface BenchModel {
+  config: GPTConfig;
+  /** Rows per step and tokens per row. */
+  batch: number;
+  seq: number;
+  vocab: number;
+  nEmbd: number;
+  nHead: number;
+  nLayer: number;
+  /** Targets from the speed issue (tokens/s), when there is one. */
+  note: string;
+}
+
+function model(config: Partial<GPTConfig>, batch: number, seq: number, note = ""): BenchModel {
+  const c = validateConfig({ ...presets.lab, ...config });
+  return { config: c, batch, seq, vocab: c.vocabSize, nEmbd: c.nEmbd, nHead: c.nHead, nLayer: c.nLayer, note };
+}
+
+/** The lab model and two larger shapes, all with the lab's architecture (RMSNorm without weights, ReLU, no biases). */
+export const BENCH_MODELS: Record<string, BenchModel> = {
+  M1: model({ vocabSize: 597, nEmbd: 32, nHead: 4, nLayer: 2, blockSize: 16 }, 1, 7, ">= 3x PyTorch 1-thread steps/s"),
+  M2: model({ vocabSize: 27, nEmbd: 64, nHead: 4, nLayer: 4, blockSize: 32 }, 32, 32, ">= PyTorch 1-thread tokens/s"),
+  M3: model({ vocabSize: 2048, nEmbd: 128, nHead: 4, nLayer: 4, blockSize: 128 }, 16, 128, ">= 0.5x PyTorch 1-thread tokens/s"),
+};
+
+/** Every preset at the lab's vocabulary (597 words), batch 8 of full blocks. */
+export function presetModels(): Record<string, BenchModel> {
+  const out: Record<string, BenchModel> = {};
+  for (const [name, p] of Object.entries(presets)) {
+    out[`preset:${name}`] = { ...model({}, 8, p.blockSize), config: validateConfig({ ...p, vocabSize: 597 }), vocab: 597, nEmbd: p.nEmbd, nHead: p.nHead, nLayer: p.nLayer };
+  }
+  return out;
+}
