@@ -112,6 +112,13 @@ export function restoreRunState(run: Run, dir: string): void {
   for (const [name, t] of tensors) opt[name.replace(/^optimizer\./, "")] = t.data;
   run.optimizer.setState(opt as never);
   run.setState(JSON.parse(metadata.run) as RunState);
+  // carry the earlier history over, so metrics.json of the resumed run covers every step
+  const metricsFile = path.join(dir, RUN_FILES.metrics);
+  if (fs.existsSync(metricsFile)) {
+    const saved = readJSON<{ history?: { steps: Run["history"]["steps"]; evals: Run["history"]["evals"] } }>(metricsFile, "metrics");
+    run.history.steps = (saved.history?.steps ?? []).filter((r) => r.step <= run.step);
+    run.history.evals = (saved.history?.evals ?? []).filter((r) => r.step <= run.step);
+  }
 }
 
 /** The run config saved in a run folder. */

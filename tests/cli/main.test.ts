@@ -36,6 +36,15 @@ describe("the gptlab command line", () => {
     expect(r.err).toMatch(/already holds a run; choose another --out, continue it with --resume/);
   }, 30_000);
 
+  test("--resume continues a run to more steps and keeps the whole history", () => {
+    const r = gptlab("train", "--resume", out, "--steps", "60");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/resuming .* at step 40 -> 60/);
+    const metrics = JSON.parse(fs.readFileSync(path.join(out, "metrics.json"), "utf8"));
+    expect(metrics.history.steps.map((s: { step: number }) => s.step)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(gptlab("train", "--resume", out, "--steps", "60").err).toMatch(/already has 60 steps; pass --steps N with N > 60/);
+  }, 60_000);
+
   test("sample and eval read the run folder", () => {
     const s = gptlab("sample", "--run", out, "--n", "4", "--temperature", "0");
     expect(s.code).toBe(0);
