@@ -15,7 +15,7 @@ import { Adam } from "../src/optim/adam.js";
 import { Trainer } from "../src/train/trainer.js";
 import type { TrainTask } from "../src/train/trainer.js";
 import { backendNames, registerBackend, setBackend } from "../src/kernels/index.js";
-import { wasmRuntime } from "../src/kernels/wasm/wasm.js";
+import { setKernelThreads, wasmRuntime } from "../src/kernels/wasm/wasm.js";
 import { BENCH_MODELS, presetModels } from "./models.js";
 import type { BenchModel } from "./models.js";
 import { median, parseArgs } from "./util.js";
@@ -26,6 +26,7 @@ type Options = typeof DEFAULTS;
 export interface BenchResult {
   model: string;
   backend: string;
+  threads: number;
   params: number;
   batch: number;
   seq: number;
@@ -83,6 +84,7 @@ interface SynthBatch {
 function runModel(name: string, m: BenchModel, o: Options): BenchResult {
   registerWasm();
   const backend = setBackend(o.backend || bestBackend()).name;
+  setKernelThreads(o.threads);
   const rng = new Rng(o.seed);
   const model = new GPT(m.config, rng);
   const { batch: B, seq: T, vocab: V } = m;
@@ -119,6 +121,7 @@ function runModel(name: string, m: BenchModel, o: Options): BenchResult {
   return {
     model: name,
     backend,
+    threads: o.threads,
     params: model.numParams,
     batch: B,
     seq: T,
@@ -177,12 +180,12 @@ function main(): void {
   for (const n of names) if (!all[n]) throw new Error(`--only: unknown model "${n}" (known: ${Object.keys(all).join(", ")})`);
   const results: BenchResult[] = [];
   console.log(`node ${process.version}, ${o.inline ? "inline" : "one process per model"}, ${o.windows} windows, median`);
-  console.log("model            backend   params   BxT       steps/s   tokens/s   ms/step  GFLOP/s  peak RSS MB  loss hash");
+  console.log("model            backend   thr  params   BxT       steps/s   tokens/s   ms/step  GFLOP/s  peak RSS MB  loss hash");
   for (const n of names) {
     const r = o.inline ? { ...runModel(n, all[n], o), peakRssMB: null } : runChild(n, o);
     results.push(r);
     console.log(
-      `${n.padEnd(16)} ${r.backend.padEnd(9)} ${String(r.params).padStart(7)}  ${`${r.batch}x${r.seq}`.padEnd(8)} ${fmt(r.stepsPerSec, 2).padStart(8)} ${fmt(r.tokensPerSec, 0).padStart(10)} ${fmt(r.msPerStep, 2).padStart(9)} ${fmt(r.gflops, 2).padStart(8)} ${fmt(r.peakRssMB).padStart(12)}  ${r.lossHash}`,
+      `${n.padEnd(16)} ${r.backend.padEnd(9)} ${String(r.threads).padStart(3)} ${String(r.params).padStart(7)}  ${`${r.batch}x${r.seq}`.padEnd(8)} ${fmt(r.stepsPerSec, 2).padStart(8)} ${fmt(r.tokensPerSec, 0).padStart(10)} ${fmt(r.msPerStep, 2).padStart(9)} ${fmt(r.gflops, 2).padStart(8)} ${fmt(r.peakRssMB).padStart(12)}  ${r.lossHash}`,
     );
   }
   let torch: ReturnType<typeof runTorch> = null;

@@ -4,7 +4,7 @@
 import { fast } from "../../src/kernels/fast.js";
 import { reference } from "../../src/kernels/reference.js";
 import type { Backend } from "../../src/kernels/index.js";
-import { allocKernelF32, wasmRuntime } from "../../src/kernels/wasm/wasm.js";
+import { allocKernelF32, kernelThreads, setKernelThreads, wasmRuntime } from "../../src/kernels/wasm/wasm.js";
 import { Rng } from "../../src/core/random.js";
 
 const runtime = wasmRuntime();
@@ -84,6 +84,45 @@ describe.each(backends.map((b): [string, Backend] => [b.name, b]))("the %s backe
     expect(run((a) => a.slice())).toEqual(copied); // and a second run repeats the first bit for bit
   });
 
+  test("gives bit-identical gemm, attention and cross-entropy results on 1 and 2 threads", () => {
+    const rng = new Rng(8);
+    const [M, N, K] = [130, 70, 61];
+    const A = fill(new Float32Array(M * K), rng) as Float32Array;
+    const Bm = fill(new Float32Array(K * N), rng) as Float32Array;
+    const [B, T, C, NH, V] = [4, 64, 64, 4, 2000];
+    const qkv = fill(new Float32Array(B * T * 3 * C), rng) as Float32Array;
+    const dout = fill(new Float32Array(B * T * C), rng) as Float32Array;
+    const logits = fill(new Float32Array(B * 16 * V), rng) as Float32Array;
+    const targets = Int32Array.from({ length: B * 16 }, (_, i) => (i * 37) % V);
+    const run = (): Float32Array[] => {
+      const out: Float32Array[] = [];
+      for (const [tA, tB] of [[false, false], [false, true], [true, false]] as const) {
+        const Cm = new Float32Array(M * N);
+        be.gemm(tA, tB, M, N, K, A, Bm, Cm, false);
+        out.push(Cm);
+      }
+      const o = new Float32Array(B * T * C);
+      const att = new Float32Array(B * NH * T * T);
+      be.attentionForward(o, att, qkv, B, T, C, NH);
+      const dqkv = new Float32Array(B * T * 3 * C);
+      be.attentionBackward(dqkv, dout, qkv, att, B, T, C, NH);
+      const probs = new Float32Array(B * 16 * V);
+      const loss = be.crossEntropyForward(probs, logits, targets, B * 16, V);
+      out.push(o, dqkv, probs, new Float32Array(Float64Array.of(loss.sum).buffer));
+      return out;
+    };
+    const bytes = (arrays: Float32Array[]): Buffer => Buffer.concat(arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)));
+    setKernelThreads(1);
+    const one = bytes(run());
+    setKernelThreads(2);
+    try {
+      expect(kernelThreads()).toBe(2);
+      expect(bytes(run()).equals(one)).toBe(true);
+    } finally {
+      setKernelThreads(1);
+    }
+  });
+
   test("hands float64 arrays to the fast JS kernels (identical results)", () => {
     const rng = new Rng(6);
     const [M, N, K] = [5, 9, 12];
@@ -109,6 +148,10 @@ test("resident arrays keep their values when the wasm memory grows", () => {
   expect(a[999]).toBe(999);
   a[0] = -1;
   expect(a[0]).toBe(-1);
+});
+
+test("setKernelThreads rejects a thread count below 1", () => {
+  expect(() => setKernelThreads(0)).toThrow(/kernel threads must be an integer >= 1 \(got 0\)/);
 });
 
 test("allocKernelF32 rejects a negative length", () => {

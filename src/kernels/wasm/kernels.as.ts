@@ -30,6 +30,16 @@
 // ---------------------------------------------------------------------------------------------------------
 // gemm
 
+// Triangular modes of gemmPanel, for causal attention (entries that are known zeros or unwanted are skipped
+// a 4-row block at a time, so a few computed values just past the diagonal are zeros or ignored):
+const FULL = 0;
+/** A is lower triangular (A(i,k) = 0 for k > i): rows stop at k = i + block height. */
+const A_LOWER = 1;
+/** A(i,k) = 0 for k < i (the transpose of a lower-triangular matrix): rows start at k = i. */
+const A_UPPER = 2;
+/** Only C's lower triangle is wanted: columns stop at j = i + block height. */
+const C_LOWER = 3;
+
 /**
  * C (M,N) (+)= A . B with B (K,N) row-major and A's element (i,k) at a + 4 (i sai + k sak):
  * sai = K, sak = 1 is A (M,K) (the NN case); sai = 1, sak = M is A stored (K,M) (the TN case).
@@ -40,22 +50,23 @@
  */
 export function gemmRowB(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usize, c: usize, accumulate: i32, work: usize, packB: i32, kc: i32): void {
   if (kc <= 0 || kc >= K) {
-    gemmRowBPanel(M, N, K, a, sai, sak, b, c, accumulate, work, packB);
+    gemmPanel(M, N, K, a, sai, sak, b, N, c, N, accumulate, work, packB, FULL);
     return;
   }
   // blocks of kc steps of k keep the packed panels in L1 when K is long (the weight-gradient case)
   for (let k0 = 0; k0 < K; k0 += kc) {
     const a0 = a + ((<usize>k0 * <usize>sak) << 2);
     const b0 = b + ((<usize>k0 * <usize>N) << 2);
-    gemmRowBPanel(M, N, min(kc, K - k0), a0, sai, sak, b0, c, accumulate | (k0 > 0 ? 1 : 0), work, packB);
+    gemmPanel(M, N, min(kc, K - k0), a0, sai, sak, b0, N, c, N, accumulate | (k0 > 0 ? 1 : 0), work, packB, FULL);
   }
 }
 
-function gemmRowBPanel(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usize, c: usize, accumulate: i32, work: usize, packB: i32): void {
+/** gemmRowB's body for one k-block, with row strides ldb and ldc (in floats) and a triangular mode. */
+function gemmPanel(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32, work: usize, packB: i32, tri: i32): void {
   const rowA = <usize>sai << 2;
   const stepA = <usize>sak << 2;
-  const rowB = <usize>N << 2;
-  const rowC = <usize>N << 2;
+  const rowB = <usize>ldb << 2;
+  const rowC = <usize>ldc << 2;
   const packA = work != 0 && sai == 1 && M >= 4;
   let pb = b;
   let stepB = rowB;
@@ -79,22 +90,34 @@ function gemmRowBPanel(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: 
   }
   let i = 0;
   for (; i + 4 <= M; i += 4) {
+    const k0 = tri == A_UPPER ? min(i, K) : 0;
+    const k1 = tri == A_LOWER ? min(i + 4, K) : K;
+    const n1 = tri == C_LOWER ? min(i + 4, N) : N;
     const c0 = c + <usize>i * rowC;
+    let a0 = a + <usize>i * rowA + <usize>k0 * stepA;
+    let ra = rowA;
+    let sa = stepA;
     if (packA) {
-      // A (K,M): gather columns i..i+3 into a (K,4) panel
-      let src = a + (<usize>i << 2);
+      // A (K,M): gather columns i..i+3 of rows k0..k1 into a (k1 - k0, 4) panel
+      let src = a0;
       let dst = work;
-      for (let k = 0; k < K; k++) {
+      for (let k = k0; k < k1; k++) {
         v128.store(dst, v128.load(src));
         src += stepA;
         dst += 16;
       }
-      rows4(work, 4, 16, pb, stepB, panel, b, rowB, c0, rowC, N, K, accumulate);
-    } else {
-      rows4(a + <usize>i * rowA, rowA, stepA, pb, stepB, panel, b, rowB, c0, rowC, N, K, accumulate);
+      a0 = work;
+      ra = 4;
+      sa = 16;
     }
+    rows4(a0, ra, sa, pb + <usize>k0 * stepB, stepB, panel, b + <usize>k0 * rowB, rowB, c0, rowC, n1, k1 - k0, accumulate);
   }
-  for (; i < M; i++) rows1(a + <usize>i * rowA, stepA, pb, stepB, panel, b, rowB, c + <usize>i * rowC, N, K, accumulate);
+  for (; i < M; i++) {
+    const k0 = tri == A_UPPER ? min(i, K) : 0;
+    const k1 = tri == A_LOWER ? min(i + 1, K) : K;
+    const n1 = tri == C_LOWER ? min(i + 1, N) : N;
+    rows1(a + <usize>i * rowA + <usize>k0 * stepA, stepA, pb + <usize>k0 * stepB, stepB, panel, b + <usize>k0 * rowB, rowB, c + <usize>i * rowC, n1, k1 - k0, accumulate);
+  }
 }
 
 /**
@@ -282,10 +305,10 @@ function dotRows(x: usize, y: usize, K: i32): f32 {
   return r;
 }
 
-/** dst (cols,rows) = src (rows,cols)^T, in 4x4 tiles. */
-export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
-  const rs = <usize>cols << 2;
-  const ds = <usize>rows << 2;
+/** dst (cols,rows) = src (rows,cols)^T, in 4x4 tiles; ls and ld are the row strides of src and dst in floats. */
+export function transpose(src: usize, rows: i32, cols: i32, ls: i32, dst: usize, ldd: i32): void {
+  const rs = <usize>ls << 2;
+  const ds = <usize>ldd << 2;
   let r = 0;
   for (; r + 4 <= rows; r += 4) {
     let q = 0;
@@ -317,10 +340,14 @@ export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
 // ---------------------------------------------------------------------------------------------------------
 // elementwise helpers
 
-/** e^x on four lanes: 2^n e^r with n = round(x / ln 2), a degree-6 polynomial for e^r (|r| <= ln2 / 2). */
+/**
+ * e^x on four lanes: 2^n e^r with n = round(x / ln 2) and a degree-6 polynomial for e^r (|r| <= ln2 / 2).
+ * Rounding by adding 1.5 * 2^23 leaves n in the low mantissa bits, so 2^n is an integer shift away.
+ */
 @inline function expv(x: v128): v128 {
-  x = f32x4.max(f32x4.min(x, f32x4.splat(88.37)), f32x4.splat(-87.33));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  x = f32x4.pmax(f32x4.pmin(x, f32x4.splat(88.37)), f32x4.splat(-87.33));
+  const t = f32x4.add(f32x4.mul(x, f32x4.splat(1.44269504088896341)), f32x4.splat(12582912.0));
+  const n = f32x4.sub(t, f32x4.splat(12582912.0));
   // r = x - n ln2, with ln2 split in two parts so r stays exact
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
@@ -331,9 +358,8 @@ export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   p = f32x4.add(f32x4.mul(f32x4.mul(p, r), r), f32x4.add(r, f32x4.splat(1)));
-  // scale by 2^n through the exponent bits
-  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return f32x4.mul(p, e);
+  // t's bits are 0x4B400000 + n; shifted left by 23 the constant part drops out, leaving n in the exponent
+  return f32x4.mul(p, i32x4.add(i32x4.shl(t, 23), i32x4.splat(0x3f800000)));
 }
 
 /** e^x for one value (the same arithmetic as expv, so scalar tails agree with vector bodies). */
@@ -347,24 +373,30 @@ function rowMax(p: usize, n: i32): f32 {
   let m: f32 = -Infinity;
   if (n4 > 0) {
     let mv = v128.load(p);
-    for (let o: usize = 16; o < <usize>n4 << 2; o += 16) mv = f32x4.max(mv, v128.load(p + o));
+    for (let o: usize = 16; o < <usize>n4 << 2; o += 16) mv = f32x4.pmax(mv, v128.load(p + o));
     m = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
   }
   for (let v = n4; v < n; v++) m = max(m, ld(p + (<usize>v << 2)));
   return m;
 }
 
-/** out[v] = e^(x[v] - m) for n floats; returns their sum (accumulated in f64). */
+/** out[v] = e^(x[v] - m) for n floats; returns their sum (float32 within blocks of 64, float64 across). */
 function expShift(out: usize, x: usize, n: i32, m: f32): f64 {
   const n4 = n & ~3;
   const mv = f32x4.splat(m);
-  let sv = f64x2.splat(0);
-  for (let o: usize = 0; o < <usize>n4 << 2; o += 16) {
-    const e = expv(f32x4.sub(v128.load(x + o), mv));
-    v128.store(out + o, e);
-    sv = f64x2.add(sv, f64x2.add(f64x2.promote_low_f32x4(e), f64x2.promote_low_f32x4(v128.shuffle<f32>(e, e, 2, 3, 0, 1))));
+  let s: f64 = 0;
+  let o: usize = 0;
+  const end = <usize>n4 << 2;
+  while (o < end) {
+    const stop = min(end, o + 256);
+    let sv = f32x4.splat(0);
+    for (; o < stop; o += 16) {
+      const e = expv(f32x4.sub(v128.load(x + o), mv));
+      v128.store(out + o, e);
+      sv = f32x4.add(sv, e);
+    }
+    s += <f64>hsum(sv);
   }
-  let s = f64x2.extract_lane(sv, 0) + f64x2.extract_lane(sv, 1);
   for (let v = n4; v < n; v++) {
     const e = exps(ld(x + (<usize>v << 2)) - m);
     st(out + (<usize>v << 2), e);
@@ -453,122 +485,81 @@ export function rmsnormBackward(dx: usize, dweight: usize, dout: usize, x: usize
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// causal self-attention on packed qkv (B,T,3C); head size hs must be a multiple of 4
+// causal self-attention on packed qkv (B,T,3C), one (batch, head) pair at a time as small strided gemms that
+// skip the masked upper triangle; pairs bh0 <= b NH + h < bh1 (threads take disjoint ranges)
 
-/** out (B,T,C), att (B,NH,T,T) softmax probabilities (zero above the diagonal). */
-export function attentionForward(out: usize, att: usize, qkv: usize, B: i32, T: i32, C: i32, NH: i32): void {
+/** out (B,T,C), att (B,NH,T,T) softmax probabilities (zero above the diagonal); work: 4 T (T + hs) bytes. */
+export function attentionForward(out: usize, att: usize, qkv: usize, B: i32, T: i32, C: i32, NH: i32, work: usize, bh0: i32, bh1: i32): void {
   const hs = C / NH;
   const scale: f32 = 1 / Mathf.sqrt(<f32>hs);
-  const row3 = <usize>(3 * C) << 2;
-  const hsb = <usize>hs << 2;
-  for (let b = 0; b < B; b++) {
-    const base = qkv + <usize>(b * T) * row3;
-    for (let h = 0; h < NH; h++) {
-      const hoff = <usize>(h * hs) << 2;
-      const kbase = base + (<usize>C << 2) + hoff;
-      const vbase = base + (<usize>(2 * C) << 2) + hoff;
-      for (let t = 0; t < T; t++) {
-        const q = base + <usize>t * row3 + hoff;
-        const arow = att + (<usize>(((b * NH + h) * T + t) * T) << 2);
-        // scores against keys 0..t, four keys at a time
-        const n = t + 1;
-        let t2 = 0;
-        for (; t2 + 4 <= n; t2 += 4) {
-          const k0 = kbase + <usize>t2 * row3;
-          const k1 = k0 + row3;
-          const k2 = k1 + row3;
-          const k3 = k2 + row3;
-          let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-          for (let o: usize = 0; o < hsb; o += 16) {
-            const qv = v128.load(q + o);
-            s0 = madd(qv, v128.load(k0 + o), s0);
-            s1 = madd(qv, v128.load(k1 + o), s1);
-            s2 = madd(qv, v128.load(k2 + o), s2);
-            s3 = madd(qv, v128.load(k3 + o), s3);
-          }
-          v128.store(arow + (<usize>t2 << 2), f32x4.mul(hsum4(s0, s1, s2, s3), f32x4.splat(scale)));
-        }
-        for (; t2 < n; t2++) st(arow + (<usize>t2 << 2), dotRows(q, kbase + <usize>t2 * row3, hs) * scale);
-        // stable softmax over the t+1 scores
-        const m = rowMax(arow, n);
-        const z = expShift(arow, arow, n, m);
-        scaleRow(arow, n, <f32>(1 / z));
-        for (let u = n; u < T; u++) st(arow + (<usize>u << 2), 0);
-        // out_t = sum over t2 of att[t2] v_t2, eight lanes at a time
-        const orow = out + (<usize>((b * T + t) * C) << 2) + hoff;
-        let o: usize = 0;
-        for (; o + 32 <= hsb; o += 32) {
-          let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
-          let vp = vbase + o;
-          for (let u = 0; u < n; u++) {
-            const p = v128.load32_splat(arow + (<usize>u << 2));
-            a0 = madd(p, v128.load(vp), a0);
-            a1 = madd(p, v128.load(vp, 16), a1);
-            vp += row3;
-          }
-          v128.store(orow + o, a0);
-          v128.store(orow + o, a1, 16);
-        }
-        for (; o < hsb; o += 16) {
-          let a0 = f32x4.splat(0);
-          let vp = vbase + o;
-          for (let u = 0; u < n; u++) {
-            a0 = madd(v128.load32_splat(arow + (<usize>u << 2)), v128.load(vp), a0);
-            vp += row3;
-          }
-          v128.store(orow + o, a0);
-        }
-      }
+  const kt = work; // K^T (hs, T)
+  for (let bh = bh0; bh < bh1; bh++) {
+    const b = bh / NH;
+    const h = bh % NH;
+    const q = qkv + (<usize>(b * T * 3 * C + h * hs) << 2);
+    const k = q + (<usize>C << 2);
+    const v = q + (<usize>(2 * C) << 2);
+    const p = att + (<usize>(bh * T * T) << 2);
+    transpose(k, T, hs, 3 * C, kt, T);
+    // scores S = Q K^T (lower triangle), then a stable softmax of each row's first t + 1 entries
+    gemmPanel(T, T, hs, q, 3 * C, 1, kt, T, p, T, 0, 0, 0, C_LOWER);
+    for (let t = 0; t < T; t++) {
+      const row = p + (<usize>(t * T) << 2);
+      const n = t + 1;
+      scaleRow(row, n, scale);
+      const z = expShift(row, row, n, rowMax(row, n));
+      scaleRow(row, n, <f32>(1 / z));
+      for (let u = n; u < T; u++) st(row + (<usize>u << 2), 0);
     }
+    // out = P V
+    gemmPanel(T, hs, T, p, T, 1, v, 3 * C, out + (<usize>(b * T * C + h * hs) << 2), C, 0, 0, 0, A_LOWER);
   }
 }
 
-/** dqkv += gradient through attention; work holds T floats of scratch. */
-export function attentionBackward(dqkv: usize, dout: usize, qkv: usize, att: usize, B: i32, T: i32, C: i32, NH: i32, work: usize): void {
+/** dqkv += gradient through attention; work: 4 T (T + hs) + 16 T bytes of scratch. */
+export function attentionBackward(dqkv: usize, dout: usize, qkv: usize, att: usize, B: i32, T: i32, C: i32, NH: i32, work: usize, bh0: i32, bh1: i32): void {
   const hs = C / NH;
   const scale: f32 = 1 / Mathf.sqrt(<f32>hs);
-  const row3 = <usize>(3 * C) << 2;
-  const hsb = <usize>hs << 2;
-  const koff = <usize>C << 2;
-  const voff = <usize>(2 * C) << 2;
-  const datt = work;
-  for (let b = 0; b < B; b++) {
-    const base = <usize>(b * T) * row3;
-    for (let h = 0; h < NH; h++) {
-      const hoff = <usize>(h * hs) << 2;
-      for (let t = 0; t < T; t++) {
-        const q = base + <usize>t * row3 + hoff;
-        const arow = att + (<usize>(((b * NH + h) * T + t) * T) << 2);
-        const dorow = dout + (<usize>((b * T + t) * C) << 2) + hoff;
-        const n = t + 1;
-        // through out = att v: datt[t2] = dout . v_t2, dv_t2 += att[t2] dout; then dot = sum att datt
-        let dot: f32 = 0;
-        for (let u = 0; u < n; u++) {
-          const vrow = base + <usize>u * row3 + voff + hoff;
-          const p = ld(arow + (<usize>u << 2));
-          const pv = f32x4.splat(p);
-          let s = f32x4.splat(0);
-          for (let o: usize = 0; o < hsb; o += 16) {
-            const d = v128.load(dorow + o);
-            s = madd(d, v128.load(qkv + vrow + o), s);
-            v128.store(dqkv + vrow + o, madd(pv, d, v128.load(dqkv + vrow + o)));
-          }
-          const da = hsum(s);
-          st(datt + (<usize>u << 2), da);
-          dot += p * da;
-        }
-        // through the softmax and the scaled scores: dq += dpre k_t2, dk_t2 += dpre q
-        for (let u = 0; u < n; u++) {
-          const dpre = ld(arow + (<usize>u << 2)) * (ld(datt + (<usize>u << 2)) - dot) * scale;
-          const dv = f32x4.splat(dpre);
-          const krow = base + <usize>u * row3 + koff + hoff;
-          for (let o: usize = 0; o < hsb; o += 16) {
-            v128.store(dqkv + q + o, madd(dv, v128.load(qkv + krow + o), v128.load(dqkv + q + o)));
-            v128.store(dqkv + krow + o, madd(dv, v128.load(qkv + q + o), v128.load(dqkv + krow + o)));
-          }
-        }
+  const ds = work; // dP, then dS (T, T)
+  const vt = ds + (<usize>(T * T) << 2); // V^T (hs, T)
+  const panel = vt + (<usize>(hs * T) << 2); // packed A panels for the TN products
+  for (let bh = bh0; bh < bh1; bh++) {
+    const b = bh / NH;
+    const h = bh % NH;
+    const off = <usize>(b * T * 3 * C + h * hs) << 2;
+    const q = qkv + off;
+    const k = q + (<usize>C << 2);
+    const v = q + (<usize>(2 * C) << 2);
+    const dq = dqkv + off;
+    const dk = dq + (<usize>C << 2);
+    const dv = dq + (<usize>(2 * C) << 2);
+    const dO = dout + (<usize>(b * T * C + h * hs) << 2);
+    const p = att + (<usize>(bh * T * T) << 2);
+    // dP = dO V^T (lower triangle)
+    transpose(v, T, hs, 3 * C, vt, T);
+    gemmPanel(T, T, hs, dO, C, 1, vt, T, ds, T, 0, 0, 0, C_LOWER);
+    // through the softmax: dS = P (dP - rowsum(P dP)) scale, zero above the diagonal
+    for (let t = 0; t < T; t++) {
+      const pr = p + (<usize>(t * T) << 2);
+      const dr = ds + (<usize>(t * T) << 2);
+      const n = t + 1;
+      const n4 = n & ~3;
+      let sv = f32x4.splat(0);
+      for (let o: usize = 0; o < <usize>n4 << 2; o += 16) sv = madd(v128.load(pr + o), v128.load(dr + o), sv);
+      let dot = hsum(sv);
+      for (let u = n4; u < n; u++) dot += ld(pr + (<usize>u << 2)) * ld(dr + (<usize>u << 2));
+      const dotv = f32x4.splat(dot);
+      const sc = f32x4.splat(scale);
+      for (let o: usize = 0; o < <usize>n4 << 2; o += 16) {
+        v128.store(dr + o, f32x4.mul(f32x4.mul(v128.load(pr + o), f32x4.sub(v128.load(dr + o), dotv)), sc));
       }
+      for (let u = n4; u < n; u++) st(dr + (<usize>u << 2), ld(pr + (<usize>u << 2)) * (ld(dr + (<usize>u << 2)) - dot) * scale);
+      for (let u = n; u < T; u++) st(dr + (<usize>u << 2), 0);
     }
+    // dQ += dS K ; dK += dS^T Q ; dV += P^T dO
+    gemmPanel(T, hs, T, ds, T, 1, k, 3 * C, dq, 3 * C, 1, 0, 0, A_LOWER);
+    gemmPanel(T, hs, T, ds, 1, T, q, 3 * C, dk, 3 * C, 1, panel, 0, A_UPPER);
+    gemmPanel(T, hs, T, p, 1, T, dO, C, dv, 3 * C, 1, panel, 0, A_UPPER);
   }
 }
 
@@ -576,12 +567,11 @@ export function attentionBackward(dqkv: usize, dout: usize, qkv: usize, att: usi
 // softmax and cross-entropy
 
 /**
- * probs (N,V) = softmax(logits); for rows with target >= 0 adds -log p(target) to the returned sum.
- * Rows' log-sum-exp is taken in f64 (like the reference). Targets are i32 at targets.
+ * probs (N,V) = softmax(logits); losses (N float64) = -log p(target) for rows with target >= 0, else 0.
+ * The log-sum-exp is taken in float64 (like the reference). Targets are i32 at targets.
  */
-export function crossEntropyForward(probs: usize, logits: usize, targets: usize, N: i32, V: i32): f64 {
+export function crossEntropyForward(probs: usize, logits: usize, targets: usize, N: i32, V: i32, losses: usize): void {
   const row = <usize>V << 2;
-  let sum: f64 = 0;
   for (let n = 0; n < N; n++) {
     const lr = logits + <usize>n * row;
     const pr = probs + <usize>n * row;
@@ -589,9 +579,8 @@ export function crossEntropyForward(probs: usize, logits: usize, targets: usize,
     const z = expShift(pr, lr, V, m);
     scaleRow(pr, V, <f32>(1 / z));
     const target = load<i32>(targets + (<usize>n << 2));
-    if (target >= 0) sum += Math.log(z) + <f64>m - <f64>ld(lr + (<usize>target << 2));
+    store<f64>(losses + (<usize>n << 3), target >= 0 ? Math.log(z) + <f64>m - <f64>ld(lr + (<usize>target << 2)) : 0);
   }
-  return sum;
 }
 
 /** dlogits += (probs - onehot(target)) scale for rows with target >= 0. */

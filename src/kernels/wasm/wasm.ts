@@ -6,6 +6,7 @@ import type { Arr } from "../../core/tensor.js";
 import type { Backend } from "../backend.js";
 import { fast } from "../fast.js";
 import { WasmHeap } from "./heap.js";
+import { KernelThreads, splitRange } from "./threads.js";
 import { FMA_WASM_BASE64, SIMD_WASM_BASE64 } from "./kernels.wasm.js";
 import { webAssembly } from "./webassembly.js";
 import type { WasmApi } from "./webassembly.js";
@@ -16,18 +17,30 @@ const MAX_PAGES = 32768;
 const KC = 256;
 /** From this many rows of A on, B is packed into panels first (the copy pays for itself). */
 const PACK_MIN_ROWS = 32;
+/** Kernel calls below this many flops stay on one thread (waking a worker costs a few microseconds). */
+const PARALLEL_MIN_FLOPS = 1e6;
 
 interface KernelExports {
   gemmRowB(M: number, N: number, K: number, a: number, sai: number, sak: number, b: number, c: number, accumulate: number, work: number, packB: number, kc: number): void;
   gemmNT(M: number, N: number, K: number, a: number, b: number, c: number, accumulate: number): void;
   rmsnormForward(out: number, rstd: number, x: number, weight: number, N: number, C: number, eps: number): void;
   rmsnormBackward(dx: number, dweight: number, dout: number, x: number, weight: number, rstd: number, N: number, C: number): void;
-  attentionForward(out: number, att: number, qkv: number, B: number, T: number, C: number, NH: number): void;
-  attentionBackward(dqkv: number, dout: number, qkv: number, att: number, B: number, T: number, C: number, NH: number, work: number): void;
-  crossEntropyForward(probs: number, logits: number, targets: number, N: number, V: number): number;
+  attentionForward(out: number, att: number, qkv: number, B: number, T: number, C: number, NH: number, work: number, bh0: number, bh1: number): void;
+  attentionBackward(dqkv: number, dout: number, qkv: number, att: number, B: number, T: number, C: number, NH: number, work: number, bh0: number, bh1: number): void;
+  crossEntropyForward(probs: number, logits: number, targets: number, N: number, V: number, losses: number): void;
   crossEntropyBackward(dlogits: number, probs: number, targets: number, N: number, V: number, scale: number): void;
   softmaxForward(out: number, x: number, N: number, V: number): void;
   heapBase(): number;
+}
+
+/** The kernels worker threads may run (the parallel ones). */
+const THREADED: ReadonlyArray<keyof KernelExports> = ["gemmRowB", "gemmNT", "attentionForward", "attentionBackward", "crossEntropyForward"];
+
+/** Shared by the backends: the heap, and the worker threads when more than one is asked for. */
+interface Shared {
+  heap: WasmHeap;
+  modules: object[];
+  threads: KernelThreads | null;
 }
 
 function decode(b64: string): Uint8Array {
@@ -36,7 +49,19 @@ function decode(b64: string): Uint8Array {
 
 const f32 = (a: Arr | null): a is Float32Array => a instanceof Float32Array;
 
-function makeBackend(name: string, ex: KernelExports, heap: WasmHeap): Backend {
+function makeBackend(name: string, variant: number, ex: KernelExports, shared: Shared): Backend {
+  const heap = shared.heap;
+  /** Runs the parts on the worker threads (part 0 here); one part runs directly. */
+  const parallel = <K extends keyof KernelExports>(kernel: K, parts: number[][]): void => {
+    const fn = ex[kernel] as unknown as (...args: number[]) => void;
+    if (parts.length === 1 || shared.threads === null) {
+      for (const args of parts) fn(...args);
+      return;
+    }
+    shared.threads.run(variant, kernel, fn, parts);
+  };
+  /** How many parts a call of this many flops is worth splitting into. */
+  const partsFor = (flops: number): number => (shared.threads && flops >= PARALLEL_MIN_FLOPS ? shared.threads.size : 1);
   return {
     ...fast,
     name,
@@ -51,15 +76,24 @@ function makeBackend(name: string, ex: KernelExports, heap: WasmHeap): Backend {
       const pb = heap.place(B, K * N, true);
       const pc = heap.place(C, M * N, accumulate);
       const acc = accumulate ? 1 : 0;
+      // rows of C split across threads at multiples of 4 (the register-block height): same sums either way
+      const rows = splitRange(M, partsFor(2 * M * N * K), 4);
       if (transB) {
-        ex.gemmNT(M, N, K, pa, pb, pc, acc);
+        parallel("gemmNT", rows.map(([m0, m1]) => [m1 - m0, N, K, pa + m0 * K * 4, pb, pc + m0 * N * 4, acc]));
       } else {
         const kc = Math.min(K, KC);
-        const packB = M >= PACK_MIN_ROWS && N >= 8;
-        // scratch: an A panel (TN) and B's packed panels, both for one k-block
-        const work = transA || packB ? heap.alloc(kc * 16 + (packB ? kc * N * 4 : 0)) : 0;
-        if (transA) ex.gemmRowB(M, N, K, pa, 1, M, pb, pc, acc, work, packB ? 1 : 0, KC);
-        else ex.gemmRowB(M, N, K, pa, K, 1, pb, pc, acc, work, packB ? 1 : 0, KC);
+        const packB = M >= PACK_MIN_ROWS && N >= 8 ? 1 : 0;
+        // per part: an A panel (TN) and B's packed panels, both for one k-block
+        const workBytes = transA || packB ? kc * 16 + (packB ? kc * N * 4 : 0) : 0;
+        parallel(
+          "gemmRowB",
+          rows.map(([m0, m1]) => {
+            const work = workBytes > 0 ? heap.alloc(workBytes) : 0;
+            return transA
+              ? [m1 - m0, N, K, pa + m0 * 4, 1, M, pb, pc + m0 * N * 4, acc, work, packB, KC]
+              : [m1 - m0, N, K, pa + m0 * K * 4, K, 1, pb, pc + m0 * N * 4, acc, work, packB, KC];
+          }),
+        );
       }
       heap.writeBack(C, pc, M * N);
     },
@@ -105,7 +139,9 @@ function makeBackend(name: string, ex: KernelExports, heap: WasmHeap): Backend {
       const pq = heap.place(qkv, B * T * 3 * C, true);
       const po = heap.place(out, B * T * C, false);
       const pa = heap.place(att, B * NH * T * T, false);
-      ex.attentionForward(po, pa, pq, B, T, C, NH);
+      const hs = C / NH;
+      const pairs = splitRange(B * NH, partsFor(2 * B * T * T * C), 1);
+      parallel("attentionForward", pairs.map(([p0, p1]) => [po, pa, pq, B, T, C, NH, heap.alloc(4 * T * (T + hs)), p0, p1]));
       heap.writeBack(out, po, B * T * C);
       heap.writeBack(att, pa, B * NH * T * T);
     },
@@ -120,8 +156,9 @@ function makeBackend(name: string, ex: KernelExports, heap: WasmHeap): Backend {
       const pdo = heap.place(dout, B * T * C, true);
       const pq = heap.place(qkv, B * T * 3 * C, true);
       const pa = heap.place(att, B * NH * T * T, true);
-      const work = heap.alloc(T * 4);
-      ex.attentionBackward(pdq, pdo, pq, pa, B, T, C, NH, work);
+      const hs = C / NH;
+      const pairs = splitRange(B * NH, partsFor(4 * B * T * T * C), 1);
+      parallel("attentionBackward", pairs.map(([p0, p1]) => [pdq, pdo, pq, pa, B, T, C, NH, heap.alloc(4 * T * (T + hs) + 16 * T), p0, p1]));
       heap.writeBack(dqkv, pdq, B * T * 3 * C);
     },
 
@@ -137,7 +174,13 @@ function makeBackend(name: string, ex: KernelExports, heap: WasmHeap): Backend {
       const pl = heap.place(logits, N * V, true);
       const pp = heap.place(probs, N * V, false);
       const pt = heap.placeI32(targets, N);
-      const sum = ex.crossEntropyForward(pp, pl, pt, N, V);
+      const pLoss = heap.alloc(N * 8);
+      const rows = splitRange(N, partsFor(8 * N * V), 1);
+      parallel("crossEntropyForward", rows.map(([n0, n1]) => [pp + n0 * V * 4, pl + n0 * V * 4, pt + n0 * 4, n1 - n0, V, pLoss + n0 * 8]));
+      // the row losses summed in order, so the total does not depend on the thread count
+      const losses = new Float64Array(heap.memory.buffer, pLoss, N);
+      let sum = 0;
+      for (let n = 0; n < N; n++) sum += losses[n];
       heap.writeBack(probs, pp, N * V);
       return { sum, count };
     },
@@ -187,6 +230,7 @@ export interface WasmRuntime {
 }
 
 let runtime: WasmRuntime | null | undefined;
+let shared: Shared | null = null;
 
 /** The wasm backends and their shared heap, created on first use; null when this engine lacks WebAssembly SIMD. */
 export function wasmRuntime(): WasmRuntime | null {
@@ -195,17 +239,38 @@ export function wasmRuntime(): WasmRuntime | null {
   const api = webAssembly;
   const simd = decode(SIMD_WASM_BASE64);
   if (!api || !api.validate(simd)) return runtime;
-  const probe = new api.Instance(new api.Module(simd), {
-    env: { memory: new api.Memory({ initial: 1, maximum: MAX_PAGES, shared: true }) },
-  });
+  const simdModule = new api.Module(simd);
+  const probe = new api.Instance(simdModule, { env: { memory: new api.Memory({ initial: 1, maximum: MAX_PAGES, shared: true }) } });
   const heap = new WasmHeap(api, (probe.exports as unknown as KernelExports).heapBase(), MAX_PAGES);
-  const instantiate = (bytes: Uint8Array): KernelExports =>
-    new api.Instance(new api.Module(bytes), { env: { memory: heap.memory } }).exports as unknown as KernelExports;
-  const backends = [makeBackend("wasm", instantiate(simd), heap)];
+  const sh: Shared = { heap, modules: [simdModule], threads: null };
+  const instantiate = (module: object): KernelExports => new api.Instance(module, { env: { memory: heap.memory } }).exports as unknown as KernelExports;
+  const backends = [makeBackend("wasm", 0, instantiate(simdModule), sh)];
   const fma = decode(FMA_WASM_BASE64);
-  if (relaxedSimdAvailable(api, fma)) backends.push(makeBackend("wasm-fma", instantiate(fma), heap));
+  if (relaxedSimdAvailable(api, fma)) {
+    const fmaModule = new api.Module(fma);
+    sh.modules.push(fmaModule);
+    backends.push(makeBackend("wasm-fma", 1, instantiate(fmaModule), sh));
+  }
+  shared = sh;
   runtime = { heap, backends };
   return runtime;
+}
+
+/**
+ * Runs the wasm kernels on n threads (the calling one and n - 1 workers sharing the wasm memory); 1 stops the
+ * workers. Results do not depend on n: work is split so that each value is computed the same way.
+ */
+export function setKernelThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`kernel threads must be an integer >= 1 (got ${n})`);
+  if (!wasmRuntime() || !shared) return;
+  if ((shared.threads?.size ?? 1) === n) return;
+  shared.threads?.close();
+  shared.threads = n > 1 ? new KernelThreads(n, shared.modules, shared.heap.memory, THREADED) : null;
+}
+
+/** Threads the wasm kernels run on (1 without workers or without wasm). */
+export function kernelThreads(): number {
+  return shared?.threads?.size ?? 1;
 }
 
 /**
