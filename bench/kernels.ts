@@ -1,13 +1,13 @@
 // Kernel microbenchmark: GFLOP/s of each gemm case (NT forward, NN input-gradient, TN weight-gradient) per backend
 // at the linear-layer shapes of the benchmark models, plus microseconds per call of the other hot kernels.
 //
-// usage: npx tsx bench/kernels.ts [--models M1,M2,M3] [--backends fast,wasm,wasm-fma] [--resident] [--json FILE]
+// usage: npx tsx bench/kernels.ts [--models M1,M2,M3] [--backends fast,wasm,wasm-fma] [--resident] [--threads N] [--json FILE]
 
 import { writeFileSync } from "node:fs";
 import { Rng } from "../src/core/random.js";
 import { backendNames, registerBackend, setBackend } from "../src/kernels/index.js";
 import type { Backend } from "../src/kernels/index.js";
-import { allocKernelF32, wasmRuntime } from "../src/kernels/wasm/wasm.js";
+import { allocKernelF32, setKernelThreads, wasmRuntime } from "../src/kernels/wasm/wasm.js";
 import { BENCH_MODELS } from "./models.js";
 import { median, parseArgs } from "./util.js";
 
@@ -52,8 +52,9 @@ function randArray(n: number, rng: Rng, resident: boolean): Float32Array {
 }
 
 function main(): void {
-  const args = parseArgs(process.argv.slice(2), { models: "M1,M3", backends: "", resident: false, json: "" });
+  const args = parseArgs(process.argv.slice(2), { models: "M1,M3", backends: "", resident: false, threads: 1, json: "" });
   for (const b of wasmRuntime()?.backends ?? []) if (!backendNames().includes(b.name)) registerBackend(b);
+  setKernelThreads(args.threads);
   const backendList = (args.backends ? String(args.backends).split(",") : backendNames().filter((n) => n !== "reference")).map((n) => setBackend(n));
   setBackend("fast");
   const models = String(args.models).split(",");
@@ -116,7 +117,7 @@ function main(): void {
       }
     }
   }
-  if (args.json) writeFileSync(String(args.json), JSON.stringify({ node: process.version, rows }, null, 1));
+  if (args.json) writeFileSync(String(args.json), JSON.stringify({ node: process.version, threads: args.threads, rows }, null, 1));
 }
 
 main();

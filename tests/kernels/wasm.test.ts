@@ -4,7 +4,8 @@
 import { fast } from "../../src/kernels/fast.js";
 import { reference } from "../../src/kernels/reference.js";
 import type { Backend } from "../../src/kernels/index.js";
-import { allocKernelF32, kernelThreads, setKernelThreads, wasmRuntime } from "../../src/kernels/wasm/wasm.js";
+import { allocKernelF32, kernelArena, kernelThreads, setKernelThreads, wasmRuntime } from "../../src/kernels/wasm/wasm.js";
+import type { WasmBackend } from "../../src/kernels/wasm/wasm.js";
 import { Rng } from "../../src/core/random.js";
 
 const runtime = wasmRuntime();
@@ -156,4 +157,103 @@ test("setKernelThreads rejects a thread count below 1", () => {
 
 test("allocKernelF32 rejects a negative length", () => {
   expect(() => allocKernelF32(-1)).toThrow(/length must be a non-negative integer \(got -1\)/);
+});
+
+describe.each(backends.map((b): [string, WasmBackend] => [b.name, b]))("the %s backend's elementwise kernels", (_name, be) => {
+  // n = 1031: vector bodies and a scalar tail; resident arrays take the wasm path, others the JS loops
+  const n = 1031;
+  const rng = new Rng(9);
+  const mk = (res: boolean) => (a: Float32Array) => (res ? resident(a) : a.slice());
+  const x = fill(new Float32Array(n), rng) as Float32Array;
+  const y = fill(new Float32Array(n), rng) as Float32Array;
+  const d0 = fill(new Float32Array(n), rng) as Float32Array;
+
+  test.each([true, false])("relu, add and accumulate match their definitions (resident: %s)", (res) => {
+    const m = mk(res);
+    const out = m(new Float32Array(n));
+    be.reluForward(out, m(x), n);
+    for (let i = 0; i < n; i++) expect(out[i]).toBe(x[i] > 0 ? x[i] : 0);
+    const dx = m(d0);
+    be.reluBackward(dx, m(y), m(x), n);
+    for (let i = 0; i < n; i++) expect(dx[i]).toBe(x[i] > 0 ? Math.fround(d0[i] + y[i]) : d0[i]);
+    const sum = m(new Float32Array(n));
+    be.addForward(sum, m(x), m(y), n);
+    for (let i = 0; i < n; i++) expect(sum[i]).toBe(Math.fround(x[i] + y[i]));
+    const acc = m(d0);
+    be.accumulate(acc, m(x), n);
+    for (let i = 0; i < n; i++) expect(acc[i]).toBe(Math.fround(d0[i] + x[i]));
+  });
+
+  test.each([true, false])("sumSquares is within float32 rounding of the float64 sum (resident: %s)", (res) => {
+    let want = 0;
+    for (let i = 0; i < n; i++) want += x[i] * x[i];
+    expect(Math.abs(be.sumSquares(mk(res)(x), n) - want)).toBeLessThanOrEqual(64 * 2 ** -24 * want);
+  });
+
+  test.each([true, false])("adamStep matches the Adam update computed in float64 (resident: %s)", (res) => {
+    const m = mk(res);
+    const p = m(x), g = m(y), mo = m(d0.map((v) => v * 0.1)), v = m(d0.map((v) => v * v));
+    const [lr, b1, b2, eps, bc1, bc2, shrink, l2] = [0.01, 0.85, 0.99, 1e-8, 1 - 0.85 ** 3, 1 - 0.99 ** 3, 0.999, 0.01];
+    const want = Array.from(p, (pi, i) => {
+      const gi = g[i] + l2 * pi;
+      const mi = b1 * mo[i] + (1 - b1) * gi;
+      const vi = b2 * v[i] + (1 - b2) * gi * gi;
+      const step = (lr * (mi / bc1)) / (Math.sqrt(vi / bc2) + eps);
+      // float32 rounding bounds are relative to the magnitudes of the terms (the sums may cancel)
+      return { p: pi * shrink - step, m: mi, v: vi, pScale: Math.abs(pi * shrink) + Math.abs(step), mScale: Math.abs(b1 * mo[i]) + Math.abs((1 - b1) * gi), vScale: b2 * v[i] + (1 - b2) * (Math.abs(g[i]) + Math.abs(l2 * pi)) ** 2 };
+    });
+    be.adamStep(p, g, mo, v, n, lr, b1, b2, eps, bc1, bc2, shrink, l2);
+    const u = 2 ** -24;
+    for (let i = 0; i < n; i++) {
+      expect(Math.abs(p[i] - want[i].p)).toBeLessThanOrEqual(16 * u * want[i].pScale);
+      expect(Math.abs(mo[i] - want[i].m)).toBeLessThanOrEqual(8 * u * want[i].mScale);
+      expect(Math.abs(v[i] - want[i].v)).toBeLessThanOrEqual(8 * u * want[i].vScale);
+    }
+  });
+});
+
+test("the kernel arena hands out zeroed resident arrays and reuses their memory after reset", () => {
+  const arena = kernelArena()!;
+  const a = arena.alloc(100);
+  expect(runtime!.heap.isResident(a)).toBe(true);
+  a.fill(7);
+  const before = runtime!.heap.arenaBytes;
+  expect(before).toBeGreaterThanOrEqual(400);
+  arena.reset();
+  expect(runtime!.heap.arenaBytes).toBe(0);
+  const b = arena.alloc(100);
+  expect(b.byteOffset).toBe(a.byteOffset); // the same memory again
+  expect(Array.from(b)).toEqual(new Array(100).fill(0));
+  const c = arena.alloc(100, false);
+  expect(c.byteOffset).toBeGreaterThan(b.byteOffset);
+  arena.reset();
+});
+
+test("a long-lived array allocated while the arena is in use does not overlap arena arrays, before or after reset", () => {
+  const arena = kernelArena()!;
+  const a = arena.alloc(64);
+  a.fill(1);
+  const p = allocKernelF32(64);
+  p.fill(2);
+  arena.reset();
+  const b = arena.alloc(1000);
+  b.fill(3);
+  expect(p.byteOffset).toBeGreaterThanOrEqual(a.byteOffset + a.byteLength);
+  expect(b.byteOffset).toBeGreaterThanOrEqual(p.byteOffset + p.byteLength);
+  expect(Array.from(p)).toEqual(new Array(64).fill(2));
+  arena.reset();
+});
+
+test("long-lived arrays past the resident budget are ordinary JS arrays", () => {
+  const heap = runtime!.heap;
+  const budget = heap.residentBudget;
+  try {
+    heap.residentBudget = heap.residentBytes + 1024;
+    expect(heap.isResident(allocKernelF32(100))).toBe(true);
+    const big = allocKernelF32(1000);
+    expect(heap.isResident(big)).toBe(false);
+    expect(big.length).toBe(1000);
+  } finally {
+    heap.residentBudget = budget;
+  }
 });

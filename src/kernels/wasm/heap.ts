@@ -1,5 +1,6 @@
-// The WebAssembly memory the wasm kernels work in: one shared (so growable without detaching views) memory,
-// with resident arrays (used in place, no copies) below a bump-allocated scratch area for per-call copies.
+// The WebAssembly memory the wasm kernels work in: one shared (so growable without detaching views) memory.
+// From the bottom: the module's static data, long-lived resident arrays (never freed), an arena for one
+// training step's activations (freed all at once), then scratch for the copies of one kernel call.
 
 import type { WasmApi, WasmMemory } from "./webassembly.js";
 
@@ -15,14 +16,25 @@ export class WasmHeap {
   readonly memory: WasmMemory;
   f32: Float32Array;
   i32: Int32Array;
+  /**
+   * Long-lived arrays are never freed, so they stop at this many bytes (later requests get JS arrays):
+   * a notebook that builds model after model cannot grow the memory without bound.
+   */
+  residentBudget = 1 << 30;
   /** Every buffer object this memory has had: views on any of them are resident. */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
-  /** End of the resident arrays; scratch starts here on every call. */
+  private readonly base: number;
+  /** End of the long-lived arrays. */
   private top: number;
+  /** End of the arena (>= top). */
+  private arenaTop: number;
+  /** Bump pointer of the current kernel call's scratch (>= arenaTop). */
   private scratch: number;
 
   constructor(api: WasmApi, base: number, maxPages: number) {
-    this.top = alignUp(Math.max(base, PAGE), ALIGN);
+    this.base = alignUp(Math.max(base, PAGE), ALIGN);
+    this.top = this.base;
+    this.arenaTop = this.top;
     this.scratch = this.top;
     this.memory = new api.Memory({ initial: Math.ceil((this.top + PAGE) / PAGE), maximum: maxPages, shared: true });
     this.f32 = new Float32Array(this.memory.buffer);
@@ -30,9 +42,14 @@ export class WasmHeap {
     this.buffers.add(this.memory.buffer);
   }
 
-  /** Bytes in use by resident arrays (and the module's static data below them). */
+  /** Bytes held by long-lived arrays. */
   get residentBytes(): number {
-    return this.top;
+    return this.top - this.base;
+  }
+
+  /** Bytes held by the arena now. */
+  get arenaBytes(): number {
+    return this.arenaTop - this.top;
   }
 
   private ensure(end: number): void {
@@ -47,16 +64,41 @@ export class WasmHeap {
     this.i32 = new Int32Array(buf);
   }
 
-  /** A zeroed Float32Array that lives in wasm memory, so kernels read and write it without copies. Never freed. */
+  private view(p: number, n: number, zero: boolean): Float32Array {
+    const v = new Float32Array(this.memory.buffer, p, n);
+    if (zero) v.fill(0); // the memory may hold an earlier arena's or call's data
+    return v;
+  }
+
+  /**
+   * A zeroed Float32Array that lives in wasm memory, so kernels read and write it without copies. Never freed;
+   * an ordinary Float32Array once residentBudget is used up.
+   */
   allocF32(n: number): Float32Array {
     if (!Number.isInteger(n) || n < 0) throw new Error(`allocF32: length must be a non-negative integer (got ${n})`);
-    const p = alignUp(this.top, ALIGN);
+    if (this.residentBytes + n * 4 > this.residentBudget) return new Float32Array(n);
+    // placed above the arena in use, which then restarts above it
+    const p = alignUp(Math.max(this.top, this.arenaTop), ALIGN);
     this.ensure(p + n * 4);
     this.top = p + n * 4;
+    this.arenaTop = Math.max(this.arenaTop, this.top);
+    this.scratch = this.arenaTop;
+    return this.view(p, n, true);
+  }
+
+  /** A Float32Array from the arena (zeroed unless zero is false): valid until resetArena(). */
+  arenaF32(n: number, zero = true): Float32Array {
+    const p = alignUp(this.arenaTop, ALIGN);
+    this.ensure(p + n * 4);
+    this.arenaTop = p + n * 4;
+    this.scratch = this.arenaTop;
+    return this.view(p, n, zero);
+  }
+
+  /** Frees every arena array at once: their views then alias whatever the arena hands out next. */
+  resetArena(): void {
+    this.arenaTop = this.top;
     this.scratch = this.top;
-    const view = new Float32Array(this.memory.buffer, p, n);
-    view.fill(0); // memory below top may hold old scratch data
-    return view;
   }
 
   isResident(a: ArrayBufferView): boolean {
@@ -65,7 +107,7 @@ export class WasmHeap {
 
   /** Starts a kernel call: scratch from the previous call is free again. */
   begin(): void {
-    this.scratch = this.top;
+    this.scratch = this.arenaTop;
   }
 
   /** Uninitialized scratch bytes for the current call (16-byte aligned). */

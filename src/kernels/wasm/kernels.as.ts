@@ -615,3 +615,100 @@ export function softmaxForward(out: usize, x: usize, N: i32, V: i32): void {
 export function heapBase(): usize {
   return __heap_base;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// elementwise ops and the optimizer update
+
+/** out = max(x, 0). */
+export function reluForward(out: usize, x: usize, n: i32): void {
+  const n4 = n & ~3;
+  const zero = f32x4.splat(0);
+  for (let o: usize = 0; o < <usize>n4 << 2; o += 16) v128.store(out + o, f32x4.pmax(v128.load(x + o), zero));
+  for (let i = n4; i < n; i++) {
+    const v = ld(x + (<usize>i << 2));
+    st(out + (<usize>i << 2), v > 0 ? v : 0);
+  }
+}
+
+/** dx += dout where x > 0. */
+export function reluBackward(dx: usize, dout: usize, x: usize, n: i32): void {
+  const n4 = n & ~3;
+  const zero = f32x4.splat(0);
+  for (let o: usize = 0; o < <usize>n4 << 2; o += 16) {
+    const keep = f32x4.gt(v128.load(x + o), zero);
+    v128.store(dx + o, f32x4.add(v128.load(dx + o), v128.and(v128.load(dout + o), keep)));
+  }
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    if (ld(x + o) > 0) st(dx + o, ld(dx + o) + ld(dout + o));
+  }
+}
+
+/** out = a + b. */
+export function addForward(out: usize, a: usize, b: usize, n: i32): void {
+  const n4 = n & ~3;
+  for (let o: usize = 0; o < <usize>n4 << 2; o += 16) v128.store(out + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
+  for (let i = n4; i < n; i++) st(out + (<usize>i << 2), ld(a + (<usize>i << 2)) + ld(b + (<usize>i << 2)));
+}
+
+/** dst += src. */
+export function accumulate(dst: usize, src: usize, n: i32): void {
+  const n4 = n & ~3;
+  for (let o: usize = 0; o < <usize>n4 << 2; o += 16) v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  for (let i = n4; i < n; i++) st(dst + (<usize>i << 2), ld(dst + (<usize>i << 2)) + ld(src + (<usize>i << 2)));
+}
+
+/** Sum of x^2 (float32 within blocks of 64, float64 across). */
+export function sumSquares(x: usize, n: i32): f64 {
+  const n4 = n & ~3;
+  const end = <usize>n4 << 2;
+  let s: f64 = 0;
+  let o: usize = 0;
+  while (o < end) {
+    const stop = min(end, o + 256);
+    let sv = f32x4.splat(0);
+    for (; o < stop; o += 16) {
+      const v = v128.load(x + o);
+      sv = madd(v, v, sv);
+    }
+    s += <f64>hsum(sv);
+  }
+  for (let i = n4; i < n; i++) {
+    const v = ld(x + (<usize>i << 2));
+    s += <f64>(v * v);
+  }
+  return s;
+}
+
+/**
+ * Adam / AdamW on n values: g' = g + l2 p; m = b1 m + (1 - b1) g'; v = b2 v + (1 - b2) g'^2;
+ * p = p shrink - lr (m / bc1) / (sqrt(v / bc2) + eps).
+ */
+export function adamStep(p: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, eps: f32, bc1: f32, bc2: f32, shrink: f32, l2: f32): void {
+  // 1 - beta comes from the host in float64: 1 - (float32 0.99) would be off by 16 ulp
+  const n4 = n & ~3;
+  const b1 = f32x4.splat(beta1), c1 = f32x4.splat(oneMinusBeta1);
+  const b2 = f32x4.splat(beta2), c2 = f32x4.splat(oneMinusBeta2);
+  const lrv = f32x4.splat(lr / bc1), ibc2 = f32x4.splat(1 / bc2), ev = f32x4.splat(eps);
+  const sh = f32x4.splat(shrink), l2v = f32x4.splat(l2);
+  for (let o: usize = 0; o < <usize>n4 << 2; o += 16) {
+    const pv = v128.load(p + o);
+    const gv = f32x4.add(v128.load(g + o), f32x4.mul(l2v, pv));
+    const mv = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(c1, gv));
+    const vv = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(c2, f32x4.mul(gv, gv)));
+    v128.store(m + o, mv);
+    v128.store(v + o, vv);
+    const step = f32x4.div(f32x4.mul(lrv, mv), f32x4.add(f32x4.sqrt(f32x4.mul(vv, ibc2)), ev));
+    v128.store(p + o, f32x4.sub(f32x4.mul(pv, sh), step));
+  }
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    const pi = ld(p + o);
+    const gi = ld(g + o) + l2 * pi;
+    const mi = beta1 * ld(m + o) + oneMinusBeta1 * gi;
+    const vi = beta2 * ld(v + o) + oneMinusBeta2 * (gi * gi);
+    st(m + o, mi);
+    st(v + o, vi);
+    st(p + o, pi * shrink - ((lr / bc1) * mi) / (Mathf.sqrt(vi * (1 / bc2)) + eps));
+  }
+}

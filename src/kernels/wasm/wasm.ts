@@ -5,6 +5,7 @@ import * as v8 from "node:v8";
 import type { Arr } from "../../core/tensor.js";
 import type { Backend } from "../backend.js";
 import { fast } from "../fast.js";
+import type { ElementwiseKernels } from "../fast.js";
 import { WasmHeap } from "./heap.js";
 import { KernelThreads, splitRange } from "./threads.js";
 import { FMA_WASM_BASE64, SIMD_WASM_BASE64 } from "./kernels.wasm.js";
@@ -31,6 +32,12 @@ interface KernelExports {
   crossEntropyBackward(dlogits: number, probs: number, targets: number, N: number, V: number, scale: number): void;
   softmaxForward(out: number, x: number, N: number, V: number): void;
   heapBase(): number;
+  reluForward(out: number, x: number, n: number): void;
+  reluBackward(dx: number, dout: number, x: number, n: number): void;
+  addForward(out: number, a: number, b: number, n: number): void;
+  accumulate(dst: number, src: number, n: number): void;
+  sumSquares(x: number, n: number): number;
+  adamStep(p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, bc1: number, bc2: number, shrink: number, l2: number): void;
 }
 
 /** The kernels worker threads may run (the parallel ones). */
@@ -49,7 +56,9 @@ function decode(b64: string): Uint8Array {
 
 const f32 = (a: Arr | null): a is Float32Array => a instanceof Float32Array;
 
-function makeBackend(name: string, variant: number, ex: KernelExports, shared: Shared): Backend {
+export type WasmBackend = Backend & ElementwiseKernels;
+
+function makeBackend(name: string, variant: number, ex: KernelExports, shared: Shared): WasmBackend {
   const heap = shared.heap;
   /** Runs the parts on the worker threads (part 0 here); one part runs directly. */
   const parallel = <K extends keyof KernelExports>(kernel: K, parts: number[][]): void => {
@@ -198,6 +207,39 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
       heap.writeBack(dlogits, pd, N * V);
     },
 
+    // elementwise kernels run in wasm only on resident arrays: for others a copy would cost more than the loop
+    reluForward(out, x, n) {
+      if (heap.isResident(out) && heap.isResident(x)) ex.reluForward(out.byteOffset, x.byteOffset, n);
+      else fast.reluForward(out, x, n);
+    },
+
+    reluBackward(dx, dout, x, n) {
+      if (heap.isResident(dx) && heap.isResident(dout) && heap.isResident(x)) ex.reluBackward(dx.byteOffset, dout.byteOffset, x.byteOffset, n);
+      else fast.reluBackward(dx, dout, x, n);
+    },
+
+    addForward(out, a, b, n) {
+      if (heap.isResident(out) && heap.isResident(a) && heap.isResident(b)) ex.addForward(out.byteOffset, a.byteOffset, b.byteOffset, n);
+      else fast.addForward(out, a, b, n);
+    },
+
+    accumulate(dst, src, n) {
+      if (heap.isResident(dst) && heap.isResident(src)) ex.accumulate(dst.byteOffset, src.byteOffset, n);
+      else fast.accumulate(dst, src, n);
+    },
+
+    sumSquares(x, n) {
+      return heap.isResident(x) ? ex.sumSquares(x.byteOffset, n) : fast.sumSquares(x, n);
+    },
+
+    adamStep(p, g, m, v, n, lr, beta1, beta2, eps, bc1, bc2, shrink, l2) {
+      if (heap.isResident(p) && heap.isResident(g) && heap.isResident(m) && heap.isResident(v)) {
+        ex.adamStep(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, n, lr, beta1, 1 - beta1, beta2, 1 - beta2, eps, bc1, bc2, shrink, l2);
+      } else {
+        fast.adamStep(p, g, m, v, n, lr, beta1, beta2, eps, bc1, bc2, shrink, l2);
+      }
+    },
+
     softmaxForward(out, x, N, V) {
       if (!f32(out) || !f32(x)) {
         fast.softmaxForward(out, x, N, V);
@@ -226,7 +268,7 @@ function relaxedSimdAvailable(api: WasmApi, bytes: Uint8Array): boolean {
 export interface WasmRuntime {
   readonly heap: WasmHeap;
   /** "wasm" (standard SIMD, reproducible on every engine), then "wasm-fma" when relaxed SIMD is available. */
-  readonly backends: Backend[];
+  readonly backends: WasmBackend[];
 }
 
 let runtime: WasmRuntime | null | undefined;
@@ -280,4 +322,16 @@ export function kernelThreads(): number {
 export function allocKernelF32(n: number): Float32Array {
   const rt = wasmRuntime();
   return rt ? rt.heap.allocF32(n) : new Float32Array(n);
+}
+
+/**
+ * The arena for one training step's activations: alloc(n) hands out Float32Arrays in wasm memory (kernels use
+ * them without copies), reset() frees them all at once. Meant as the float32 allocator of a scope around
+ * forward + backward, from which no tensor escapes. null without wasm.
+ */
+export function kernelArena(): { alloc(n: number, zero?: boolean): Float32Array; reset(): void } | null {
+  const rt = wasmRuntime();
+  if (!rt) return null;
+  const heap = rt.heap;
+  return { alloc: (n, zero = true) => heap.arenaF32(n, zero), reset: () => heap.resetArena() };
 }
