@@ -79,10 +79,11 @@ def time_model(name, spec, threads, windows, seconds, seed, separate_qkv):
     model = GPT(spec["vocab"], spec["n_embd"], spec["n_head"], spec["n_layer"], spec["block"], separate_qkv)
     opt = torch.optim.Adam(model.parameters(), lr=0.01, betas=(0.85, 0.99), eps=1e-8)
     B, T, V = spec["batch"], spec["seq"], spec["vocab"]
-    pool = torch.randint(0, V, (256, B, T + 1))  # synthetic token windows, cycled
+    gen = torch.Generator().manual_seed(seed)
 
     def step(i):
-        batch = pool[i % pool.shape[0]]
+        # fresh random tokens every step, as in bench/bench.ts: nothing to memorize
+        batch = torch.randint(0, V, (B, T + 1), generator=gen)
         loss = model(batch[:, :-1], batch[:, 1:])
         opt.zero_grad(set_to_none=True)
         loss.backward()

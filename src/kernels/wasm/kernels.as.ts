@@ -27,6 +27,21 @@
   store<f32>(p, v);
 }
 
+// Flush to zero: values below 2^-100 (8e-31) become 0 where probabilities, their gradients and Adam's moments are
+// made. Without it, tiny values soon reach the subnormal range (below 1.2e-38), where every x86 multiply or add
+// that touches one takes a ~100-cycle microcode assist (WebAssembly cannot set the CPU's flush-to-zero mode); a
+// model that fits its data well slowed down 10x that way. Such values are far below float32 resolution of
+// anything they are added to, so training is unaffected.
+const TINY: f32 = 7.888609052210118e-31;
+
+@inline function ftz(v: v128): v128 {
+  return v128.and(v, f32x4.ge(f32x4.abs(v), f32x4.splat(TINY)));
+}
+
+@inline function ftzs(x: f32): f32 {
+  return Mathf.abs(x) >= TINY ? x : 0;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // gemm
 
@@ -413,6 +428,14 @@ function scaleRow(p: usize, n: i32, s: f32): void {
   for (let v = n4; v < n; v++) st(p + (<usize>v << 2), ld(p + (<usize>v << 2)) * s);
 }
 
+/** p[v] *= s for n floats, flushing tiny results to zero (probabilities after normalization). */
+function scaleRowFtz(p: usize, n: i32, s: f32): void {
+  const n4 = n & ~3;
+  const sv = f32x4.splat(s);
+  for (let o: usize = 0; o < <usize>n4 << 2; o += 16) v128.store(p + o, ftz(f32x4.mul(v128.load(p + o), sv)));
+  for (let v = n4; v < n; v++) st(p + (<usize>v << 2), ftzs(ld(p + (<usize>v << 2)) * s));
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // RMSNorm
 
@@ -508,7 +531,7 @@ export function attentionForward(out: usize, att: usize, qkv: usize, B: i32, T: 
       const n = t + 1;
       scaleRow(row, n, scale);
       const z = expShift(row, row, n, rowMax(row, n));
-      scaleRow(row, n, <f32>(1 / z));
+      scaleRowFtz(row, n, <f32>(1 / z));
       for (let u = n; u < T; u++) st(row + (<usize>u << 2), 0);
     }
     // out = P V
@@ -551,9 +574,9 @@ export function attentionBackward(dqkv: usize, dout: usize, qkv: usize, att: usi
       const dotv = f32x4.splat(dot);
       const sc = f32x4.splat(scale);
       for (let o: usize = 0; o < <usize>n4 << 2; o += 16) {
-        v128.store(dr + o, f32x4.mul(f32x4.mul(v128.load(pr + o), f32x4.sub(v128.load(dr + o), dotv)), sc));
+        v128.store(dr + o, ftz(f32x4.mul(f32x4.mul(v128.load(pr + o), f32x4.sub(v128.load(dr + o), dotv)), sc)));
       }
-      for (let u = n4; u < n; u++) st(dr + (<usize>u << 2), ld(pr + (<usize>u << 2)) * (ld(dr + (<usize>u << 2)) - dot) * scale);
+      for (let u = n4; u < n; u++) st(dr + (<usize>u << 2), ftzs(ld(pr + (<usize>u << 2)) * (ld(dr + (<usize>u << 2)) - dot) * scale));
       for (let u = n; u < T; u++) st(dr + (<usize>u << 2), 0);
     }
     // dQ += dS K ; dK += dS^T Q ; dV += P^T dO
@@ -577,7 +600,7 @@ export function crossEntropyForward(probs: usize, logits: usize, targets: usize,
     const pr = probs + <usize>n * row;
     const m = rowMax(lr, V);
     const z = expShift(pr, lr, V, m);
-    scaleRow(pr, V, <f32>(1 / z));
+    scaleRowFtz(pr, V, <f32>(1 / z));
     const target = load<i32>(targets + (<usize>n << 2));
     store<f64>(losses + (<usize>n << 3), target >= 0 ? Math.log(z) + <f64>m - <f64>ld(lr + (<usize>target << 2)) : 0);
   }
@@ -593,8 +616,8 @@ export function crossEntropyBackward(dlogits: usize, probs: usize, targets: usiz
     if (target < 0) continue;
     const dr = dlogits + <usize>n * row;
     const pr = probs + <usize>n * row;
-    for (let o: usize = 0; o < <usize>V4 << 2; o += 16) v128.store(dr + o, madd(v128.load(pr + o), sv, v128.load(dr + o)));
-    for (let v = V4; v < V; v++) st(dr + (<usize>v << 2), ld(dr + (<usize>v << 2)) + ld(pr + (<usize>v << 2)) * scale);
+    for (let o: usize = 0; o < <usize>V4 << 2; o += 16) v128.store(dr + o, ftz(madd(v128.load(pr + o), sv, v128.load(dr + o))));
+    for (let v = V4; v < V; v++) st(dr + (<usize>v << 2), ftzs(ld(dr + (<usize>v << 2)) + ld(pr + (<usize>v << 2)) * scale));
     const t = dr + (<usize>target << 2);
     st(t, ld(t) - scale);
   }
@@ -607,7 +630,7 @@ export function softmaxForward(out: usize, x: usize, N: i32, V: i32): void {
     const xr = x + <usize>n * row;
     const orow = out + <usize>n * row;
     const z = expShift(orow, xr, V, rowMax(xr, V));
-    scaleRow(orow, V, <f32>(1 / z));
+    scaleRowFtz(orow, V, <f32>(1 / z));
   }
 }
 
@@ -696,8 +719,8 @@ export function adamStep(p: usize, g: usize, m: usize, v: usize, n: i32, lr: f32
     const gv = f32x4.add(v128.load(g + o), f32x4.mul(l2v, pv));
     const mv = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(c1, gv));
     const vv = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(c2, f32x4.mul(gv, gv)));
-    v128.store(m + o, mv);
-    v128.store(v + o, vv);
+    v128.store(m + o, ftz(mv));
+    v128.store(v + o, ftz(vv));
     const step = f32x4.div(f32x4.mul(lrv, mv), f32x4.add(f32x4.sqrt(f32x4.mul(vv, ibc2)), ev));
     v128.store(p + o, f32x4.sub(f32x4.mul(pv, sh), step));
   }
@@ -707,8 +730,8 @@ export function adamStep(p: usize, g: usize, m: usize, v: usize, n: i32, lr: f32
     const gi = ld(g + o) + l2 * pi;
     const mi = beta1 * ld(m + o) + oneMinusBeta1 * gi;
     const vi = beta2 * ld(v + o) + oneMinusBeta2 * (gi * gi);
-    st(m + o, mi);
-    st(v + o, vi);
+    st(m + o, ftzs(mi));
+    st(v + o, ftzs(vi));
     st(p + o, pi * shrink - ((lr / bc1) * mi) / (Mathf.sqrt(vi * (1 / bc2)) + eps));
   }
 }
