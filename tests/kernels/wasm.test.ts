@@ -257,3 +257,12 @@ test("long-lived arrays past the resident budget are ordinary JS arrays", () => 
     heap.residentBudget = budget;
   }
 });
+
+test("an arena request beyond the wasm memory's maximum fails with an error that says what to do", () => {
+  const arena = kernelArena()!;
+  try {
+    expect(() => arena.alloc(2 ** 30)).toThrow(/wasm kernel memory is full: \d+ MiB needed, 2048 MiB at most; train a smaller model or batch, or use setBackend\("fast"\)/);
+  } finally {
+    arena.reset();
+  }
+});

@@ -24,6 +24,7 @@ export class WasmHeap {
   /** Every buffer object this memory has had: views on any of them are resident. */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private readonly base: number;
+  private readonly maxPages: number;
   /** End of the long-lived arrays. */
   private top: number;
   /** End of the arena (>= top). */
@@ -33,6 +34,7 @@ export class WasmHeap {
 
   constructor(api: WasmApi, base: number, maxPages: number) {
     this.base = alignUp(Math.max(base, PAGE), ALIGN);
+    this.maxPages = maxPages;
     this.top = this.base;
     this.arenaTop = this.top;
     this.scratch = this.top;
@@ -56,7 +58,13 @@ export class WasmHeap {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
     // grow by at least half again, so a growing model does not grow page by page
-    const pages = Math.ceil(Math.max(end - have, have / 2) / PAGE);
+    const pages = Math.min(Math.ceil(Math.max(end - have, have / 2) / PAGE), this.maxPages - have / PAGE);
+    if (have + pages * PAGE < end) {
+      throw new Error(
+        `wasm kernel memory is full: ${Math.ceil(end / 2 ** 20)} MiB needed, ${this.maxPages / 16} MiB at most; ` +
+          `train a smaller model or batch, or use setBackend("fast")`,
+      );
+    }
     this.memory.grow(pages);
     const buf = this.memory.buffer;
     this.buffers.add(buf);
@@ -65,7 +73,7 @@ export class WasmHeap {
   }
 
   private view(p: number, n: number, zero: boolean): Float32Array {
-    const v = new Float32Array(this.memory.buffer, p, n);
+    const v = new Float32Array(this.f32.buffer, p, n); // the buffer object recorded as resident
     if (zero) v.fill(0); // the memory may hold an earlier arena's or call's data
     return v;
   }
