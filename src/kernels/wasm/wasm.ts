@@ -55,6 +55,8 @@ function decode(b64: string): Uint8Array {
 }
 
 const f32 = (a: Arr | null): a is Float32Array => a instanceof Float32Array;
+/** For optional arrays (a guard that also narrows under tslab's non-strict compile). */
+const f32OrNull = (a: Arr | null): a is Float32Array | null => a === null || a instanceof Float32Array;
 
 export type WasmBackend = Backend & ElementwiseKernels;
 
@@ -108,7 +110,7 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
     },
 
     rmsnormForward(out, rstd, x, weight, N, C, eps) {
-      if (!f32(out) || !f32(rstd) || !f32(x) || (weight !== null && !f32(weight))) {
+      if (!f32(out) || !f32(rstd) || !f32(x) || !f32OrNull(weight)) {
         fast.rmsnormForward(out, rstd, x, weight, N, C, eps);
         return;
       }
@@ -123,7 +125,7 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
     },
 
     rmsnormBackward(dx, dweight, dout, x, weight, rstd, N, C) {
-      if (!f32(dx) || !f32(dout) || !f32(x) || !f32(rstd) || (weight !== null && !f32(weight)) || (dweight !== null && !f32(dweight))) {
+      if (!f32(dx) || !f32(dout) || !f32(x) || !f32(rstd) || !f32OrNull(weight) || !f32OrNull(dweight)) {
         fast.rmsnormBackward(dx, dweight, dout, x, weight, rstd, N, C);
         return;
       }
