@@ -735,3 +735,136 @@ export function adamStep(p: usize, g: usize, m: usize, v: usize, n: i32, lr: f32
     st(p + o, pi * shrink - ((lr / bc1) * mi) / (Mathf.sqrt(vi * (1 / bc2)) + eps));
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// LayerNorm and GELU (the GPT-2 preset)
+
+/** out (N,C) = (x - mean) rstd (* weight) (+ bias); mean and rstd (N) kept for the backward pass. */
+export function layernormForward(out: usize, mean: usize, rstd: usize, x: usize, weight: usize, bias: usize, N: i32, C: i32, eps: f32): void {
+  const C4 = C & ~3;
+  const row = <usize>C << 2;
+  for (let n = 0; n < N; n++) {
+    const xr = x + <usize>n * row;
+    const orow = out + <usize>n * row;
+    let sv = f32x4.splat(0);
+    for (let o: usize = 0; o < <usize>C4 << 2; o += 16) sv = f32x4.add(sv, v128.load(xr + o));
+    let s = hsum(sv);
+    for (let i = C4; i < C; i++) s += ld(xr + (<usize>i << 2));
+    const m = s / <f32>C;
+    const mv = f32x4.splat(m);
+    let qv = f32x4.splat(0);
+    for (let o: usize = 0; o < <usize>C4 << 2; o += 16) {
+      const d = f32x4.sub(v128.load(xr + o), mv);
+      qv = madd(d, d, qv);
+    }
+    let q = hsum(qv);
+    for (let i = C4; i < C; i++) {
+      const d = ld(xr + (<usize>i << 2)) - m;
+      q += d * d;
+    }
+    const r: f32 = 1 / Mathf.sqrt(q / <f32>C + eps);
+    st(mean + (<usize>n << 2), m);
+    st(rstd + (<usize>n << 2), r);
+    const rv = f32x4.splat(r);
+    for (let o: usize = 0; o < <usize>C4 << 2; o += 16) {
+      let y = f32x4.mul(f32x4.sub(v128.load(xr + o), mv), rv);
+      if (weight) y = f32x4.mul(y, v128.load(weight + o));
+      if (bias) y = f32x4.add(y, v128.load(bias + o));
+      v128.store(orow + o, y);
+    }
+    for (let i = C4; i < C; i++) {
+      const o = <usize>i << 2;
+      st(orow + o, (ld(xr + o) - m) * r * (weight ? ld(weight + o) : 1) + (bias ? ld(bias + o) : 0));
+    }
+  }
+}
+
+/** dx += r (g - mean(g) - y mean(g y)) with g = dout (* weight); dweight += dout y; dbias += dout. */
+export function layernormBackward(dx: usize, dweight: usize, dbias: usize, dout: usize, x: usize, weight: usize, mean: usize, rstd: usize, N: i32, C: i32): void {
+  const C4 = C & ~3;
+  const row = <usize>C << 2;
+  for (let n = 0; n < N; n++) {
+    const base = <usize>n * row;
+    const m = ld(mean + (<usize>n << 2));
+    const r = ld(rstd + (<usize>n << 2));
+    const mv = f32x4.splat(m);
+    const rv = f32x4.splat(r);
+    let gv = f32x4.splat(0);
+    let gyv = f32x4.splat(0);
+    for (let o: usize = 0; o < <usize>C4 << 2; o += 16) {
+      let g = v128.load(dout + base + o);
+      if (weight) g = f32x4.mul(g, v128.load(weight + o));
+      gv = f32x4.add(gv, g);
+      gyv = madd(g, f32x4.mul(f32x4.sub(v128.load(x + base + o), mv), rv), gyv);
+    }
+    let gs = hsum(gv);
+    let gys = hsum(gyv);
+    for (let i = C4; i < C; i++) {
+      const o = <usize>i << 2;
+      const g = ld(dout + base + o) * (weight ? ld(weight + o) : 1);
+      gs += g;
+      gys += g * (ld(x + base + o) - m) * r;
+    }
+    const gMean = gs / <f32>C;
+    const gyMean = gys / <f32>C;
+    const gmv = f32x4.splat(gMean);
+    const gymv = f32x4.splat(gyMean);
+    for (let o: usize = 0; o < <usize>C4 << 2; o += 16) {
+      const d = v128.load(dout + base + o);
+      const y = f32x4.mul(f32x4.sub(v128.load(x + base + o), mv), rv);
+      const g = weight ? f32x4.mul(d, v128.load(weight + o)) : d;
+      v128.store(dx + base + o, f32x4.add(v128.load(dx + base + o), f32x4.mul(rv, f32x4.sub(f32x4.sub(g, gmv), f32x4.mul(y, gymv)))));
+      if (dweight) v128.store(dweight + o, madd(d, y, v128.load(dweight + o)));
+      if (dbias) v128.store(dbias + o, f32x4.add(v128.load(dbias + o), d));
+    }
+    for (let i = C4; i < C; i++) {
+      const o = <usize>i << 2;
+      const d = ld(dout + base + o);
+      const y = (ld(x + base + o) - m) * r;
+      const g = d * (weight ? ld(weight + o) : 1);
+      st(dx + base + o, ld(dx + base + o) + r * (g - gMean - y * gyMean));
+      if (dweight) st(dweight + o, ld(dweight + o) + d * y);
+      if (dbias) st(dbias + o, ld(dbias + o) + d);
+    }
+  }
+}
+
+const GELU_SCALE: f32 = 0.7978845608028654; // sqrt(2 / pi)
+
+/** tanh on four lanes as 1 - 2 / (e^(2u) + 1). */
+@inline function tanhv(u: v128): v128 {
+  return f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(expv(f32x4.add(u, u)), f32x4.splat(1))));
+}
+
+/** GELU, tanh approximation, on four lanes: x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2. */
+@inline function geluv(v: v128): v128 {
+  const u = f32x4.mul(f32x4.splat(GELU_SCALE), madd(f32x4.mul(f32x4.splat(0.044715), v), f32x4.mul(v, v), v));
+  return f32x4.mul(f32x4.mul(f32x4.splat(0.5), v), f32x4.add(f32x4.splat(1), tanhv(u)));
+}
+
+/** d gelu(x) / dx on four lanes. */
+@inline function geluGradv(v: v128): v128 {
+  const half = f32x4.splat(0.5), one = f32x4.splat(1), k = f32x4.splat(GELU_SCALE);
+  const v2 = f32x4.mul(v, v);
+  const th = tanhv(f32x4.mul(k, madd(f32x4.mul(f32x4.splat(0.044715), v), v2, v)));
+  const sech2 = f32x4.sub(one, f32x4.mul(th, th));
+  const du = f32x4.mul(k, madd(f32x4.splat(3 * 0.044715), v2, one));
+  return f32x4.add(f32x4.mul(half, f32x4.add(one, th)), f32x4.mul(f32x4.mul(f32x4.mul(half, v), sech2), du));
+}
+
+/** out = gelu(x). */
+export function geluForward(out: usize, x: usize, n: i32): void {
+  const n4 = n & ~3;
+  for (let o: usize = 0; o < <usize>n4 << 2; o += 16) v128.store(out + o, geluv(v128.load(x + o)));
+  for (let i = n4; i < n; i++) st(out + (<usize>i << 2), f32x4.extract_lane(geluv(f32x4.splat(ld(x + (<usize>i << 2)))), 0));
+}
+
+/** dx += gelu'(x) dout. */
+export function geluBackward(dx: usize, dout: usize, x: usize, n: i32): void {
+  const n4 = n & ~3;
+  for (let o: usize = 0; o < <usize>n4 << 2; o += 16) v128.store(dx + o, madd(geluGradv(v128.load(x + o)), v128.load(dout + o), v128.load(dx + o)));
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    st(dx + o, ld(dx + o) + f32x4.extract_lane(geluGradv(f32x4.splat(ld(x + o))), 0) * ld(dout + o));
+  }
+}

@@ -1,5 +1,6 @@
 // WebAssembly SIMD backends ("wasm", and "wasm-fma" where the engine has relaxed SIMD): gemm, RMSNorm, attention,
-// softmax and cross-entropy in wasm (kernels.as.ts); float64 inputs and the remaining kernels use the fast JS ones.
+// LayerNorm, GELU, softmax, cross-entropy and the elementwise kernels in wasm (kernels.as.ts), optionally on worker
+// threads; float64 inputs and softmax's backward use the fast JS kernels.
 
 import * as v8 from "node:v8";
 import type { Arr } from "../../core/tensor.js";
@@ -31,6 +32,10 @@ interface KernelExports {
   crossEntropyForward(probs: number, logits: number, targets: number, N: number, V: number, losses: number): void;
   crossEntropyBackward(dlogits: number, probs: number, targets: number, N: number, V: number, scale: number): void;
   softmaxForward(out: number, x: number, N: number, V: number): void;
+  layernormForward(out: number, mean: number, rstd: number, x: number, weight: number, bias: number, N: number, C: number, eps: number): void;
+  layernormBackward(dx: number, dweight: number, dbias: number, dout: number, x: number, weight: number, mean: number, rstd: number, N: number, C: number): void;
+  geluForward(out: number, x: number, n: number): void;
+  geluBackward(dx: number, dout: number, x: number, n: number): void;
   heapBase(): number;
   reluForward(out: number, x: number, n: number): void;
   reluBackward(dx: number, dout: number, x: number, n: number): void;
@@ -139,6 +144,69 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
       ex.rmsnormBackward(pdx, pdw, pdo, px, pw, pr, N, C);
       heap.writeBack(dx, pdx, N * C);
       if (dweight !== null) heap.writeBack(dweight, pdw, C);
+    },
+
+    layernormForward(out, mean, rstd, x, weight, bias, N, C, eps) {
+      if (!f32(out) || !f32(mean) || !f32(rstd) || !f32(x) || !f32OrNull(weight) || !f32OrNull(bias)) {
+        fast.layernormForward(out, mean, rstd, x, weight, bias, N, C, eps);
+        return;
+      }
+      heap.begin();
+      const px = heap.place(x, N * C, true);
+      const pw = heap.placeIn(weight, C);
+      const pb = heap.placeIn(bias, C);
+      const po = heap.place(out, N * C, false);
+      const pm = heap.place(mean, N, false);
+      const pr = heap.place(rstd, N, false);
+      ex.layernormForward(po, pm, pr, px, pw, pb, N, C, eps);
+      heap.writeBack(out, po, N * C);
+      heap.writeBack(mean, pm, N);
+      heap.writeBack(rstd, pr, N);
+    },
+
+    layernormBackward(dx, dweight, dbias, dout, x, weight, mean, rstd, N, C) {
+      if (!f32(dx) || !f32(dout) || !f32(x) || !f32(mean) || !f32(rstd) || !f32OrNull(weight) || !f32OrNull(dweight) || !f32OrNull(dbias)) {
+        fast.layernormBackward(dx, dweight, dbias, dout, x, weight, mean, rstd, N, C);
+        return;
+      }
+      heap.begin();
+      const pdx = heap.place(dx, N * C, true);
+      const pdw = dweight === null ? 0 : heap.place(dweight, C, true);
+      const pdb = dbias === null ? 0 : heap.place(dbias, C, true);
+      const pdo = heap.place(dout, N * C, true);
+      const px = heap.place(x, N * C, true);
+      const pw = heap.placeIn(weight, C);
+      const pm = heap.place(mean, N, true);
+      const pr = heap.place(rstd, N, true);
+      ex.layernormBackward(pdx, pdw, pdb, pdo, px, pw, pm, pr, N, C);
+      heap.writeBack(dx, pdx, N * C);
+      if (dweight !== null) heap.writeBack(dweight, pdw, C);
+      if (dbias !== null) heap.writeBack(dbias, pdb, C);
+    },
+
+    geluForward(out, x, n) {
+      if (!f32(out) || !f32(x)) {
+        fast.geluForward(out, x, n);
+        return;
+      }
+      heap.begin();
+      const px = heap.place(x, n, true);
+      const po = heap.place(out, n, false);
+      ex.geluForward(po, px, n);
+      heap.writeBack(out, po, n);
+    },
+
+    geluBackward(dx, dout, x, n) {
+      if (!f32(dx) || !f32(dout) || !f32(x)) {
+        fast.geluBackward(dx, dout, x, n);
+        return;
+      }
+      heap.begin();
+      const pdx = heap.place(dx, n, true);
+      const pdo = heap.place(dout, n, true);
+      const px = heap.place(x, n, true);
+      ex.geluBackward(pdx, pdo, px, n);
+      heap.writeBack(dx, pdx, n);
     },
 
     attentionForward(out, att, qkv, B, T, C, NH) {
