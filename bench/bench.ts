@@ -1,9 +1,10 @@
 // Training-speed benchmark (npm run bench): trains M1-M3 and the presets for a fixed number of steps on seeded
 // synthetic tokens, one child process per model (so peak RSS is per model), and prints a table and JSON.
 //
-// usage: npm run bench -- [--only M1,M3] [--presets] [--steps N] [--windows N] [--backend NAME] [--threads 1]
+// usage: npm run bench -- [--only M1,M3] [--presets] [--steps N] [--windows N] [--backend NAME] [--threads 1,2]
 //                         [--compare] [--json FILE] [--inline]
 //   --steps    steps per timed window (default per model); the median window gives steps/s
+//   --threads  kernel threads; a list runs every model once per count
 //   --compare  also times the same models in PyTorch (bench/torch_ref.py) and prints ratios
 //   --inline   run in this process (for node --cpu-prof), no per-model RSS
 
@@ -21,7 +22,7 @@ import { BENCH_MODELS, presetModels } from "./models.js";
 import type { BenchModel } from "./models.js";
 import { median, parseArgs } from "./util.js";
 
-const DEFAULTS = { only: "", presets: false, steps: 0, windows: 5, warmup: 0, backend: "", threads: 1, seed: 1337, compare: false, json: "", inline: false, child: "" };
+const DEFAULTS = { only: "", presets: false, steps: 0, windows: 5, warmup: 0, backend: "", threads: "1", seed: 1337, compare: false, json: "", inline: false, child: "" };
 type Options = typeof DEFAULTS;
 
 export interface BenchResult {
@@ -92,7 +93,7 @@ interface SynthBatch {
 function runModel(name: string, m: BenchModel, o: Options): BenchResult {
   registerWasm();
   const backend = setBackend(o.backend || bestBackend()).name;
-  setKernelThreads(o.threads);
+  setKernelThreads(Number(o.threads));
   const rng = new Rng(o.seed);
   const model = new GPT(m.config, rng);
   const { batch: B, seq: T, vocab: V } = m;
@@ -135,7 +136,7 @@ function runModel(name: string, m: BenchModel, o: Options): BenchResult {
   return {
     model: name,
     backend,
-    threads: o.threads,
+    threads: Number(o.threads),
     params: model.numParams,
     batch: B,
     seq: T,
@@ -151,9 +152,9 @@ function runModel(name: string, m: BenchModel, o: Options): BenchResult {
 }
 
 /** Runs one model in a fresh child process (same node flags and loader), returning its result. */
-function runChild(name: string, o: Options): BenchResult {
-  const pass = ["steps", "windows", "warmup", "backend", "threads", "seed"] as const;
-  const args = pass.flatMap((k) => (o[k] === DEFAULTS[k] ? [] : [`--${k}=${o[k]}`]));
+function runChild(name: string, threads: number, o: Options): BenchResult {
+  const pass = ["steps", "windows", "warmup", "backend", "seed"] as const;
+  const args = [...pass.flatMap((k) => (o[k] === DEFAULTS[k] ? [] : [`--${k}=${o[k]}`])), `--threads=${threads}`];
   const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1], `--child=${name}`, ...args], { encoding: "utf8", maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`benchmark of ${name} failed (exit ${r.status}):\n${r.stderr}`);
   const line = r.stdout.trim().split("\n").pop() ?? "";
@@ -179,6 +180,14 @@ function runTorch(models: string[], threads: number[]): { torch: string; results
   return JSON.parse(r.stdout);
 }
 
+/** The speed targets, as a fraction of PyTorch's tokens/s at the same thread count. */
+const TARGETS: Record<string, { ratio: number; text: string }> = {
+  "M1/1": { ratio: 3, text: ">= 3x PyTorch 1-thread" },
+  "M2/1": { ratio: 1, text: ">= PyTorch 1-thread" },
+  "M3/1": { ratio: 0.5, text: ">= 0.5x PyTorch 1-thread" },
+  "M3/2": { ratio: 0.8, text: ">= 0.8x PyTorch 2-thread" },
+};
+
 function fmt(x: number | null, digits = 1): string {
   return x === null ? "-" : x.toFixed(digits);
 }
@@ -192,29 +201,37 @@ function main(): void {
   }
   const names = o.only ? o.only.split(",").map((s) => s.trim()) : [...Object.keys(BENCH_MODELS), ...(o.presets ? Object.keys(presetModels()) : [])];
   for (const n of names) if (!all[n]) throw new Error(`--only: unknown model "${n}" (known: ${Object.keys(all).join(", ")})`);
+  const threadCounts = o.threads.split(",").map((t) => {
+    const n = Number(t);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--threads must be integers >= 1, e.g. 1,2 (got "${o.threads}")`);
+    return n;
+  });
   const results: BenchResult[] = [];
   console.log(`node ${process.version}, ${o.inline ? "inline" : "one process per model"}, ${o.windows} windows, median`);
   console.log("model            backend   thr  params   BxT       steps/s   tokens/s   ms/step  GFLOP/s  peak RSS MB  loss hash");
-  for (const n of names) {
-    const r = o.inline ? { ...runModel(n, all[n], o), peakRssMB: null } : runChild(n, o);
-    results.push(r);
-    console.log(
-      `${n.padEnd(16)} ${r.backend.padEnd(9)} ${String(r.threads).padStart(3)} ${String(r.params).padStart(7)}  ${`${r.batch}x${r.seq}`.padEnd(8)} ${fmt(r.stepsPerSec, 2).padStart(8)} ${fmt(r.tokensPerSec, 0).padStart(10)} ${fmt(r.msPerStep, 2).padStart(9)} ${fmt(r.gflops, 2).padStart(8)} ${fmt(r.peakRssMB).padStart(12)}  ${r.lossHash}`,
-    );
+  for (const threads of threadCounts) {
+    for (const n of names) {
+      const r = o.inline ? { ...runModel(n, all[n], { ...o, threads: String(threads) }), peakRssMB: null } : runChild(n, threads, o);
+      results.push(r);
+      console.log(
+        `${n.padEnd(16)} ${r.backend.padEnd(9)} ${String(r.threads).padStart(3)} ${String(r.params).padStart(7)}  ${`${r.batch}x${r.seq}`.padEnd(8)} ${fmt(r.stepsPerSec, 2).padStart(8)} ${fmt(r.tokensPerSec, 0).padStart(10)} ${fmt(r.msPerStep, 2).padStart(9)} ${fmt(r.gflops, 2).padStart(8)} ${fmt(r.peakRssMB).padStart(12)}  ${r.lossHash}`,
+      );
+    }
   }
   let torch: ReturnType<typeof runTorch> = null;
   if (o.compare) {
     const ms = names.filter((n) => n in BENCH_MODELS);
-    const threads = o.threads === 1 ? [1] : [1, o.threads];
-    torch = ms.length > 0 ? runTorch(ms, threads) : null;
+    torch = ms.length > 0 ? runTorch(ms, threadCounts) : null;
     if (torch) {
-      console.log(`\nPyTorch ${torch.torch} (bench/torch_ref.py), ratios = ours / torch`);
-      console.log("model  threads  torch steps/s  torch tokens/s   ours tokens/s   ratio   target");
+      console.log(`\nPyTorch ${torch.torch} (bench/torch_ref.py), ratio = our tokens/s / PyTorch's at the same thread count`);
+      console.log("model  threads  torch steps/s  torch tokens/s   ours tokens/s    ratio  target");
       for (const t of torch.results) {
-        const ours = results.find((r) => r.model === t.model);
+        const ours = results.find((r) => r.model === t.model && r.threads === t.threads);
         if (!ours) continue;
         const ratio = ours.tokensPerSec / t.tokens_per_s;
-        console.log(`${t.model.padEnd(6)} ${String(t.threads).padStart(7)} ${fmt(t.steps_per_s, 2).padStart(14)} ${fmt(t.tokens_per_s, 0).padStart(15)} ${fmt(ours.tokensPerSec, 0).padStart(15)} ${fmt(ratio, 2).padStart(7)}x  ${BENCH_MODELS[t.model].note}`);
+        const target = TARGETS[`${t.model}/${t.threads}`];
+        const verdict = target ? `${target.text}: ${ratio >= target.ratio ? "met" : "not met"}` : "-";
+        console.log(`${t.model.padEnd(6)} ${String(t.threads).padStart(7)} ${fmt(t.steps_per_s, 2).padStart(14)} ${fmt(t.tokens_per_s, 0).padStart(15)} ${fmt(ours.tokensPerSec, 0).padStart(15)} ${fmt(ratio, 2).padStart(7)}x  ${verdict}`);
       }
     }
   }

@@ -13,20 +13,18 @@ export interface BenchModel {
   nEmbd: number;
   nHead: number;
   nLayer: number;
-  /** Targets from the speed issue (tokens/s), when there is one. */
-  note: string;
 }
 
-function model(config: Partial<GPTConfig>, batch: number, seq: number, note = ""): BenchModel {
+function model(config: Partial<GPTConfig>, batch: number, seq: number): BenchModel {
   const c = validateConfig({ ...presets.lab, ...config });
-  return { config: c, batch, seq, vocab: c.vocabSize, nEmbd: c.nEmbd, nHead: c.nHead, nLayer: c.nLayer, note };
+  return { config: c, batch, seq, vocab: c.vocabSize, nEmbd: c.nEmbd, nHead: c.nHead, nLayer: c.nLayer };
 }
 
 /** The lab model and two larger shapes, all with the lab's architecture (RMSNorm without weights, ReLU, no biases). */
 export const BENCH_MODELS: Record<string, BenchModel> = {
-  M1: model({ vocabSize: 597, nEmbd: 32, nHead: 4, nLayer: 2, blockSize: 16 }, 1, 7, ">= 3x PyTorch 1-thread steps/s"),
-  M2: model({ vocabSize: 27, nEmbd: 64, nHead: 4, nLayer: 4, blockSize: 32 }, 32, 32, ">= PyTorch 1-thread tokens/s"),
-  M3: model({ vocabSize: 2048, nEmbd: 128, nHead: 4, nLayer: 4, blockSize: 128 }, 16, 128, ">= 0.5x PyTorch 1-thread tokens/s"),
+  M1: model({ vocabSize: 597, nEmbd: 32, nHead: 4, nLayer: 2, blockSize: 16 }, 1, 7),
+  M2: model({ vocabSize: 27, nEmbd: 64, nHead: 4, nLayer: 4, blockSize: 32 }, 32, 32),
+  M3: model({ vocabSize: 2048, nEmbd: 128, nHead: 4, nLayer: 4, blockSize: 128 }, 16, 128),
 };
 
 /** Every preset at the lab's vocabulary (597 words), batch 8 of full blocks. */
