@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { Run } from "../train/run.js";
+import { kernels } from "../kernels/index.js";
 import { defaultRunConfig, parseConfigArgs, runConfigHelp } from "../train/config.js";
 import type { RunConfig } from "../train/config.js";
 import { RUN_FILES, loadModel, prepareRunFolder, restoreRunState, saveRun, savedRunConfig, savedTokenizer, isRunFolder } from "../io/checkpoint.js";
@@ -144,7 +145,7 @@ function train(argv: string[]): void {
   }
   const c = run.config;
   console.log(`gptlab train: preset ${c.preset}, ${run.numParams.toLocaleString("en-US")} parameters, vocab ${run.tokenizer.vocabSize} (${c.tokenizer}), data ${c.data} (${run.data.trainDocs.length} train / ${run.data.valDocs.length} val lines)`);
-  console.log(`  ${c.steps} steps, ${c.optimizer} lr ${c.lr} schedule ${c.schedule}, batch ${c.batchSize} (${c.mode}), seed ${c.seed}, kernels ${c.backend}; ln(V) = ${Math.log(run.tokenizer.vocabSize).toFixed(4)}`);
+  console.log(`  ${c.steps} steps, ${c.optimizer} lr ${c.lr} schedule ${c.schedule}, batch ${c.batchSize} (${c.mode}), seed ${c.seed}, kernels ${kernels().name}; ln(V) = ${Math.log(run.tokenizer.vocabSize).toFixed(4)}`);
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once("SIGINT", onSigint);

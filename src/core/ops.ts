@@ -5,6 +5,7 @@ import { Tensor, allocArray, opResult, sizeOf } from "./tensor.js";
 import type { Arr } from "./tensor.js";
 import type { Rng } from "./random.js";
 import { kernels } from "../kernels/index.js";
+import { elementwise } from "../kernels/fast.js";
 
 function shapeStr(t: Tensor): string {
   return `[${t.shape.join(", ")}]`;
@@ -16,8 +17,9 @@ function sameDtype(op: string, ...ts: Tensor[]): void {
   }
 }
 
+/** An op's output: every op below writes all of it, so it need not be zeroed. */
 function alloc(like: Tensor, n: number): Arr {
-  return allocArray(like.dtype, n);
+  return allocArray(like.dtype, n, false);
 }
 
 /** a + b, where b has a's shape or a's trailing shape (broadcast over leading dims, e.g. a bias). */
@@ -30,17 +32,16 @@ export function add(a: Tensor, b: Tensor): Tensor {
     throw new Error(`add: shape ${shapeStr(b)} does not broadcast onto ${shapeStr(a)}`);
   }
   const out = alloc(a, n);
-  if (m === n) for (let i = 0; i < n; i++) out[i] = a.data[i] + b.data[i];
+  if (m === n) elementwise(kernels()).addForward(out, a.data, b.data, n);
   else for (let i = 0; i < n; i += m) for (let j = 0; j < m; j++) out[i + j] = a.data[i + j] + b.data[j];
   return opResult(out, a.shape, [a, b], (o) => {
     const g = o.grad!;
-    if (a.requiresGrad) {
-      const ga = a.ensureGrad();
-      for (let i = 0; i < n; i++) ga[i] += g[i];
-    }
+    const k = elementwise(kernels());
+    if (a.requiresGrad) k.accumulate(a.ensureGrad(), g, n);
     if (b.requiresGrad) {
       const gb = b.ensureGrad();
-      for (let i = 0; i < n; i += m) for (let j = 0; j < m; j++) gb[j] += g[i + j];
+      if (m === n) k.accumulate(gb, g, n);
+      else for (let i = 0; i < n; i += m) for (let j = 0; j < m; j++) gb[j] += g[i + j];
     }
   });
 }
@@ -93,11 +94,7 @@ export function sum(a: Tensor): Tensor {
 /** Same data, new shape (the gradient flows through unchanged). */
 export function reshape(a: Tensor, shape: readonly number[]): Tensor {
   if (sizeOf(shape) !== a.size) throw new Error(`reshape: cannot view ${shapeStr(a)} as [${shape.join(", ")}]`);
-  return opResult(a.data, shape, [a], (o) => {
-    const g = o.grad!;
-    const ga = a.ensureGrad();
-    for (let i = 0; i < a.size; i++) ga[i] += g[i];
-  });
+  return opResult(a.data, shape, [a], (o) => elementwise(kernels()).accumulate(a.ensureGrad(), o.grad!, a.size));
 }
 
 /**
@@ -215,12 +212,8 @@ export function layernorm(x: Tensor, weight: Tensor | null = null, bias: Tensor 
 export function relu(x: Tensor): Tensor {
   const n = x.size;
   const out = alloc(x, n);
-  for (let i = 0; i < n; i++) out[i] = x.data[i] > 0 ? x.data[i] : 0;
-  return opResult(out, x.shape, [x], (o) => {
-    const g = o.grad!;
-    const gx = x.ensureGrad();
-    for (let i = 0; i < n; i++) if (x.data[i] > 0) gx[i] += g[i];
-  });
+  elementwise(kernels()).reluForward(out, x.data, n);
+  return opResult(out, x.shape, [x], (o) => elementwise(kernels()).reluBackward(x.ensureGrad(), o.grad!, x.data, n));
 }
 
 /** GELU, tanh approximation (as GPT-2). */

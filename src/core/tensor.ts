@@ -4,8 +4,40 @@
 export type DType = "f32" | "f64";
 export type Arr = Float32Array | Float64Array;
 
-export function allocArray(dtype: DType, n: number): Arr {
-  return dtype === "f64" ? new Float64Array(n) : new Float32Array(n);
+/** Supplies float32 arrays from elsewhere than the JS heap (e.g. wasm memory, where kernels need no copies). */
+export type F32Allocator = (n: number, zero: boolean) => Float32Array;
+let scopedF32: F32Allocator | null = null;
+let longLivedF32: ((n: number) => Float32Array) | null = null;
+
+/** A new array; zero = false allows uninitialized memory (for outputs a kernel overwrites entirely). */
+export function allocArray(dtype: DType, n: number, zero = true): Arr {
+  if (dtype === "f64") return new Float64Array(n);
+  return scopedF32 !== null ? scopedF32(n, zero) : new Float32Array(n);
+}
+
+/** A zeroed array that lives as long as the model: parameters, their gradients, optimizer moments. */
+export function allocLongLived(dtype: DType, n: number): Arr {
+  if (dtype === "f64" || longLivedF32 === null) return allocArray(dtype, n);
+  return longLivedF32(n);
+}
+
+/** Where allocLongLived takes float32 arrays from (null: the JS heap). */
+export function setLongLivedAllocator(alloc: ((n: number) => Float32Array) | null): void {
+  longLivedF32 = alloc;
+}
+
+/**
+ * Runs fn with every float32 array allocArray makes (activations, their gradients) taken from alloc. The
+ * allocator may reclaim them all when fn returns, so nothing allocated inside may be used afterwards.
+ */
+export function withF32Allocator<T>(alloc: F32Allocator, fn: () => T): T {
+  const prev = scopedF32;
+  scopedF32 = alloc;
+  try {
+    return fn();
+  } finally {
+    scopedF32 = prev;
+  }
 }
 
 export function dtypeOf(a: Arr): DType {

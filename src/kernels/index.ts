@@ -3,12 +3,25 @@
 import type { Backend } from "./backend.js";
 import { reference } from "./reference.js";
 import { fast } from "./fast.js";
+import { allocKernelF32, kernelArena, wasmRuntime } from "./wasm/wasm.js";
+import { setLongLivedAllocator, withF32Allocator } from "../core/tensor.js";
 
 const registry = new Map<string, Backend>([
   [reference.name, reference],
   [fast.name, fast],
 ]);
-let active: Backend = fast;
+// WebAssembly SIMD backends when the engine has them ("wasm-fma" is the fastest; "wasm" reproduces bit for bit
+// on every engine); parameters and optimizer state then live in wasm memory, where its kernels need no copies
+const wasm = wasmRuntime();
+for (const b of wasm?.backends ?? []) registry.set(b.name, b);
+if (wasm) setLongLivedAllocator(allocKernelF32);
+const best: Backend = registry.get("wasm-fma") ?? registry.get("wasm") ?? fast;
+let active: Backend = best;
+
+/** The fastest backend this engine can run ("auto" in configs). */
+export function defaultBackend(): Backend {
+  return best;
+}
 
 export function kernels(): Backend {
   return active;
@@ -25,8 +38,8 @@ export function setBackend(nameOrBackend: string | Backend): Backend {
     active = nameOrBackend;
     return active;
   }
-  const found = registry.get(nameOrBackend);
-  if (!found) throw new Error(`unknown kernel backend "${nameOrBackend}" (known: ${backendNames().join(", ")})`);
+  const found = nameOrBackend === "auto" ? best : registry.get(nameOrBackend);
+  if (!found) throw new Error(`unknown kernel backend "${nameOrBackend}" (known: auto, ${backendNames().join(", ")})`);
   active = found;
   return active;
 }
@@ -36,3 +49,17 @@ export function backendNames(): string[] {
 }
 
 export type { Backend };
+
+/**
+ * Runs one training micro-step (forward + backward) with its activations in the active backend's arena when it
+ * has one (the wasm backends: no copies, no garbage), all freed when fn returns. Only numbers may leave fn.
+ */
+export function withKernelScope<T>(fn: () => T): T {
+  const arena = active.name.startsWith("wasm") ? kernelArena() : null;
+  if (!arena) return fn();
+  try {
+    return withF32Allocator(arena.alloc, fn);
+  } finally {
+    arena.reset();
+  }
+}

@@ -1,7 +1,7 @@
 // All parameters of a model live in one flat array (and their gradients in another), llm.c style:
 // each parameter tensor is a view into it, so optimizers, zeroing, clipping and saving are one loop each.
 
-import { Tensor, allocArray, sizeOf } from "../core/tensor.js";
+import { Tensor, allocLongLived, sizeOf } from "../core/tensor.js";
 import type { Arr, DType } from "../core/tensor.js";
 
 export interface Param {
@@ -30,8 +30,8 @@ export class ParamStore {
 
   constructor(specs: ParamSpec[], dtype: DType = "f32") {
     const total = specs.reduce((n, s) => n + sizeOf(s.shape), 0);
-    this.data = allocArray(dtype, total);
-    this.grad = allocArray(dtype, total);
+    this.data = allocLongLived(dtype, total);
+    this.grad = allocLongLived(dtype, total);
     let offset = 0;
     this.params = specs.map((s) => {
       const n = sizeOf(s.shape);

@@ -1,7 +1,9 @@
 // Adam and AdamW over a ParamStore: one loop over the flat data/grad arrays, with the lab's update
 // (m = b1 m + (1-b1) g; v = b2 v + (1-b2) g²; p -= lr · m̂ / (√v̂ + eps), with bias correction).
 
-import { allocArray, dtypeOf } from "../core/tensor.js";
+import { allocLongLived, dtypeOf } from "../core/tensor.js";
+import { kernels } from "../kernels/index.js";
+import { elementwise } from "../kernels/fast.js";
 import type { Arr } from "../core/tensor.js";
 import type { ParamStore } from "../nn/params.js";
 import type { Optimizer } from "./optimizer.js";
@@ -70,8 +72,8 @@ export class Adam implements Optimizer {
     this.kind = kind;
     this.hyper = resolveAdamOptions(kind, options);
     const dtype = dtypeOf(store.data);
-    this.m = allocArray(dtype, store.size);
-    this.v = allocArray(dtype, store.size);
+    this.m = allocLongLived(dtype, store.size);
+    this.v = allocLongLived(dtype, store.size);
     this.runs = decayRuns(store);
   }
 
@@ -94,17 +96,14 @@ export class Adam implements Optimizer {
     const decoupled = this.kind === "adamw";
     const { data: p, grad: g } = this.store;
     const { m, v } = this;
+    const k = elementwise(kernels());
+    const part = (a: Arr, run: DecayRun): Arr => a.subarray(run.start, run.end);
     for (const run of this.runs) {
       const wd = run.decay ? weightDecay : 0;
       // AdamW shrinks the weight first (p *= 1 - lr·wd); Adam adds wd·p to the gradient (L2).
       const shrink = decoupled ? 1 - lr * wd : 1;
       const l2 = decoupled ? 0 : wd;
-      for (let i = run.start; i < run.end; i++) {
-        const gi = g[i] + l2 * p[i];
-        const mi = (m[i] = beta1 * m[i] + (1 - beta1) * gi);
-        const vi = (v[i] = beta2 * v[i] + (1 - beta2) * gi * gi);
-        p[i] = p[i] * shrink - (lr * (mi / bc1)) / (Math.sqrt(vi / bc2) + eps);
-      }
+      k.adamStep(part(p, run), part(g, run), part(m, run), part(v, run), run.end - run.start, lr, beta1, beta2, eps, bc1, bc2, shrink, l2);
     }
   }
 

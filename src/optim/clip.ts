@@ -3,13 +3,12 @@
 
 import type { Arr } from "../core/tensor.js";
 import { checkRange } from "./common.js";
+import { kernels } from "../kernels/index.js";
+import { elementwise } from "../kernels/fast.js";
 
 /** The L2 norm of all gradients together, sqrt(sum g²), summed in double precision. */
 export function gradNorm(store: { readonly grad: Arr }): number {
-  const g = store.grad;
-  let sum = 0;
-  for (let i = 0; i < g.length; i++) sum += g[i] * g[i];
-  return Math.sqrt(sum);
+  return Math.sqrt(elementwise(kernels()).sumSquares(store.grad, store.grad.length));
 }
 
 /**

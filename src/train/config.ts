@@ -45,7 +45,7 @@ export interface RunConfig {
   /** Batches per split in each evaluation. */
   evalBatches: number;
   seed: number;
-  /** Kernel backend (fast, reference, or a registered one). */
+  /** Kernel backend: "auto" (the fastest available), or a name: wasm-fma, wasm, fast, reference. */
   backend: string;
   /** Run folder for metrics.json, checkpoint and samples (null: keep in memory). */
   out: string | null;
@@ -85,7 +85,7 @@ export const defaultRunConfig: RunConfig = {
   evalEvery: 500,
   evalBatches: 100,
   seed: 42,
-  backend: "fast",
+  backend: "auto",
   out: null,
   samples: 10,
   temperature: 0.8,
@@ -122,7 +122,7 @@ export const runConfigHelp: Record<keyof RunConfig, string> = {
   evalEvery: "evaluate train/val loss every N steps (0 = only at the end)",
   evalBatches: "batches per split in each evaluation",
   seed: "seed of every random choice (init, data order, dropout, sampling)",
-  backend: "kernel backend (fast | reference | wasm when built)",
+  backend: "kernel backend: auto (the fastest available: wasm-fma, wasm, then fast) | wasm-fma | wasm | fast | reference",
   out: "run folder (metrics.json, model.safetensors, samples.txt)",
   samples: "samples generated after training",
   temperature: "sampling temperature for those samples",

@@ -3,7 +3,7 @@
 
 import { Rng } from "../core/random.js";
 import type { RngState } from "../core/random.js";
-import { setBackend } from "../kernels/index.js";
+import { setBackend, withKernelScope } from "../kernels/index.js";
 import { loadDataset } from "../data/dataset.js";
 import type { Batch, LoadedDataset, DataSourceState } from "../data/dataset.js";
 import type { Tokenizer } from "../data/tokenizer.js";
@@ -137,6 +137,7 @@ export class Run {
       callbacks,
       signal: opts.signal,
       startStep: this.step,
+      scope: withKernelScope,
     });
     trainer.bestLoss = this.bestLoss;
     trainer.bestStep = this.bestStep;

@@ -77,6 +77,11 @@ export interface TrainerOptions<B> {
   signal?: AbortSignal;
   /** Step to start from when resuming (steps already done). */
   startStep?: number;
+  /**
+   * Wraps each micro-batch's forward and backward, e.g. withKernelScope (activations in an arena that is freed
+   * when it returns): only numbers leave it.
+   */
+  scope?: <T>(fn: () => T) => T;
 }
 
 export class Trainer<B = unknown> {
@@ -84,7 +89,7 @@ export class Trainer<B = unknown> {
   bestLoss: number | null = null;
   bestStep: number | null = null;
   private stopReason: StopReason | null = null;
-  private readonly opts: Required<Omit<TrainerOptions<B>, "signal" | "startStep">> & Pick<TrainerOptions<B>, "signal">;
+  private readonly opts: Required<Omit<TrainerOptions<B>, "signal" | "startStep" | "scope">> & Pick<TrainerOptions<B>, "signal" | "scope">;
   private startTime = 0;
   private tokensSeen = 0;
 
@@ -147,9 +152,13 @@ export class Trainer<B = unknown> {
     let tokens = 0;
     for (let i = 0; i < gradAccum; i++) {
       const batch = task.nextBatch();
-      const loss = task.loss(batch);
-      lossSum += loss.item();
-      loss.backward(1 / gradAccum);
+      const micro = (): void => {
+        const loss = task.loss(batch);
+        lossSum += loss.item();
+        loss.backward(1 / gradAccum);
+      };
+      if (this.opts.scope) this.opts.scope(micro);
+      else micro();
       tokens += task.tokens(batch);
     }
     const loss = lossSum / gradAccum;
