@@ -5,7 +5,8 @@
 //     --update      on success, write the executed notebook back (stamped, plotly bundle stripped) and re-export it
 //     --clear       only clear the outputs of the notebooks (no execution)
 //     --scripts     run the exported scripts (notebooks/scripts/NAME.ts) with tsx instead of Jupyter
-//     --ci          use each notebook's metadata.gptlab.ci_params (small settings) as parameter overrides
+//     --ci          use each notebook's metadata.gptlab.ci_params (small settings) as parameter overrides, and compare
+//                   the figures the notebook records with its regression baseline (tests/regression/baselines/)
 //     --no-browser  skip the Chromium check and screenshot
 //     --timeout S   seconds allowed per cell (default 1800)
 //   GPTLAB_PARAMS='{"steps": 50}' overrides parameters for every notebook (merged over ci_params).
@@ -25,6 +26,7 @@ import {
 import type { Notebook } from "../src/notebook/ipynb.js";
 import { exportNotebook, listNotebooks, notebookName, SCRIPT_DIR } from "../src/notebook/export.js";
 import { PLOTLY_MIME } from "../src/notebook/figure.js";
+import { compareFigures, formatDiffs, paramsMismatch, readBaseline, readRecordFile } from "../src/notebook/record.js";
 
 const ROOT = process.cwd();
 const OUT = path.join(ROOT, "out", "notebooks");
@@ -75,8 +77,9 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, 
   return { status: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "", ms: Date.now() - start, error: r.error };
 }
 
-function kernelEnv(params: Record<string, unknown> | undefined): NodeJS.ProcessEnv {
+function kernelEnv(params: Record<string, unknown> | undefined, recordFile?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}` };
+  if (recordFile) env.GPTLAB_RECORD = recordFile;
   if (params && Object.keys(params).length) env.GPTLAB_PARAMS = JSON.stringify(params);
   return env;
 }
@@ -142,13 +145,15 @@ function runInJupyter(file: string, o: Options): boolean {
   const params = paramsFor(source, o.ci);
   fs.mkdirSync(OUT, { recursive: true });
   const executed = path.join(OUT, `${name}.ipynb`);
+  const recordFile = path.join(OUT, `${name}.figures.json`);
+  fs.rmSync(recordFile, { force: true });
   console.log(`▶ ${path.relative(ROOT, file)}${params ? ` with ${JSON.stringify(params)}` : ""}`);
 
   const exec = run(PYTHON, [
     "-m", "jupyter", "nbconvert", "--config", path.join(ROOT, "scripts", "nbconvert-config.py"),
     "--to", "notebook", "--execute", `--ExecutePreprocessor.timeout=${o.timeout}`,
     "--output-dir", OUT, "--output", `${name}.ipynb`, file,
-  ], kernelEnv(params));
+  ], kernelEnv(params, recordFile));
   if (exec.status !== 0 || !fs.existsSync(executed)) {
     console.error(`✗ nbconvert failed (exit ${exec.status}) after ${seconds(exec.ms)}:\n${exec.stderr.slice(-4000)}`);
     return false;
@@ -168,6 +173,8 @@ function runInJupyter(file: string, o: Options): boolean {
     );
     return false;
   }
+
+  if (o.ci && !checkFigures(name, params ?? {}, recordFile)) return false;
 
   const html = run(PYTHON, ["-m", "jupyter", "nbconvert", "--to", "html", "--output-dir", OUT, executed]);
   if (html.status !== 0) {
@@ -204,6 +211,29 @@ function runInJupyter(file: string, o: Options): boolean {
     fs.writeFileSync(script, exportNotebook(nb, name));
     console.log(`  updated ${path.relative(ROOT, file)} and ${path.relative(ROOT, script)}`);
   }
+  return true;
+}
+
+/** With --ci: the figures the notebook recorded in the kernel must match its regression baseline, as its script's do. */
+function checkFigures(name: string, params: Record<string, unknown>, recordFile: string): boolean {
+  const baselineFile = path.join(ROOT, "tests", "regression", "baselines", `${name}.json`);
+  if (!fs.existsSync(baselineFile)) {
+    console.log(`  (no regression baseline ${path.relative(ROOT, baselineFile)}: figures not compared)`);
+    return true;
+  }
+  const baseline = readBaseline(baselineFile);
+  if (paramsMismatch(baseline, params).length) {
+    console.log("  (parameters differ from the baseline's: figures not compared)");
+    return true;
+  }
+  const figures = fs.existsSync(recordFile) ? readRecordFile(recordFile).figures : [];
+  const diffs = compareFigures(baseline, figures);
+  const bad = diffs.filter((d) => d.status !== "ok");
+  if (bad.length) {
+    console.error(`✗ ${bad.length} of ${diffs.length} figures recorded in Jupyter differ from ${path.relative(ROOT, baselineFile)}:\n${formatDiffs(diffs).join("\n")}`);
+    return false;
+  }
+  console.log(`  ${diffs.length} figures recorded in Jupyter match the regression baseline`);
   return true;
 }
 

@@ -32,7 +32,8 @@ function currentName(): string {
   return script && !inKernel() ? path.basename(script).replace(/\.[^.]*$/, "") : "notebook";
 }
 
-function projectRoot(): string {
+/** The folder holding package.json, found upwards from the working folder (notebooks run in notebooks/). */
+export function projectRoot(): string {
   for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, "package.json"))) return dir;
     if (path.dirname(dir) === dir) return process.cwd();
@@ -309,7 +310,8 @@ export function formatProgress(p: ProgressState): string {
   const parts = [
     `${p.label ? p.label + " " : ""}[${"#".repeat(filled)}${".".repeat(width - filled)}] ${p.done}/${p.total} ${Math.floor(fraction * 100)}%`,
   ];
-  if (p.elapsedMs > 0 && p.done > 0) {
+  // a rate from the first second (which includes start-up work) would give a wild ETA: wait for one second
+  if ((p.elapsedMs >= 1000 || (p.done >= p.total && p.elapsedMs > 0)) && p.done > 0) {
     const rate = (p.done * 1000) / p.elapsedMs;
     parts.push(`${rate >= 100 ? rate.toFixed(0) : rate.toPrecision(3)} it/s`);
     parts.push(p.done < p.total ? `ETA ${formatDuration(((p.total - p.done) / rate) * 1000)}` : `took ${formatDuration(p.elapsedMs)}`);

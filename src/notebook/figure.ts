@@ -59,10 +59,19 @@ export function plotlyLoaderHtml(bundleSource: string): string {
 /** The JSON plotly receives: the figure with gptlab's defaults applied. */
 export function figureJSON(fig: Figure): Required<Figure> {
   return {
-    data: fig.data,
+    data: fig.data.map(roundTrace),
     layout: { height: 400, margin: { l: 60, r: 30, t: 50, b: 50 }, ...fig.layout },
     config: { responsive: true, displaylogo: false, ...fig.config },
   };
+}
+
+/** Significant digits kept in a figure's x and y values: plenty for a plot, and a committed notebook stays small. */
+export const FIGURE_DIGITS = 6;
+
+function roundTrace(trace: Trace): Trace {
+  const round = (values: unknown): unknown =>
+    Array.isArray(values) ? values.map((v) => (typeof v === "number" && Number.isFinite(v) ? Number(v.toPrecision(FIGURE_DIGITS)) : v)) : values;
+  return "x" in trace || "y" in trace ? { ...trace, ...("x" in trace ? { x: round(trace.x) } : {}), ...("y" in trace ? { y: round(trace.y) } : {}) } : trace;
 }
 
 /** A div id that is the same for the same figure shown at the same position, so re-runs give identical outputs. */

@@ -15,7 +15,18 @@ export interface Series {
   mode?: "lines" | "markers" | "lines+markers";
   dash?: "solid" | "dot" | "dash" | "dashdot";
   color?: string;
+  /** Line width in px (plotly's default is 2). */
+  width?: number;
+  /** 0..1, e.g. 0.35 for a noisy raw curve behind its smoothed version. */
+  opacity?: number;
+  /** false hides the series from the legend (e.g. a learning rate drawn in its run's colour). */
+  showLegend?: boolean;
+  /** Series with the same group toggle together in the legend. */
+  group?: string;
 }
+
+/** plotly's default colours, to give related series (a run's loss and its learning rate) the same one. */
+export const palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 
 /** A labelled point, e.g. the best checkpoint. */
 export interface PointMark {
@@ -32,6 +43,14 @@ export interface GapMark {
   y0: number;
   y1: number;
   text: string;
+  color?: string;
+}
+
+/** A horizontal reference line across the plot (drawn as a dashed trace with a legend entry), e.g. ln V. */
+export interface HLineMark {
+  y: number;
+  text: string;
+  yaxis?: "y" | "y2";
   color?: string;
 }
 
@@ -53,7 +72,10 @@ export interface LinePlotOptions {
   points?: PointMark[];
   gaps?: GapMark[];
   vlines?: VLineMark[];
+  hlines?: HLineMark[];
   height?: number;
+  /** Fixed range of the left axis ([min, max]; on a log axis give the values, not their logs). */
+  yRange?: [number, number];
 }
 
 function toArray(a: ArrayLike<number>): number[] {
@@ -78,10 +100,25 @@ export function linePlot(options: LinePlotOptions): Figure {
       x: s.x ? toArray(s.x) : indexArray(s.y.length),
       y: toArray(s.y),
     };
-    if (s.yaxis === "y2") trace.yaxis = "y2";
-    if (s.dash || s.color) trace.line = { ...(s.dash ? { dash: s.dash } : {}), ...(s.color ? { color: s.color } : {}) };
+    styleTrace(trace, s);
     return trace;
   });
+  const xs = data.flatMap((t) => (t.x as number[]).filter((v) => Number.isFinite(v)));
+  for (const h of options.hlines ?? []) {
+    if (xs.length === 0) break;
+    const x0 = Math.min(...xs);
+    const x1 = Math.max(...xs);
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      name: h.text,
+      x: [x0, x1],
+      y: [h.y, h.y],
+      line: { color: h.color ?? "#7f7f7f", dash: "dash", width: 1.5 },
+      hoverinfo: "name+y",
+      ...(h.yaxis === "y2" ? { yaxis: "y2" } : {}),
+    });
+  }
   const shapes: Record<string, unknown>[] = [];
   const annotations: Record<string, unknown>[] = [];
   for (const p of options.points ?? []) {
@@ -107,20 +144,128 @@ export function linePlot(options: LinePlotOptions): Figure {
     shapes.push({ type: "line", xref: "x", yref: "paper", x0: v.x, x1: v.x, y0: 0, y1: 1, line: { color, width: 1, dash: "dash" } });
     if (v.text) annotations.push({ x: v.x, y: 1, xref: "x", yref: "paper", text: v.text, showarrow: false, yanchor: "bottom", font: { color } });
   }
+  const leftValues = data.filter((t) => t.yaxis !== "y2").flatMap((t) => t.y as number[]);
   const layout: Layout = {
-    xaxis: { title: { text: options.xTitle ?? "" }, ...(options.logX ? { type: "log" } : {}) },
-    yaxis: { title: { text: options.yTitle ?? "" }, ...(options.logY ? { type: "log" } : {}) },
+    xaxis: { title: { text: options.xTitle ?? "" }, zeroline: false, ...(options.logX ? { type: "log" } : {}) },
+    yaxis: {
+      title: { text: options.yTitle ?? "" },
+      ...(options.logY ? { type: "log", ...logTicks(leftValues) } : {}),
+      ...(options.yRange ? { range: options.logY ? options.yRange.map(Math.log10) : options.yRange } : {}),
+    },
     legend: { orientation: "h", y: -0.2 },
   };
   if (options.title) layout.title = { text: options.title };
   if (options.height) layout.height = options.height;
   if (usesY2) {
-    layout.yaxis2 = { title: { text: options.y2Title ?? "" }, overlaying: "y", side: "right", showgrid: false };
+    layout.yaxis2 = { title: { text: options.y2Title ?? "" }, overlaying: "y", side: "right", showgrid: false, rangemode: "tozero", exponentformat: "e", tickmode: "auto", nticks: 6 };
     layout.margin = { l: 60, r: 80, t: 50, b: 50 };
   }
   if (shapes.length) layout.shapes = shapes;
   if (annotations.length) layout.annotations = annotations;
   return { data, layout };
+}
+
+/** Applies a series' axis, line style, opacity and legend settings to its trace. */
+function styleTrace(trace: Trace, s: Series): void {
+  if (s.yaxis === "y2") trace.yaxis = "y2";
+  if (s.dash || s.color || s.width) {
+    trace.line = { ...(s.dash ? { dash: s.dash } : {}), ...(s.color ? { color: s.color } : {}), ...(s.width ? { width: s.width } : {}) };
+  }
+  if (s.color && s.mode && s.mode !== "lines") trace.marker = { color: s.color, size: 5 };
+  if (s.opacity !== undefined) trace.opacity = s.opacity;
+  if (s.showLegend === false) trace.showlegend = false;
+  if (s.group) trace.legendgroup = s.group;
+}
+
+export interface Panel {
+  title: string;
+  series: Series[];
+  vlines?: VLineMark[];
+}
+
+export interface SmallMultiplesOptions {
+  title?: string;
+  /** Panels per row. Default 3. */
+  cols?: number;
+  xTitle?: string;
+  yTitle?: string;
+  logY?: boolean;
+  /** Height of one row of panels in px. Default 230. */
+  rowHeight?: number;
+  /** The same y range in every panel (default true: panels compare at a glance). */
+  shareY?: boolean;
+}
+
+/** A grid of small plots, one per panel, e.g. every LR schedule side by side. */
+export function smallMultiples(panels: Panel[], options: SmallMultiplesOptions = {}): Figure {
+  if (panels.length === 0) throw new Error("smallMultiples needs at least one panel");
+  const cols = Math.min(options.cols ?? 3, panels.length);
+  if (!(Number.isInteger(cols) && cols >= 1)) throw new Error(`cols must be an integer >= 1 (got ${options.cols})`);
+  const rows = Math.ceil(panels.length / cols);
+  const data: Trace[] = [];
+  const annotations: Record<string, unknown>[] = [];
+  const shapes: Record<string, unknown>[] = [];
+  const layout: Layout = {
+    grid: { rows, columns: cols, pattern: "independent", xgap: 0.12, ygap: 0.35 },
+    height: rows * (options.rowHeight ?? 230) + 90,
+    showlegend: panels.some((p) => p.series.length > 1),
+    legend: { orientation: "h", y: -0.12 },
+    margin: { l: 70, r: 30, t: options.title ? 70 : 40, b: 50 },
+  };
+  if (options.title) layout.title = { text: options.title };
+  let yMin = Infinity;
+  let yMax = -Infinity;
+  for (const p of panels) for (const s of p.series) for (const v of toArray(s.y)) if (Number.isFinite(v)) [yMin, yMax] = [Math.min(yMin, v), Math.max(yMax, v)];
+  const shared = options.shareY !== false && Number.isFinite(yMin) && !options.logY;
+  panels.forEach((p, i) => {
+    const n = i === 0 ? "" : String(i + 1);
+    const row = Math.floor(i / cols);
+    const col = i % cols;
+    for (const s of p.series) {
+      const trace: Trace = { type: "scatter", mode: s.mode ?? "lines", name: s.name, x: s.x ? toArray(s.x) : indexArray(s.y.length), y: toArray(s.y) };
+      styleTrace(trace, { ...s, yaxis: undefined });
+      trace.xaxis = `x${n}`;
+      trace.yaxis = `y${n}`;
+      data.push(trace);
+    }
+    layout[`xaxis${n}`] = { title: { text: row === rows - 1 || i + cols >= panels.length ? options.xTitle ?? "" : "" } };
+    layout[`yaxis${n}`] = {
+      title: { text: col === 0 ? options.yTitle ?? "" : "" },
+      ...(options.logY ? { type: "log", ...logTicks(p.series.flatMap((s) => toArray(s.y))) } : {}),
+      ...(shared ? { range: [yMin - 0.05 * (yMax - yMin), yMax + 0.08 * (yMax - yMin)] } : {}),
+      exponentformat: "e",
+    };
+    annotations.push({ text: `<b>${p.title}</b>`, xref: `x${n} domain`, yref: `y${n} domain`, x: 0.5, y: 1, yanchor: "bottom", showarrow: false });
+    for (const v of p.vlines ?? []) {
+      shapes.push({ type: "line", xref: `x${n}`, yref: `y${n} domain`, x0: v.x, x1: v.x, y0: 0, y1: 1, line: { color: v.color ?? "#7f7f7f", width: 1, dash: "dash" } });
+    }
+  });
+  layout.annotations = annotations;
+  if (shapes.length) layout.shapes = shapes;
+  return { data, layout };
+}
+
+/**
+ * Ticks at 1, 2, 5, 10, 20, 50, ... within the range of the values, labelled in full (plotly's own log ticks label
+ * the minor ones with a single digit, "2 5 2 5", which reads badly); nothing when fewer than two fall in the range.
+ */
+export function logTicks(values: ArrayLike<number>): { tickvals?: number[]; ticktext?: string[] } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isFinite(v) && v > 0) [min, max] = [Math.min(min, v), Math.max(max, v)];
+  }
+  if (!(min < max)) return {};
+  const tickvals: number[] = [];
+  for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = m * Math.pow(10, e);
+      if (v >= min * 0.9 && v <= max * 1.1) tickvals.push(Number(v.toPrecision(1)));
+    }
+  }
+  if (tickvals.length < 2) return {};
+  return { tickvals, ticktext: tickvals.map((v) => (v >= 1 ? v.toLocaleString("en-US") : String(v))) };
 }
 
 /** Annotations on a log axis take log10 of the value (plotly's convention). */
@@ -166,6 +311,15 @@ export interface LossCurveOptions extends LiveDisplayOptions {
   maxPoints?: number;
   /** Series whose minimum is marked as "best" on the final figure, e.g. "val". */
   markBest?: string;
+  /** How the mark is labelled (default the series name): "best <label> 3.7157 @ 300". */
+  bestLabel?: string;
+  /** Legend order of the series (names not listed follow, in the order they first got values). */
+  order?: string[];
+  /** Style per series name (colour, dash, opacity, width, mode, yaxis "y2"). */
+  styles?: Record<string, Partial<Omit<Series, "name" | "x" | "y">>>;
+  y2Title?: string;
+  /** Horizontal reference lines, e.g. ln V. */
+  hlines?: HLineMark[];
 }
 
 /**
@@ -202,19 +356,24 @@ export class LiveLossCurve {
   figure(final = true): Figure {
     const maxPoints = this.options.maxPoints ?? 2000;
     const series: Series[] = [];
-    for (const [name, s] of this.series) {
+    const order = this.options.order ?? [];
+    const rank = (name: string): number => (order.includes(name) ? order.indexOf(name) : order.length);
+    const entries = [...this.series].sort((a, b) => rank(a[0]) - rank(b[0])); // a stable sort keeps first-seen order
+    for (const [name, s] of entries) {
       const t = thin(s.x, s.y, maxPoints);
-      series.push({ name, x: t.x, y: t.y, mode: s.y.length < 30 && name !== "train" ? "lines+markers" : "lines" });
+      series.push({ name, x: t.x, y: t.y, mode: s.y.length < 30 && name !== "train" ? "lines+markers" : "lines", ...this.options.styles?.[name] });
     }
     const points: PointMark[] = [];
     const best = this.options.markBest ? this.series.get(this.options.markBest) : undefined;
     if (final && best) {
       const p = bestPoint({ name: this.options.markBest ?? "", x: best.x, y: best.y });
-      if (p) points.push({ x: p.x, y: p.y, text: `best ${this.options.markBest} ${p.y.toFixed(4)} @ ${p.x}` });
+      if (p) points.push({ x: p.x, y: p.y, text: `best ${this.options.bestLabel ?? this.options.markBest} ${p.y.toFixed(4)} @ ${p.x}` });
     }
     return linePlot({
       series,
       points,
+      hlines: this.options.hlines,
+      y2Title: this.options.y2Title,
       title: this.options.title ?? "loss",
       xTitle: this.options.xTitle ?? "step",
       yTitle: this.options.yTitle ?? "loss",

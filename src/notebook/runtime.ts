@@ -11,6 +11,22 @@ export interface NotebookScript {
   out(value: unknown): void;
 }
 
+/** The notebook and cell an exported script is running (figures recorded for the regression name their cell). */
+export interface CellPosition {
+  notebook: string;
+  /** Position among all cells, from 1 (as in the script's `// %% cell N` markers). */
+  index: number;
+  /** Position among code cells, from 1. */
+  code: number;
+}
+
+let running: CellPosition | undefined;
+
+/** The cell the exported script is running; undefined in a kernel or outside a notebook script. */
+export function currentCell(): CellPosition | undefined {
+  return running;
+}
+
 /** Called by the header of notebooks/scripts/NAME.ts. GPTLAB_TRACE_CELLS=1 prints each cell as it starts. */
 export function notebookScript(name: string): NotebookScript {
   setNotebookName(name);
@@ -30,6 +46,7 @@ export function notebookScript(name: string): NotebookScript {
     cell(index: number, code: number): void {
       if (trace && current) console.error(`[notebook] cell ${current.index} took ${Date.now() - current.start} ms`);
       current = { index, code, start: Date.now() };
+      running = { notebook: name, index, code };
       if (trace) console.error(`[notebook] ${source} cell ${index} (code cell ${code})`);
     },
     out(value: unknown): void {

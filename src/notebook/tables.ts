@@ -5,8 +5,11 @@ import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
 import { show } from "./display.js";
 import { formatCell, formatTextTable } from "./text-table.js";
+import { recordedFigures } from "./record.js";
 
 export type Row = Record<string, unknown>;
+/** Rows (any objects, e.g. history records), columns ({ lr: [...], loss: [...] }) or an arquero table. */
+export type TableData = readonly object[] | Record<string, unknown[]> | ColumnTable;
 
 export interface TableOptions {
   title?: string;
@@ -23,8 +26,8 @@ export interface TableOptions {
 }
 
 /** An arquero table from rows ([{ lr, loss }, ...]), columns ({ lr: [...], loss: [...] }) or a table. */
-export function toTable(data: Row[] | Record<string, unknown[]> | ColumnTable): ColumnTable {
-  if (Array.isArray(data)) return aq.from(data);
+export function toTable(data: TableData): ColumnTable {
+  if (Array.isArray(data)) return aq.from(data as Row[]);
   if (data instanceof aq.ColumnTable) return data;
   return aq.table(data as Record<string, unknown[]>);
 }
@@ -36,7 +39,7 @@ interface Prepared {
   limit: number;
 }
 
-function prepare(data: Row[] | Record<string, unknown[]> | ColumnTable, options: TableOptions): Prepared {
+function prepare(data: TableData, options: TableOptions): Prepared {
   let table = toTable(data);
   const names = table.columnNames();
   for (const c of [...(options.columns ?? []), options.sortBy, options.best?.column]) {
@@ -56,7 +59,7 @@ function prepare(data: Row[] | Record<string, unknown[]> | ColumnTable, options:
   return { table, columns, best, limit: options.limit ?? 50 };
 }
 
-export function tableHtml(data: Row[] | Record<string, unknown[]> | ColumnTable, options: TableOptions = {}): string {
+export function tableHtml(data: TableData, options: TableOptions = {}): string {
   const p = prepare(data, options);
   const digits = options.digits ?? 4;
   const format: Record<string, (v: unknown) => string> = {};
@@ -74,7 +77,7 @@ export function tableHtml(data: Row[] | Record<string, unknown[]> | ColumnTable,
   return `${options.title ? `<div><b>${options.title}</b></div>` : ""}${html}${more}`;
 }
 
-export function tableText(data: Row[] | Record<string, unknown[]> | ColumnTable, options: TableOptions = {}): string {
+export function tableText(data: TableData, options: TableOptions = {}): string {
   const p = prepare(data, options);
   const rows = p.table.objects({ limit: p.limit }) as Row[];
   const text = formatTextTable(p.columns, rows.map((r) => p.columns.map((c) => r[c])), {
@@ -86,7 +89,7 @@ export function tableText(data: Row[] | Record<string, unknown[]> | ColumnTable,
 }
 
 /** Shows a table: HTML in a notebook, text elsewhere (use toTable for arquero verbs). */
-export function showTable(data: Row[] | Record<string, unknown[]> | ColumnTable, options: TableOptions = {}): void {
+export function showTable(data: TableData, options: TableOptions = {}): void {
   show.html(tableHtml(data, options), tableText(data, options));
 }
 
@@ -94,7 +97,22 @@ export function showTable(data: Row[] | Record<string, unknown[]> | ColumnTable,
  * A danfo.js DataFrame of a training history (rows or columns), for pandas-style exploration. danfojs-node is big
  * (about 340 MB installed, 1-2 s to load), so it is imported only when this is called.
  */
-export async function historyDataFrame(history: Row[] | Record<string, unknown[]>): Promise<import("danfojs-node").DataFrame> {
+export async function historyDataFrame(history: readonly object[] | Record<string, unknown[]>): Promise<import("danfojs-node").DataFrame> {
   const dfd = await import("danfojs-node");
-  return new dfd.DataFrame(Array.isArray(history) ? history : (history as Record<string, unknown[]>));
+  return new dfd.DataFrame(Array.isArray(history) ? (history as Row[]) : (history as Record<string, unknown[]>));
+}
+
+/** Shows the figures this notebook recorded for the regression (npx gptlab regress), with their tolerances. */
+export function showRecords(options: TableOptions = {}): void {
+  const rows = recordedFigures().map((f) => ({
+    figure: f.name,
+    value: f.value,
+    tolerance: f.tolerance === "custom" ? `abs ${f.abs}, rel ${f.rel}` : f.tolerance,
+    ...(f.note ? { note: f.note } : {}),
+  }));
+  if (rows.length === 0) {
+    show.text("(no figures recorded)");
+    return;
+  }
+  showTable(rows, { title: "figures recorded for the regression test", digits: 6, limit: 200, ...options });
 }

@@ -1,4 +1,4 @@
-import { bestPoint, linePlot, thin, LiveLossCurve } from "../../src/notebook/plot.js";
+import { bestPoint, linePlot, logTicks, smallMultiples, thin, LiveLossCurve } from "../../src/notebook/plot.js";
 import { setKernelWriterForTesting } from "../../src/notebook/kernel.js";
 import type { DisplayMessage } from "../../src/notebook/kernel.js";
 import { PLOTLY_MIME } from "../../src/notebook/figure.js";
@@ -86,4 +86,51 @@ describe("LiveLossCurve in a kernel", () => {
     expect(star).toMatchObject({ x: [30], y: [1] });
     expect(curve.series.get("val")?.x).toEqual([10, 20, 30, 40, 50]);
   });
+});
+
+test("a horizontal line is a dashed trace across the x range of the series, named in the legend", () => {
+  const fig = linePlot({ series: [{ name: "a", x: [5, 9], y: [1, 2] }, { name: "b", x: [2, 7], y: [3, 4] }], hlines: [{ y: 6.39, text: "ln V" }] });
+  const line = fig.data[2];
+  expect(line).toMatchObject({ name: "ln V", x: [2, 9], y: [6.39, 6.39], line: { dash: "dash" } });
+});
+
+test("series styles set colour, width, opacity, legend visibility and legend group", () => {
+  const fig = linePlot({ series: [{ name: "raw", y: [1], color: "#123456", width: 1, opacity: 0.3, showLegend: false, group: "g" }] });
+  expect(fig.data[0]).toMatchObject({ line: { color: "#123456", width: 1 }, opacity: 0.3, showlegend: false, legendgroup: "g" });
+});
+
+test("smallMultiples puts each panel on its own pair of axes in a grid, titled, with a shared y range", () => {
+  const panels = [1, 2, 3, 4, 5].map((k) => ({ title: `p${k}`, series: [{ name: `s${k}`, y: [0, k] }] }));
+  const fig = smallMultiples(panels, { cols: 2, xTitle: "step" });
+  expect(fig.layout?.grid).toMatchObject({ rows: 3, columns: 2 });
+  expect(fig.data.map((t) => [t.xaxis, t.yaxis])).toEqual([["x", "y"], ["x2", "y2"], ["x3", "y3"], ["x4", "y4"], ["x5", "y5"]]);
+  expect((fig.layout?.annotations as { text: string; xref: string }[]).map((a) => [a.text, a.xref])).toEqual(panels.map((p, i) => [`<b>${p.title}</b>`, `x${i === 0 ? "" : i + 1} domain`]));
+  const range = (fig.layout?.yaxis3 as { range: number[] }).range;
+  expect(range[0]).toBeLessThan(0);
+  expect(range[1]).toBeGreaterThan(5);
+  expect((fig.layout?.xaxis5 as { title: { text: string } }).title.text).toBe("step"); // bottom row
+  expect((fig.layout?.xaxis as { title: { text: string } }).title.text).toBe("");
+});
+
+test("a live loss curve applies per-series styles and labels its best point", () => {
+  setKernelWriterForTesting(() => undefined); // a kernel that drops messages: no figure files
+  try {
+    const curve = new LiveLossCurve({ markBest: "val", bestLabel: "val loss", styles: { val: { color: "#ff0000", mode: "markers" } } });
+    curve.add(1, { val: 3 });
+    curve.add(2, { val: 2 });
+    const fig = curve.close();
+    expect(fig.data[0]).toMatchObject({ name: "val", mode: "markers", line: { color: "#ff0000" } });
+    expect(fig.data[1].name).toBe("best val loss 2.0000 @ 2");
+  } finally {
+    setKernelWriterForTesting(undefined);
+  }
+});
+
+test("log axes get ticks at 1, 2, 5 × powers of ten inside the data range, labelled in full", () => {
+  expect(logTicks([40, 600])).toEqual({ tickvals: [50, 100, 200, 500], ticktext: ["50", "100", "200", "500"] });
+  expect(logTicks([1.4, 2400]).tickvals).toEqual([2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000]);
+  expect(logTicks([0.03, 0.3]).ticktext).toEqual(["0.05", "0.1", "0.2"]);
+  expect(logTicks([3.5, 4.5])).toEqual({}); // no 1-2-5 value inside: plotly's own ticks
+  const fig = linePlot({ series: [{ name: "ppl", y: [40, 600] }], logY: true });
+  expect(fig.layout?.yaxis).toMatchObject({ type: "log", tickvals: [50, 100, 200, 500] });
 });

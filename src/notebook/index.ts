@@ -1,0 +1,15 @@
+// The notebook layer in one import for notebooks: display, plots, tables, parameters, training views, data helpers,
+// and the figures recorded for the regression. (tables.ts loads arquero, an ESM-only package: jest imports modules one by one.)
+
+export { show, loadPlotly, saveFigure, liveDisplay, progress, outputDir, projectRoot } from "./display.js";
+export type { Content, LiveDisplay, Progress } from "./display.js";
+export type { Figure } from "./figure.js";
+export { linePlot, smallMultiples, liveLossCurve, bestPoint, thin, palette } from "./plot.js";
+export type { Series, Panel, PointMark, GapMark, VLineMark, HLineMark, LinePlotOptions } from "./plot.js";
+export { showTable, tableHtml, tableText, toTable, historyDataFrame, showRecords } from "./tables.js";
+export { notebookParams } from "./params.js";
+export { trainView, trainSweep, keepBest, lossCurves, evalCurves, runSummary, InterruptSignal } from "./training.js";
+export type { TrainView, TrainViewOptions, SweepOptions, KeepBest, RunSummary } from "./training.js";
+export { projectPath, writeSplitCorpus, memorizerLoss } from "./corpus.js";
+export { record, recordedFigures, tolerances } from "./record.js";
+export type { Tolerance, ToleranceName } from "./record.js";
