@@ -2,7 +2,8 @@
 // checks in headless Chromium that every plot was drawn (plus a PNG for humans). Outputs go to out/notebooks/.
 //
 //   npx tsx scripts/run-notebooks.ts [options] [notebooks/NAME.ipynb | NAME ...]
-//     --update      on success, write the executed notebook back (stamped, plotly bundle stripped) and re-export it
+//     --update      on success, write the executed notebook back (stamped, plotly bundle stripped, each figure's HTML
+//                   replaced by a PNG drawn in Chromium so that GitHub shows it) and re-export it
 //     --clear       only clear the outputs of the notebooks (no execution)
 //     --scripts     run the exported scripts (notebooks/scripts/NAME.ts) with tsx instead of Jupyter
 //     --ci          use each notebook's metadata.gptlab.ci_params (small settings) as parameter overrides, and compare
@@ -20,12 +21,14 @@ import {
   formatNotebook,
   readNotebook,
   stampExecuted,
+  staticFigures,
   stripPlotlyBundles,
   writeNotebook,
 } from "../src/notebook/ipynb.js";
 import type { Notebook } from "../src/notebook/ipynb.js";
 import { exportNotebook, listNotebooks, notebookName, SCRIPT_DIR } from "../src/notebook/export.js";
-import { PLOTLY_MIME } from "../src/notebook/figure.js";
+import { PLOTLY_MIME, figurePage, plotlyBundlePath } from "../src/notebook/figure.js";
+import type { Figure } from "../src/notebook/figure.js";
 import { compareFigures, formatDiffs, paramsMismatch, readBaseline, readRecordFile } from "../src/notebook/record.js";
 
 const ROOT = process.cwd();
@@ -128,6 +131,23 @@ function chromium(args: string[]) {
   }
 }
 
+/** A PNG (base64) of a figure, drawn by plotly in headless Chromium at 1000 px wide; null if Chromium failed. */
+function figurePng(figure: unknown): string | null {
+  const fig = figure as Figure;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gptlab-figure-"));
+  try {
+    const page = path.join(dir, "figure.html");
+    const png = path.join(dir, "figure.png");
+    const height = typeof fig.layout?.height === "number" ? fig.layout.height : 400;
+    const html = figurePage({ ...fig, config: { ...fig.config, staticPlot: true } }, `file://${plotlyBundlePath()}`);
+    fs.writeFileSync(page, html.replace("<body>", '<body style="margin:0;background:white">'));
+    const shot = chromium(["--virtual-time-budget=10000", `--window-size=1000,${height}`, "--force-device-scale-factor=1", `--screenshot=${png}`, `file://${page}`]);
+    return shot.status === 0 && fs.existsSync(png) ? fs.readFileSync(png).toString("base64") : null;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function expectedTraces(nb: Notebook): number[] {
   const counts: number[] = [];
   for (const cell of nb.cells) {
@@ -204,6 +224,11 @@ function runInJupyter(file: string, o: Options): boolean {
 
   if (o.update) {
     stripPlotlyBundles(nb);
+    if (o.browser) {
+      const figures = expectedTraces(nb).length;
+      const drawn = staticFigures(nb, figurePng);
+      console.log(`  ${drawn}/${figures} figures drawn as PNG for the committed copy`);
+    }
     const text = formatNotebook(nb);
     if (fs.readFileSync(file, "utf8") !== text) fs.writeFileSync(file, text);
     const script = path.join(ROOT, SCRIPT_DIR, `${name}.ts`);

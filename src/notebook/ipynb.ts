@@ -164,6 +164,28 @@ export function stripPlotlyBundles(nb: Notebook): number {
   return stripped;
 }
 
+/**
+ * For the committed copy: each plotly figure output trades its HTML (a div and a script, which GitHub and an
+ * un-run Jupyter Notebook cannot draw) for a PNG of the figure; the plotly JSON stays for editors that draw it
+ * (VS Code). `render` returns base64 PNG data for a figure's JSON, or null to leave that output as it is.
+ * Returns how many figures got a picture.
+ */
+export function staticFigures(nb: Notebook, render: (figure: unknown) => string | null): number {
+  let done = 0;
+  for (const cell of nb.cells) {
+    for (const out of cell.outputs ?? []) {
+      const figure = out.data?.["application/vnd.plotly.v1+json"];
+      if (!figure || out.data?.["image/png"]) continue;
+      const png = render(figure);
+      if (png === null) continue;
+      delete out.data!["text/html"];
+      out.data!["image/png"] = png;
+      done++;
+    }
+  }
+  return done;
+}
+
 /** Removes all outputs and execution counts (what `--clear` does). */
 export function clearOutputs(nb: Notebook): void {
   for (const cell of nb.cells) {

@@ -152,7 +152,7 @@ export function linePlot(options: LinePlotOptions): Figure {
       ...(options.logY ? { type: "log", ...logTicks(leftValues) } : {}),
       ...(options.yRange ? { range: options.logY ? options.yRange.map(Math.log10) : options.yRange } : {}),
     },
-    legend: { orientation: "h", y: -0.2 },
+    legend: { orientation: "h", yanchor: "top", y: -0.22, x: 0 }, // top-anchored: more rows grow downwards, not into the axis title
   };
   if (options.title) layout.title = { text: options.title };
   if (options.height) layout.height = options.height;
@@ -209,7 +209,7 @@ export function smallMultiples(panels: Panel[], options: SmallMultiplesOptions =
     grid: { rows, columns: cols, pattern: "independent", xgap: 0.12, ygap: 0.35 },
     height: rows * (options.rowHeight ?? 230) + 90,
     showlegend: panels.some((p) => p.series.length > 1),
-    legend: { orientation: "h", y: -0.12 },
+    legend: { orientation: "h", yanchor: "top", y: -0.12, x: 0 },
     margin: { l: 70, r: 30, t: options.title ? 70 : 40, b: 50 },
   };
   if (options.title) layout.title = { text: options.title };

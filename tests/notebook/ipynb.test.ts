@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import {
-  BUNDLE_STUB, clearOutputs, formatNotebook, notebookProblems, sourceHash, splitLines, stampExecuted, stripPlotlyBundles,
+  BUNDLE_STUB, clearOutputs, formatNotebook, notebookProblems, sourceHash, splitLines, stampExecuted, staticFigures, stripPlotlyBundles,
 } from "../../src/notebook/ipynb.js";
 import type { Notebook, NotebookCell } from "../../src/notebook/ipynb.js";
 
@@ -122,4 +122,33 @@ test("formatNotebook sorts keys and stores sources as lines, so the same noteboo
   expect(Object.keys(parsed)).toEqual([...Object.keys(parsed)].sort());
   expect(parsed.cells[0].source).toEqual(["x\n", "y"]);
   expect(parsed.cells[0].outputs[0].text).toEqual(["1\n", "2\n"]);
+});
+
+test("staticFigures trades each plotly figure's HTML for a PNG and leaves other outputs alone", () => {
+  const figure = { data: [{ type: "scatter", y: [1, 2] }], layout: {} };
+  const nb: Notebook = {
+    cells: [
+      {
+        cell_type: "code",
+        source: "show.plot(fig)",
+        metadata: {},
+        outputs: [
+          { output_type: "display_data", data: { "application/vnd.plotly.v1+json": figure, "text/html": "<div></div><script></script>", "text/plain": "Figure" }, metadata: {} },
+          { output_type: "display_data", data: { "text/html": "<table></table>", "text/plain": "table" }, metadata: {} },
+        ],
+      },
+    ],
+    metadata: {},
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  const seen: unknown[] = [];
+  expect(staticFigures(nb, (f) => (seen.push(f), "iVBORw0KGgo="))).toBe(1);
+  expect(seen).toEqual([figure]);
+  const [fig, table] = nb.cells[0].outputs!;
+  expect(Object.keys(fig.data!).sort()).toEqual(["application/vnd.plotly.v1+json", "image/png", "text/plain"]);
+  expect(fig.data!["image/png"]).toBe("iVBORw0KGgo=");
+  expect(table.data).toEqual({ "text/html": "<table></table>", "text/plain": "table" });
+  expect(staticFigures(nb, () => "again")).toBe(0); // already has a picture
+  expect(staticFigures({ ...nb, cells: [] }, () => null)).toBe(0);
 });
