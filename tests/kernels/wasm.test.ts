@@ -266,3 +266,22 @@ test("an arena request beyond the wasm memory's maximum fails with an error that
     arena.reset();
   }
 });
+
+test("an arena array given back early is handed out again (zeroed) for the next request of its length", () => {
+  const arena = kernelArena()!;
+  try {
+    const a = arena.alloc(256);
+    a.fill(5);
+    const other = arena.alloc(100);
+    arena.release(a);
+    const b = arena.alloc(256);
+    expect(b.byteOffset).toBe(a.byteOffset);
+    expect(Array.from(b)).toEqual(new Array(256).fill(0));
+    const c = arena.alloc(256); // the free list is empty again: fresh memory
+    expect(c.byteOffset).toBeGreaterThan(other.byteOffset);
+    arena.release(new Float32Array(256)); // not from the arena: ignored
+    expect(arena.alloc(256).byteOffset).toBeGreaterThan(c.byteOffset);
+  } finally {
+    arena.reset();
+  }
+});

@@ -1,6 +1,7 @@
 // The WebAssembly memory the wasm kernels work in: one shared (so growable without detaching views) memory.
 // From the bottom: the module's static data, long-lived resident arrays (never freed), an arena for one
-// training step's activations (freed all at once), then scratch for the copies of one kernel call.
+// training step's activations (freed all at once; arrays given back early are reused by length), then scratch
+// for the copies of one kernel call.
 
 import type { WasmApi, WasmMemory } from "./webassembly.js";
 
@@ -31,6 +32,8 @@ export class WasmHeap {
   private arenaTop: number;
   /** Bump pointer of the current kernel call's scratch (>= arenaTop). */
   private scratch: number;
+  /** Arena blocks given back before the reset, by length in floats: reused first. */
+  private readonly freeBlocks = new Map<number, number[]>();
 
   constructor(api: WasmApi, base: number, maxPages: number) {
     this.base = alignUp(Math.max(base, PAGE), ALIGN);
@@ -96,6 +99,8 @@ export class WasmHeap {
 
   /** A Float32Array from the arena (zeroed unless zero is false): valid until resetArena(). */
   arenaF32(n: number, zero = true): Float32Array {
+    const reuse = this.freeBlocks.get(n);
+    if (reuse !== undefined && reuse.length > 0) return this.view(reuse.pop()!, n, zero);
     const p = alignUp(this.arenaTop, ALIGN);
     this.ensure(p + n * 4);
     this.arenaTop = p + n * 4;
@@ -104,7 +109,16 @@ export class WasmHeap {
   }
 
   /** Frees every arena array at once: their views then alias whatever the arena hands out next. */
+  /** Gives an arena array back before the reset (its memory may be handed out again at once). */
+  releaseArenaF32(a: Float32Array): void {
+    if (!this.isResident(a) || a.byteOffset < this.top || a.byteOffset >= this.arenaTop) return;
+    const list = this.freeBlocks.get(a.length);
+    if (list === undefined) this.freeBlocks.set(a.length, [a.byteOffset]);
+    else list.push(a.byteOffset);
+  }
+
   resetArena(): void {
+    this.freeBlocks.clear();
     this.arenaTop = this.top;
     this.scratch = this.top;
   }

@@ -399,9 +399,9 @@ export function allocKernelF32(n: number): Float32Array {
  * them without copies), reset() frees them all at once. Meant as the float32 allocator of a scope around
  * forward + backward, from which no tensor escapes. null without wasm.
  */
-export function kernelArena(): { alloc(n: number, zero?: boolean): Float32Array; reset(): void } | null {
+export function kernelArena(): { alloc(n: number, zero?: boolean): Float32Array; release(a: Float32Array): void; reset(): void } | null {
   const rt = wasmRuntime();
   if (!rt) return null;
   const heap = rt.heap;
-  return { alloc: (n, zero = true) => heap.arenaF32(n, zero), reset: () => heap.resetArena() };
+  return { alloc: (n, zero = true) => heap.arenaF32(n, zero), release: (a) => heap.releaseArenaF32(a), reset: () => heap.resetArena() };
 }
