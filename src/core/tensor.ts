@@ -7,6 +7,7 @@ export type Arr = Float32Array | Float64Array;
 /** Supplies float32 arrays from elsewhere than the JS heap (e.g. wasm memory, where kernels need no copies). */
 export type F32Allocator = (n: number, zero: boolean) => Float32Array;
 let scopedF32: F32Allocator | null = null;
+let scopedRelease: ((a: Float32Array) => void) | null = null;
 let longLivedF32: ((n: number) => Float32Array) | null = null;
 
 /** A new array; zero = false allows uninitialized memory (for outputs a kernel overwrites entirely). */
@@ -30,13 +31,16 @@ export function setLongLivedAllocator(alloc: ((n: number) => Float32Array) | nul
  * Runs fn with every float32 array allocArray makes (activations, their gradients) taken from alloc. The
  * allocator may reclaim them all when fn returns, so nothing allocated inside may be used afterwards.
  */
-export function withF32Allocator<T>(alloc: F32Allocator, fn: () => T): T {
+export function withF32Allocator<T>(alloc: F32Allocator, fn: () => T, release: ((a: Float32Array) => void) | null = null): T {
   const prev = scopedF32;
+  const prevRelease = scopedRelease;
   scopedF32 = alloc;
+  scopedRelease = release;
   try {
     return fn();
   } finally {
     scopedF32 = prev;
+    scopedRelease = prevRelease;
   }
 }
 
@@ -134,7 +138,14 @@ export class Tensor {
     this.ensureGrad()[0] += seed;
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
-      if (t.backwardFn !== null) t.backwardFn();
+      if (t.backwardFn !== null) {
+        t.backwardFn();
+        // an op result's gradient has reached its parents: in a scope, its memory serves later gradients
+        if (scopedRelease !== null && t.grad instanceof Float32Array && t !== this) {
+          scopedRelease(t.grad);
+          t.grad = null;
+        }
+      }
     }
     // free the graph: intermediate tensors and closures become garbage now
     for (const t of order) {

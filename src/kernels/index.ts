@@ -58,7 +58,7 @@ export function withKernelScope<T>(fn: () => T): T {
   const arena = active.name.startsWith("wasm") ? kernelArena() : null;
   if (!arena) return fn();
   try {
-    return withF32Allocator(arena.alloc, fn);
+    return withF32Allocator(arena.alloc, fn, arena.release);
   } finally {
     arena.reset();
   }
