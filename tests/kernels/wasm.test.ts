@@ -212,6 +212,38 @@ describe.each(backends.map((b): [string, WasmBackend] => [b.name, b]))("the %s b
   });
 });
 
+test.each(backends.map((b): [string, WasmBackend] => [b.name, b]))("the %s backend's elementwise kernels give bit-identical results on 1 and 2 threads", (_name, be) => {
+  const n = 200003; // above the parallel threshold, not a multiple of 16
+  const rng = new Rng(12);
+  const x = resident(fill(new Float32Array(n), rng) as Float32Array);
+  const y = resident(fill(new Float32Array(n), rng) as Float32Array);
+  const [N, V] = [300, 997];
+  const probs = resident(fill(new Float32Array(N * V), rng) as Float32Array);
+  const targets = Int32Array.from({ length: N }, (_, i) => (i % 5 === 4 ? -1 : (i * 13) % V));
+  const run = (): Buffer => {
+    const out = allocKernelF32(n);
+    be.reluForward(out, x, n);
+    const dx = allocKernelF32(n);
+    be.reluBackward(dx, y, x, n);
+    const sum = allocKernelF32(n);
+    be.addForward(sum, x, y, n);
+    be.accumulate(sum, out, n);
+    const [p, m, v] = [resident(x), resident(y), resident(y.map(Math.abs))];
+    be.adamStep(p, y, m, v, n, 0.01, 0.85, 0.99, 1e-8, 0.15, 0.01, 1, 0);
+    const dl = allocKernelF32(N * V);
+    be.crossEntropyBackward(dl, probs, targets, N, V, 0.01);
+    return Buffer.concat([out, dx, sum, p, m, v, dl].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)));
+  };
+  setKernelThreads(1);
+  const one = run();
+  setKernelThreads(2);
+  try {
+    expect(run().equals(one)).toBe(true);
+  } finally {
+    setKernelThreads(1);
+  }
+});
+
 test("the kernel arena hands out zeroed resident arrays and reuses their memory after reset", () => {
   const arena = kernelArena()!;
   const a = arena.alloc(100);

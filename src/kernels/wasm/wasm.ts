@@ -21,6 +21,8 @@ const KC = 256;
 const PACK_MIN_ROWS = 32;
 /** Kernel calls below this many flops stay on one thread (waking a worker costs a few microseconds). */
 const PARALLEL_MIN_FLOPS = 1e6;
+/** Elementwise kernels on fewer values stay on one thread. */
+const PARALLEL_MIN_VALUES = 1 << 17;
 
 interface KernelExports {
   gemmRowB(M: number, N: number, K: number, a: number, sai: number, sak: number, b: number, c: number, accumulate: number, work: number, packB: number, kc: number): void;
@@ -46,7 +48,10 @@ interface KernelExports {
 }
 
 /** The kernels worker threads may run (the parallel ones). */
-const THREADED: ReadonlyArray<keyof KernelExports> = ["gemmRowB", "gemmNT", "attentionForward", "attentionBackward", "crossEntropyForward"];
+const THREADED: ReadonlyArray<keyof KernelExports> = [
+  "gemmRowB", "gemmNT", "attentionForward", "attentionBackward", "crossEntropyForward", "crossEntropyBackward",
+  "reluForward", "reluBackward", "addForward", "accumulate", "adamStep",
+];
 
 /** Shared by the backends: the heap, and the worker threads when more than one is asked for. */
 interface Shared {
@@ -78,6 +83,8 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
   };
   /** How many parts a call of this many flops is worth splitting into. */
   const partsFor = (flops: number): number => (shared.threads && flops >= PARALLEL_MIN_FLOPS ? shared.threads.size : 1);
+  /** [start, end) ranges of an elementwise kernel over n values, split at multiples of 16. */
+  const valueRanges = (n: number): Array<[number, number]> => splitRange(n, shared.threads && n >= PARALLEL_MIN_VALUES ? shared.threads.size : 1, 16);
   return {
     ...fast,
     name,
@@ -273,29 +280,30 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
       const pd = heap.place(dlogits, N * V, true);
       const pp = heap.place(probs, N * V, true);
       const pt = heap.placeI32(targets, N);
-      ex.crossEntropyBackward(pd, pp, pt, N, V, scale);
+      const rows = splitRange(N, partsFor(2 * N * V), 1);
+      parallel("crossEntropyBackward", rows.map(([n0, n1]) => [pd + n0 * V * 4, pp + n0 * V * 4, pt + n0 * 4, n1 - n0, V, scale]));
       heap.writeBack(dlogits, pd, N * V);
     },
 
     // elementwise kernels run in wasm only on resident arrays: for others a copy would cost more than the loop
     reluForward(out, x, n) {
-      if (heap.isResident(out) && heap.isResident(x)) ex.reluForward(out.byteOffset, x.byteOffset, n);
-      else fast.reluForward(out, x, n);
+      if (!heap.isResident(out) || !heap.isResident(x)) return fast.reluForward(out, x, n);
+      parallel("reluForward", valueRanges(n).map(([i, j]) => [out.byteOffset + 4 * i, x.byteOffset + 4 * i, j - i]));
     },
 
     reluBackward(dx, dout, x, n) {
-      if (heap.isResident(dx) && heap.isResident(dout) && heap.isResident(x)) ex.reluBackward(dx.byteOffset, dout.byteOffset, x.byteOffset, n);
-      else fast.reluBackward(dx, dout, x, n);
+      if (!heap.isResident(dx) || !heap.isResident(dout) || !heap.isResident(x)) return fast.reluBackward(dx, dout, x, n);
+      parallel("reluBackward", valueRanges(n).map(([i, j]) => [dx.byteOffset + 4 * i, dout.byteOffset + 4 * i, x.byteOffset + 4 * i, j - i]));
     },
 
     addForward(out, a, b, n) {
-      if (heap.isResident(out) && heap.isResident(a) && heap.isResident(b)) ex.addForward(out.byteOffset, a.byteOffset, b.byteOffset, n);
-      else fast.addForward(out, a, b, n);
+      if (!heap.isResident(out) || !heap.isResident(a) || !heap.isResident(b)) return fast.addForward(out, a, b, n);
+      parallel("addForward", valueRanges(n).map(([i, j]) => [out.byteOffset + 4 * i, a.byteOffset + 4 * i, b.byteOffset + 4 * i, j - i]));
     },
 
     accumulate(dst, src, n) {
-      if (heap.isResident(dst) && heap.isResident(src)) ex.accumulate(dst.byteOffset, src.byteOffset, n);
-      else fast.accumulate(dst, src, n);
+      if (!heap.isResident(dst) || !heap.isResident(src)) return fast.accumulate(dst, src, n);
+      parallel("accumulate", valueRanges(n).map(([i, j]) => [dst.byteOffset + 4 * i, src.byteOffset + 4 * i, j - i]));
     },
 
     sumSquares(x, n) {
@@ -303,11 +311,13 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
     },
 
     adamStep(p, g, m, v, n, lr, beta1, beta2, eps, bc1, bc2, shrink, l2) {
-      if (heap.isResident(p) && heap.isResident(g) && heap.isResident(m) && heap.isResident(v)) {
-        ex.adamStep(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, n, lr, beta1, 1 - beta1, beta2, 1 - beta2, eps, bc1, bc2, shrink, l2);
-      } else {
-        fast.adamStep(p, g, m, v, n, lr, beta1, beta2, eps, bc1, bc2, shrink, l2);
+      if (!heap.isResident(p) || !heap.isResident(g) || !heap.isResident(m) || !heap.isResident(v)) {
+        return fast.adamStep(p, g, m, v, n, lr, beta1, beta2, eps, bc1, bc2, shrink, l2);
       }
+      // 1 - beta in float64 here: 1 - (float32 0.99) would be off by 16 ulp
+      const hyper = [lr, beta1, 1 - beta1, beta2, 1 - beta2, eps, bc1, bc2, shrink, l2];
+      const at = (a: Arr, i: number): number => a.byteOffset + 4 * i;
+      parallel("adamStep", valueRanges(n).map(([i, j]) => [at(p, i), at(g, i), at(m, i), at(v, i), j - i, ...hyper]));
     },
 
     softmaxForward(out, x, N, V) {
