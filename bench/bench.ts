@@ -10,6 +10,7 @@
 
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { Rng } from "../src/core/random.js";
 import { GPT } from "../src/nn/gpt.js";
 import { Adam } from "../src/optim/adam.js";
@@ -38,17 +39,16 @@ export interface BenchResult {
   gflops: number;
   peakRssMB: number | null;
   windows: number[];
-  /** Losses of the first three steps and a hash of every loss (same seed and backend: identical). */
+  /** Losses of the first three steps and a hash of the first HASHED_STEPS (same seed and backend: identical). */
   firstLosses: number[];
   lossHash: string;
 }
 
-/** Default steps per timed window: about half a second per window on this kind of machine. */
-function defaultSteps(m: BenchModel): number {
-  const tokens = m.batch * m.seq;
-  const work = tokens * m.nEmbd * m.nEmbd * m.nLayer + tokens * m.vocab * m.nEmbd;
-  return Math.max(2, Math.min(500, Math.round(3e8 / (work * 12))));
-}
+/** Warm-up and window length when --warmup / --steps are not given (as in bench/torch_ref.py). */
+const WARMUP_SECONDS = 0.5;
+const WINDOW_SECONDS = 0.5;
+/** The loss hash covers this many first steps (the number of steps timed depends on the speed). */
+const HASHED_STEPS = 10;
 
 /** Useful FLOPs of one step: 6 per matmul weight per token, plus causal attention (fwd 2CT', bwd twice that). */
 function flopsPerStep(m: BenchModel): number {
@@ -118,14 +118,15 @@ function runModel(name: string, m: BenchModel, o: Options): BenchResult {
     loss: (b) => model.forward(b.inputs, B, T, b.targets).loss!,
     tokens: () => B * T,
   };
-  const steps = o.steps || defaultSteps(m);
-  const warmup = o.warmup || Math.max(2, Math.ceil(steps / 2));
-  const total = warmup + o.windows * steps;
   // scope is passed only to a Trainer that knows it (a variable, not a literal, so older Trainers accept it too)
-  const options = { task, store: model.store, optimizer: new Adam(model.store, { beta1: 0.85, beta2: 0.99, eps: 1e-8 }), schedule: () => 0.01, totalSteps: total, scope: kernelScope() };
+  const options = { task, store: model.store, optimizer: new Adam(model.store, { beta1: 0.85, beta2: 0.99, eps: 1e-8 }), schedule: () => 0.01, totalSteps: Number.MAX_SAFE_INTEGER, scope: kernelScope() };
   const trainer = new Trainer(options);
   const losses: number[] = [];
-  for (let s = 0; s < warmup; s++) losses.push(trainer.trainStep().loss);
+  // warm up (the JIT, the caches, the arena) for --warmup steps, or at least 3 steps and WARMUP_SECONDS
+  const w0 = performance.now();
+  while (o.warmup ? losses.length < o.warmup : losses.length < 3 || performance.now() - w0 < WARMUP_SECONDS * 1000) losses.push(trainer.trainStep().loss);
+  const warmRate = (losses.length * 1000) / (performance.now() - w0);
+  const steps = o.steps || Math.max(2, Math.round(WINDOW_SECONDS * warmRate));
   const rates: number[] = [];
   for (let w = 0; w < o.windows; w++) {
     const t0 = performance.now();
@@ -147,7 +148,7 @@ function runModel(name: string, m: BenchModel, o: Options): BenchResult {
     peakRssMB: process.resourceUsage().maxRSS / 1024,
     windows: rates.map((r) => Math.round(r * 100) / 100),
     firstLosses: losses.slice(0, 3),
-    lossHash: hashLosses(losses),
+    lossHash: hashLosses(losses.slice(0, HASHED_STEPS)),
   };
 }
 
@@ -207,7 +208,9 @@ function main(): void {
     return n;
   });
   const results: BenchResult[] = [];
-  console.log(`node ${process.version}, ${o.inline ? "inline" : "one process per model"}, ${o.windows} windows, median`);
+  // other processes on the machine slow the timings (and PyTorch's threads far more than ours): say how busy it was
+  const loadBefore = loadavg()[0];
+  console.log(`node ${process.version}, ${o.inline ? "inline" : "one process per model"}, ${o.windows} windows, median; load average ${loadBefore.toFixed(2)}`);
   console.log("model            backend   thr  params   BxT       steps/s   tokens/s   ms/step  GFLOP/s  peak RSS MB  loss hash");
   for (const threads of threadCounts) {
     for (const n of names) {
@@ -235,7 +238,9 @@ function main(): void {
       }
     }
   }
-  const json = { node: process.version, options: o, results, torch };
+  const loadAfter = loadavg()[0];
+  console.log(`load average at the end ${loadAfter.toFixed(2)}`);
+  const json = { node: process.version, loadAverage: [loadBefore, loadAfter], options: o, results, torch };
   if (o.json) writeFileSync(o.json, JSON.stringify(json, null, 1));
   console.log("\n" + JSON.stringify(json));
 }
