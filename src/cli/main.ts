@@ -145,7 +145,7 @@ function train(argv: string[]): void {
   }
   const c = run.config;
   console.log(`gptlab train: preset ${c.preset}, ${run.numParams.toLocaleString("en-US")} parameters, vocab ${run.tokenizer.vocabSize} (${c.tokenizer}), data ${c.data} (${run.data.trainDocs.length} train / ${run.data.valDocs.length} val lines)`);
-  console.log(`  ${c.steps} steps, ${c.optimizer} lr ${c.lr} schedule ${c.schedule}, batch ${c.batchSize} (${c.mode}), seed ${c.seed}, kernels ${kernels().name}; ln(V) = ${Math.log(run.tokenizer.vocabSize).toFixed(4)}`);
+  console.log(`  ${c.steps} steps, ${c.optimizer} lr ${c.lr} schedule ${c.schedule}, batch ${c.batchSize} (${c.mode}), seed ${c.seed}, kernels ${kernels().name} (${c.threads === 0 ? "threads: one per core" : `${c.threads} threads`}); ln(V) = ${Math.log(run.tokenizer.vocabSize).toFixed(4)}`);
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once("SIGINT", onSigint);

@@ -3,7 +3,8 @@
 import type { Backend } from "./backend.js";
 import { reference } from "./reference.js";
 import { fast } from "./fast.js";
-import { allocKernelF32, kernelArena, wasmRuntime } from "./wasm/wasm.js";
+import { allocKernelF32, kernelArena, setKernelThreads, wasmRuntime } from "./wasm/wasm.js";
+import * as os from "node:os";
 import { setLongLivedAllocator, withF32Allocator } from "../core/tensor.js";
 
 const registry = new Map<string, Backend>([
@@ -62,4 +63,12 @@ export function withKernelScope<T>(fn: () => T): T {
   } finally {
     arena.reset();
   }
+}
+
+/** Kernel threads of the wasm backends (results are identical for any count); 0 = one per core, at most 4. */
+export function setThreads(n: number): number {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`threads must be an integer >= 0 (got ${n}); 0 means one per core`);
+  const count = n === 0 ? Math.min(4, os.cpus().length || 1) : n;
+  if (wasm) setKernelThreads(count);
+  return count;
 }

@@ -47,6 +47,8 @@ export interface RunConfig {
   seed: number;
   /** Kernel backend: "auto" (the fastest available), or a name: wasm-fma, wasm, fast, reference. */
   backend: string;
+  /** Kernel threads for the wasm backends (0 = one per core, at most 4); results do not depend on it. */
+  threads: number;
   /** Run folder for metrics.json, checkpoint and samples (null: keep in memory). */
   out: string | null;
   /** Samples written after training. */
@@ -86,6 +88,7 @@ export const defaultRunConfig: RunConfig = {
   evalBatches: 100,
   seed: 42,
   backend: "auto",
+  threads: 0,
   out: null,
   samples: 10,
   temperature: 0.8,
@@ -123,6 +126,7 @@ export const runConfigHelp: Record<keyof RunConfig, string> = {
   evalBatches: "batches per split in each evaluation",
   seed: "seed of every random choice (init, data order, dropout, sampling)",
   backend: "kernel backend: auto (the fastest available: wasm-fma, wasm, then fast) | wasm-fma | wasm | fast | reference",
+  threads: "kernel threads of the wasm backends: 0 = one per core (at most 4); losses are identical for any count",
   out: "run folder (metrics.json, model.safetensors, samples.txt)",
   samples: "samples generated after training",
   temperature: "sampling temperature for those samples",
@@ -169,7 +173,7 @@ export function resolveRunConfig(overrides: Partial<RunConfig> = {}, base: RunCo
     const v = c[key];
     if (v !== null && !(Number.isInteger(v) && (v as number) >= 1)) throw new Error(`config.${key} must be an integer >= 1 (got ${describe(v)})`);
   }
-  for (const key of ["warmupSteps", "evalEvery", "seed", "samples"] as const) {
+  for (const key of ["warmupSteps", "evalEvery", "seed", "samples", "threads"] as const) {
     if (!(Number.isInteger(c[key]) && c[key] >= 0)) throw new Error(`config.${key} must be an integer >= 0 (got ${describe(c[key])})`);
   }
   if (!(c.lr > 0)) throw new Error(`config.lr must be a finite number > 0 (got ${describe(c.lr)})`);

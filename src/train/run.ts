@@ -3,7 +3,7 @@
 
 import { Rng } from "../core/random.js";
 import type { RngState } from "../core/random.js";
-import { setBackend, withKernelScope } from "../kernels/index.js";
+import { setBackend, setThreads, withKernelScope } from "../kernels/index.js";
 import { loadDataset } from "../data/dataset.js";
 import type { Batch, LoadedDataset, DataSourceState } from "../data/dataset.js";
 import type { Tokenizer } from "../data/tokenizer.js";
@@ -78,6 +78,7 @@ export class Run {
     const c = resolveRunConfig(overrides);
     this.config = c;
     setBackend(c.backend);
+    setThreads(c.threads);
     const blockSize = c.blockSize ?? presetConfig(c.preset).blockSize;
     this.data = loadDataset({ path: c.data, tokenizer: tokenizer ?? c.tokenizer, mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed });
     this.tokenizer = this.data.tokenizer;
