@@ -1,0 +1,57 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { Run } from "../../src/train/run.js";
+import { loadModel, loadWeights, saveRun } from "../../src/io/checkpoint.js";
+import { GPT, presetConfig } from "../../src/nn/gpt.js";
+import { Rng } from "../../src/core/random.js";
+
+const hasTorch = spawnSync("/usr/bin/python3", ["-c", "import torch"]).status === 0;
+
+function trainedRun(overrides = {}): { run: Run; dir: string } {
+  const run = new Run({ steps: 30, evalEvery: 0, evalBatches: 3, samples: 0, ...overrides });
+  run.train();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gptlab-ckpt-"));
+  saveRun(run, dir);
+  return { run, dir };
+}
+
+describe("run folders", () => {
+  const ids = Int32Array.from([596, 12, 40, 7, 300, 3]);
+
+  test("a saved model loads in a new model with identical logits", () => {
+    const { run, dir } = trainedRun();
+    const loaded = loadModel(dir);
+    expect(loaded.tokenizer.vocabSize).toBe(run.tokenizer.vocabSize);
+    const a = run.model.forward(ids, 1, ids.length).logits.data;
+    const b = loaded.model.forward(ids, 1, ids.length).logits.data;
+    expect(Array.from(b)).toEqual(Array.from(a));
+  });
+
+  test("weights of another shape are refused with the tensor name and both shapes", () => {
+    const { dir } = trainedRun();
+    const other = new GPT(presetConfig("lab", { nEmbd: 16 }), new Rng(1));
+    expect(() => loadWeights(other, path.join(dir, "model.safetensors"))).toThrow(/tensor "transformer.wte.weight" has shape \[597, 32\], the model expects \[597, 16\]/);
+  });
+
+  test("a folder that is not a run folder gets an error with its path and how to make one", () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), "gptlab-empty-"));
+    expect(() => loadModel(empty)).toThrow(new RegExp(`run config not found: ${empty.replace(/[/\\]/g, ".")}.*npx gptlab train --out DIR`));
+  });
+
+  // PyTorch interop: runs only where /usr/bin/python3 has torch (Debian: apt-get install python3-torch)
+  if (hasTorch) {
+    test.each([["lab", {}], ["gpt2", { preset: "gpt2", blockSize: 16 }]])("PyTorch computes the same logits from model.safetensors (%s)", (_name, overrides) => {
+      const { run, dir } = trainedRun(overrides);
+      const r = spawnSync("/usr/bin/python3", [path.join(__dirname, "torch_forward.py"), dir, Array.from(ids).join(",")], { encoding: "utf8" });
+      expect(r.stderr).toBe("");
+      const torchLogits: number[] = JSON.parse(r.stdout);
+      const ours = run.model.forward(ids, 1, ids.length).logits.data;
+      expect(torchLogits).toHaveLength(ours.length);
+      let worst = 0;
+      for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(torchLogits[i] - ours[i]));
+      expect(worst).toBeLessThan(1e-4);
+    }, 60_000);
+  }
+});
