@@ -66,7 +66,7 @@ function registerWasm(): void {
 
 function bestBackend(): string {
   const names = backendNames();
-  return ["wasm-fma", "wasm", "fast"].find((n) => names.includes(n))!;
+  return ["wasm-native", "wasm-fma", "wasm", "fast"].find((n) => names.includes(n))!;
 }
 
 /** fnv-1a over the float64 bytes of the losses. */

@@ -11,6 +11,8 @@ import { WasmHeap } from "./heap.js";
 import { KernelThreads, splitRange } from "./threads.js";
 import { FMA_WASM_BASE64, SIMD_WASM_BASE64 } from "./kernels.wasm.js";
 import { webAssembly } from "./webassembly.js";
+import { nativeGemm } from "../native.js";
+import type { NativeGemm } from "../native.js";
 import type { WasmApi } from "./webassembly.js";
 
 /** Must match MAX_PAGES in build.ts (the module declares this maximum for its imported memory). */
@@ -21,6 +23,8 @@ const KC = 256;
 const PACK_MIN_ROWS = 32;
 /** Kernel calls below this many flops stay on one thread (waking a worker costs a few microseconds). */
 const PARALLEL_MIN_FLOPS = 1e6;
+/** Gemms of fewer multiply-adds stay in wasm in the native backend (a call into the addon costs a microsecond). */
+const NATIVE_MIN_MACS = 1 << 15;
 /** Elementwise kernels on fewer values stay on one thread. */
 const PARALLEL_MIN_VALUES = 1 << 17;
 
@@ -344,6 +348,25 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
   };
 }
 
+/**
+ * "wasm-native": a wasm backend (everything resident in wasm memory) whose gemm is the native addon's, which
+ * reads and writes the same Float32Arrays in place; small or float64 gemms stay on the base backend.
+ */
+function makeNativeBackend(base: WasmBackend, addon: NativeGemm, shared: Shared): WasmBackend {
+  return {
+    ...base,
+    name: "wasm-native",
+    gemm(transA, transB, M, N, K, A, B, C, accumulate) {
+      if (!f32(A) || !f32(B) || !f32(C) || (transA && transB) || M * N * K < NATIVE_MIN_MACS) {
+        base.gemm(transA, transB, M, N, K, A, B, C, accumulate);
+        return;
+      }
+      const threads = shared.threads && 2 * M * N * K >= PARALLEL_MIN_FLOPS ? shared.threads.size : 1;
+      addon.gemm(transA, transB, M, N, K, A, B, C, accumulate, threads);
+    },
+  };
+}
+
 /** Turns on the engine's relaxed-SIMD support when it has one behind a flag (Node 20's V8 11.3). */
 function relaxedSimdAvailable(api: WasmApi, bytes: Uint8Array): boolean {
   if (api.validate(bytes)) return true;
@@ -357,7 +380,10 @@ function relaxedSimdAvailable(api: WasmApi, bytes: Uint8Array): boolean {
 
 export interface WasmRuntime {
   readonly heap: WasmHeap;
-  /** "wasm" (standard SIMD, reproducible on every engine), then "wasm-fma" when relaxed SIMD is available. */
+  /**
+   * "wasm" (standard SIMD, reproducible on every engine), then "wasm-fma" when relaxed SIMD is available, then
+   * "wasm-native" when the native gemm addon is built and loads.
+   */
   readonly backends: WasmBackend[];
 }
 
@@ -383,6 +409,8 @@ export function wasmRuntime(): WasmRuntime | null {
     sh.modules.push(fmaModule);
     backends.push(makeBackend("wasm-fma", 1, instantiate(fmaModule), sh));
   }
+  const addon = nativeGemm();
+  if (addon) backends.push(makeNativeBackend(backends[backends.length - 1], addon, sh));
   shared = sh;
   runtime = { heap, backends };
   return runtime;

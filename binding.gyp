@@ -1,0 +1,11 @@
+# Builds the optional native gemm (native/gemm.cc) with node-gyp; scripts/build-native.cjs runs it at install time.
+{
+  "targets": [
+    {
+      "target_name": "gptlab_native",
+      "sources": ["native/gemm.cc"],
+      "cflags_cc": ["-O3", "-std=c++17", "-ffp-contract=off", "-fno-exceptions"],
+      "cflags_cc!": ["-fno-rtti"]
+    }
+  ]
+}

@@ -1,0 +1,289 @@
+// Native gemm for the "wasm-native" kernel backend (src/kernels/native.ts): C (+)= op(A) op(B) on Float32Arrays
+// that live in the wasm memory (zero-copy), AVX-512 or AVX2+FMA chosen at run time, rows split across std::threads.
+//
+// Determinism: every element of C is c = fma(a_k, b_k, c) for k = 0, 1, ..., K-1 in order, starting from C
+// (accumulate) or 0, whatever the ISA, tile, edge or thread split (edge tiles are zero-padded and computed by the
+// same micro-kernel), so results are bit-identical for any thread count and on AVX2 and AVX-512 machines.
+
+#include <node_api.h>
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+namespace {
+
+constexpr int KC = 256;  // k-block: an A panel (KC x MR) stays in L1
+constexpr int NC = 512;  // column block: B's packed block (KC x NC) stays in L2
+
+struct Job {
+  bool transA, transB;
+  int M, N, K;
+  const float* A;
+  const float* B;
+  float* C;
+  bool accumulate;
+};
+
+// A(i,k) and B(k,j) of op(A), op(B)
+inline float aAt(const Job& j, int i, int k) { return j.transA ? j.A[(size_t)k * j.M + i] : j.A[(size_t)i * j.K + k]; }
+inline float bAt(const Job& j, int k, int c) { return j.transB ? j.B[(size_t)c * j.K + k] : j.B[(size_t)k * j.N + c]; }
+
+/** Packs rows i0..i0+MR of op(A), k0..k0+kc, as (kc, MR), zero rows past M. */
+template <int MR>
+void packA(const Job& j, int i0, int k0, int kc, float* dst) {
+  const int rows = std::min(MR, j.M - i0);
+  if (!j.transA) {
+    for (int r = 0; r < MR; r++) {
+      if (r < rows) {
+        const float* src = j.A + (size_t)(i0 + r) * j.K + k0;
+        for (int k = 0; k < kc; k++) dst[k * MR + r] = src[k];
+      } else {
+        for (int k = 0; k < kc; k++) dst[k * MR + r] = 0;
+      }
+    }
+  } else {
+    for (int k = 0; k < kc; k++) {
+      const float* src = j.A + (size_t)(k0 + k) * j.M + i0;
+      int r = 0;
+      for (; r < rows; r++) dst[k * MR + r] = src[r];
+      for (; r < MR; r++) dst[k * MR + r] = 0;
+    }
+  }
+}
+
+/** Packs columns j0..j0+nc of op(B), k0..k0+kc, as panels (kc, NR), zero columns past N. */
+template <int NR>
+void packB(const Job& j, int j0, int nc, int k0, int kc, float* dst) {
+  for (int p = 0; p < nc; p += NR) {
+    float* d = dst + (size_t)p * kc;
+    const int cols = std::min(NR, j.N - j0 - p);
+    if (!j.transB) {
+      for (int k = 0; k < kc; k++) {
+        const float* src = j.B + (size_t)(k0 + k) * j.N + j0 + p;
+        int c = 0;
+        for (; c < cols; c++) d[k * NR + c] = src[c];
+        for (; c < NR; c++) d[k * NR + c] = 0;
+      }
+    } else {
+      for (int c = 0; c < NR; c++) {
+        if (c < cols) {
+          const float* src = j.B + (size_t)(j0 + p + c) * j.K + k0;
+          for (int k = 0; k < kc; k++) d[k * NR + c] = src[k];
+        } else {
+          for (int k = 0; k < kc; k++) d[k * NR + c] = 0;
+        }
+      }
+    }
+  }
+}
+
+// Micro-kernels: an MR x NR tile of C (row stride ldc) += Ap (kc, MR) . Bp (kc, NR); load = start from C, else 0.
+
+__attribute__((target("avx512f"))) void kernel512(int kc, const float* ap, const float* bp, float* c, size_t ldc, bool load) {
+  constexpr int MR = 8;
+  __m512 acc[MR][2];
+  for (int r = 0; r < MR; r++) {
+    acc[r][0] = load ? _mm512_loadu_ps(c + r * ldc) : _mm512_setzero_ps();
+    acc[r][1] = load ? _mm512_loadu_ps(c + r * ldc + 16) : _mm512_setzero_ps();
+  }
+  for (int k = 0; k < kc; k++) {
+    const __m512 b0 = _mm512_loadu_ps(bp);
+    const __m512 b1 = _mm512_loadu_ps(bp + 16);
+    for (int r = 0; r < MR; r++) {
+      const __m512 a = _mm512_set1_ps(ap[r]);
+      acc[r][0] = _mm512_fmadd_ps(a, b0, acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(a, b1, acc[r][1]);
+    }
+    ap += MR;
+    bp += 32;
+  }
+  for (int r = 0; r < MR; r++) {
+    _mm512_storeu_ps(c + r * ldc, acc[r][0]);
+    _mm512_storeu_ps(c + r * ldc + 16, acc[r][1]);
+  }
+}
+
+__attribute__((target("avx2,fma"))) void kernel256(int kc, const float* ap, const float* bp, float* c, size_t ldc, bool load) {
+  constexpr int MR = 6;
+  __m256 acc[MR][2];
+  for (int r = 0; r < MR; r++) {
+    acc[r][0] = load ? _mm256_loadu_ps(c + r * ldc) : _mm256_setzero_ps();
+    acc[r][1] = load ? _mm256_loadu_ps(c + r * ldc + 8) : _mm256_setzero_ps();
+  }
+  for (int k = 0; k < kc; k++) {
+    const __m256 b0 = _mm256_loadu_ps(bp);
+    const __m256 b1 = _mm256_loadu_ps(bp + 8);
+    for (int r = 0; r < MR; r++) {
+      const __m256 a = _mm256_broadcast_ss(ap + r);
+      acc[r][0] = _mm256_fmadd_ps(a, b0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(a, b1, acc[r][1]);
+    }
+    ap += MR;
+    bp += 16;
+  }
+  for (int r = 0; r < MR; r++) {
+    _mm256_storeu_ps(c + r * ldc, acc[r][0]);
+    _mm256_storeu_ps(c + r * ldc + 8, acc[r][1]);
+  }
+}
+
+/** Rows [m0, m1) of C (m0 a multiple of MR). */
+template <int MR, int NR, void (*KERNEL)(int, const float*, const float*, float*, size_t, bool)>
+void gemmRows(const Job& j, int m0, int m1, float* scratch) {
+  float* const packedA = scratch;
+  float* const packedB = scratch + (size_t)KC * MR;
+  float tile[MR * NR];
+  for (int j0 = 0; j0 < j.N; j0 += NC) {
+    const int nc = std::min(NC, j.N - j0);
+    for (int k0 = 0; k0 < j.K; k0 += KC) {
+      const int kc = std::min(KC, j.K - k0);
+      const bool load = j.accumulate || k0 > 0;
+      packB<NR>(j, j0, nc, k0, kc, packedB);
+      for (int i0 = m0; i0 < m1; i0 += MR) {
+        const int rows = std::min(MR, m1 - i0);
+        packA<MR>(j, i0, k0, kc, packedA);
+        for (int p = 0; p < nc; p += NR) {
+          const int cols = std::min(NR, nc - p);
+          float* c = j.C + (size_t)i0 * j.N + j0 + p;
+          const float* bp = packedB + (size_t)p * kc;
+          if (rows == MR && cols == NR) {
+            KERNEL(kc, packedA, bp, c, (size_t)j.N, load);
+            continue;
+          }
+          // an edge tile: through a full tile of scratch, same arithmetic
+          if (load) {
+            for (int r = 0; r < rows; r++) std::memcpy(tile + r * NR, c + (size_t)r * j.N, sizeof(float) * cols);
+          }
+          KERNEL(kc, packedA, bp, tile, NR, load);
+          for (int r = 0; r < rows; r++) std::memcpy(c + (size_t)r * j.N, tile + r * NR, sizeof(float) * cols);
+        }
+      }
+    }
+    if (j.K == 0 && !j.accumulate) {
+      for (int i = m0; i < m1; i++) std::fill(j.C + (size_t)i * j.N + j0, j.C + (size_t)i * j.N + j0 + nc, 0.0f);
+    }
+  }
+}
+
+bool hasAvx512() { return __builtin_cpu_supports("avx512f"); }
+bool hasAvx2() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+
+/** Packing scratch per thread, kept between calls (gemm is only called from the JS main thread). */
+std::vector<float> scratchPool;
+
+/** Runs the job on `threads` threads: rows split in multiples of the tile height (each row computed identically). */
+template <int MR, int NR, void (*KERNEL)(int, const float*, const float*, float*, size_t, bool)>
+void gemmThreads(const Job& j, int threads) {
+  const int blocks = (j.M + MR - 1) / MR;
+  threads = std::max(1, std::min(threads, blocks));
+  const size_t per = (size_t)KC * MR + (size_t)KC * (NC + NR) + 16;
+  if (scratchPool.size() < per * threads) scratchPool.resize(per * threads);
+  float* scratch = scratchPool.data();
+  if (threads == 1) {
+    gemmRows<MR, NR, KERNEL>(j, 0, j.M, scratch);
+    return;
+  }
+  std::vector<std::thread> pool;
+  auto range = [&](int t) { return std::min(j.M, (int)(((int64_t)blocks * t / threads) * MR)); };
+  for (int t = 1; t < threads; t++) pool.emplace_back([&j, &range, t, scratch, per] { gemmRows<MR, NR, KERNEL>(j, range(t), range(t + 1), scratch + per * t); });
+  gemmRows<MR, NR, KERNEL>(j, 0, range(1), scratch);
+  for (auto& th : pool) th.join();
+}
+
+int isa = -1;  // 2 = AVX-512, 1 = AVX2+FMA, 0 = neither
+
+int detectIsa() {
+  if (isa < 0) {
+    const char* force = std::getenv("GPTLAB_NATIVE_ISA");  // "avx2" forces the AVX2 kernel (for tests)
+    isa = hasAvx512() && !(force && std::strcmp(force, "avx2") == 0) ? 2 : hasAvx2() ? 1 : 0;
+  }
+  return isa;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// N-API glue
+
+#define CHECK(call)                                                    \
+  do {                                                                 \
+    if ((call) != napi_ok) {                                           \
+      napi_throw_error(env, nullptr, "gptlab native: " #call " failed"); \
+      return nullptr;                                                  \
+    }                                                                  \
+  } while (0)
+
+bool floatArray(napi_env env, napi_value v, float** data, size_t* length) {
+  bool is = false;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
+  napi_typedarray_type type;
+  void* p = nullptr;
+  if (napi_get_typedarray_info(env, v, &type, length, &p, nullptr, nullptr) != napi_ok || type != napi_float32_array) return false;
+  *data = static_cast<float*>(p);
+  return true;
+}
+
+// gemm(transA, transB, M, N, K, A, B, C, accumulate, threads)
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  if (argc != 10) {
+    napi_throw_type_error(env, nullptr, "gemm expects 10 arguments (transA, transB, M, N, K, A, B, C, accumulate, threads)");
+    return nullptr;
+  }
+  bool ta, tb, acc;
+  int32_t M, N, K, threads;
+  CHECK(napi_get_value_bool(env, argv[0], &ta));
+  CHECK(napi_get_value_bool(env, argv[1], &tb));
+  CHECK(napi_get_value_int32(env, argv[2], &M));
+  CHECK(napi_get_value_int32(env, argv[3], &N));
+  CHECK(napi_get_value_int32(env, argv[4], &K));
+  CHECK(napi_get_value_bool(env, argv[8], &acc));
+  CHECK(napi_get_value_int32(env, argv[9], &threads));
+  float *A, *B, *C;
+  size_t la, lb, lc;
+  if (!floatArray(env, argv[5], &A, &la) || !floatArray(env, argv[6], &B, &lb) || !floatArray(env, argv[7], &C, &lc)) {
+    napi_throw_type_error(env, nullptr, "gemm: A, B and C must be Float32Arrays");
+    return nullptr;
+  }
+  if (M < 0 || N < 0 || K < 0 || la < (size_t)M * K || lb < (size_t)K * N || lc < (size_t)M * N) {
+    napi_throw_range_error(env, nullptr, "gemm: M, N, K must be >= 0 and A, B, C hold at least M K, K N and M N values");
+    return nullptr;
+  }
+  const Job job{ta, tb, M, N, K, A, B, C, acc};
+  if (M > 0 && N > 0) {
+    if (detectIsa() == 2) gemmThreads<8, 32, kernel512>(job, threads);
+    else if (detectIsa() == 1) gemmThreads<6, 16, kernel256>(job, threads);
+    else {
+      napi_throw_error(env, nullptr, "gemm: this CPU has neither AVX-512 nor AVX2+FMA");
+      return nullptr;
+    }
+  }
+  return nullptr;
+}
+
+// isa(): "avx512", "avx2" or "" (no usable kernel)
+napi_value Isa(napi_env env, napi_callback_info) {
+  const int i = detectIsa();
+  napi_value s;
+  const char* name = i == 2 ? "avx512" : i == 1 ? "avx2" : "";
+  CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &s));
+  return s;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  napi_value fn;
+  CHECK(napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &fn));
+  CHECK(napi_set_named_property(env, exports, "gemm", fn));
+  CHECK(napi_create_function(env, "isa", NAPI_AUTO_LENGTH, Isa, nullptr, &fn));
+  CHECK(napi_set_named_property(env, exports, "isa", fn));
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,52 @@
+// The optional native gemm (native/gemm.cc, built by `npm install` with node-gyp where a C++ compiler is present):
+// loads the addon if it was built, else null (the wasm kernels are used then).
+
+import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+
+export interface NativeGemm {
+  /** C (M,N) = op(A) op(B) (+ C), on `threads` threads; bit-identical results for any thread count. */
+  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean, threads: number): void;
+  /** The instruction set the kernel runs with: "avx512", "avx2" or "" (none usable). */
+  isa(): string;
+}
+
+/** Where node-gyp puts the addon, relative to the package root. */
+const ADDON = path.join("build", "Release", "gptlab_native.node");
+
+/** The package root: the first directory above `from` holding build/Release/gptlab_native.node, or null. */
+function findAddon(from: string): string | null {
+  let dir = path.resolve(from);
+  for (;;) {
+    const file = path.join(dir, ADDON);
+    if (existsSync(file)) return file;
+    const up = path.dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+}
+
+let loaded: NativeGemm | null | undefined;
+
+/**
+ * The native gemm, or null when it was not built, cannot load, or the CPU lacks AVX2+FMA. Searched above the
+ * working directory and the entry script; GPTLAB_NATIVE=0 turns it off, GPTLAB_NATIVE=/path/file.node picks a file.
+ */
+export function nativeGemm(): NativeGemm | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  const env = process.env.GPTLAB_NATIVE;
+  if (env === "0") return loaded;
+  const starts = [process.cwd(), process.argv[1] ? path.dirname(process.argv[1]) : ""].filter((s) => s !== "");
+  let file: string | null = env && env !== "1" ? env : null;
+  for (const s of starts) file = file ?? findAddon(s);
+  if (!file) return loaded;
+  try {
+    const addon = createRequire(path.join(process.cwd(), "noop.js"))(file) as NativeGemm;
+    if (typeof addon.gemm === "function" && typeof addon.isa === "function" && addon.isa() !== "") loaded = addon;
+  } catch {
+    loaded = null; // built for another node or CPU: the wasm kernels do the work
+  }
+  return loaded;
+}

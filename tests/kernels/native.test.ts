@@ -1,0 +1,83 @@
+// The native gemm backend ("wasm-native", present only where the addon was built and loads: the list of backends
+// tested comes from backendNames(), so elsewhere it is empty) against the reference gemm, on shapes that cross
+// its tile, k-block and column-block edges, on resident (wasm memory) and ordinary arrays, on 1 and 2 threads.
+//
+// Tolerance: each C element is a float32 fused multiply-add chain over k in order, within (K + 4)·u·Σ|a||b|
+// (+|C0|) of the exact float64 sum (u = 2^-24), the bound of tests/kernels/parity.test.ts.
+
+import { reference } from "../../src/kernels/reference.js";
+import { backendNames, registerBackend, setBackend } from "../../src/kernels/index.js";
+import { allocKernelF32, setKernelThreads, wasmRuntime } from "../../src/kernels/wasm/wasm.js";
+import { nativeGemm } from "../../src/kernels/native.js";
+import { Rng } from "../../src/core/random.js";
+
+const U = 2 ** -24;
+
+for (const b of wasmRuntime()?.backends ?? []) if (!backendNames().includes(b.name)) registerBackend(b);
+const names = backendNames().filter((n) => n === "wasm-native");
+afterAll(() => {
+  setKernelThreads(1);
+  setBackend("fast");
+});
+
+function rand(n: number, rng: Rng, resident: boolean): Float32Array {
+  const a = resident ? allocKernelF32(n) : new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.normal(0, 1);
+  return a;
+}
+
+// M N K: tile edges (8/6 rows, 32/16 columns), K past the 256 k-block, N past the 512 column block
+const shapes: Array<[number, number, number]> = [[67, 70, 300], [9, 530, 40], [128, 33, 513], [5, 8, 1024]];
+const cases: Array<[boolean, boolean]> = [[false, false], [false, true], [true, false]];
+
+describe.each(names)("the %s backend's gemm", (name) => {
+  test.each(shapes)("is within the float32 summation bound of the reference for M=%i N=%i K=%i", (M, N, K) => {
+    const be = setBackend(name);
+    for (const [transA, transB] of cases) {
+      for (const resident of [false, true]) {
+        const rng = new Rng(M + 7 * N + 31 * K);
+        const A = rand(M * K, rng, resident);
+        const B = rand(K * N, rng, resident);
+        const C0 = rand(M * N, rng, resident);
+        for (const accumulate of [false, true]) {
+          const want = Float32Array.from(C0);
+          reference.gemm(transA, transB, M, N, K, A, B, want, accumulate);
+          const mag = C0.map(Math.abs);
+          reference.gemm(transA, transB, M, N, K, A.map(Math.abs), B.map(Math.abs), mag, accumulate);
+          const got = resident ? allocKernelF32(M * N) : new Float32Array(M * N);
+          got.set(C0);
+          be.gemm(transA, transB, M, N, K, A, B, got, accumulate);
+          let bad = 0;
+          for (let i = 0; i < M * N; i++) if (!(Math.abs(got[i] - want[i]) <= (K + 4) * U * mag[i] + Number.MIN_VALUE)) bad++;
+          expect({ transA, transB, resident, accumulate, bad }).toEqual({ transA, transB, resident, accumulate, bad: 0 });
+        }
+      }
+    }
+  });
+
+  test("gives bit-identical results on 1, 2 and 3 threads", () => {
+    const addon = nativeGemm()!;
+    const rng = new Rng(5);
+    const [M, N, K] = [101, 75, 300];
+    const A = rand(M * K, rng, false);
+    const B = rand(K * N, rng, false);
+    for (const [transA, transB] of cases) {
+      const outs = [1, 2, 3].map((threads) => {
+        const C = new Float32Array(M * N);
+        addon.gemm(transA, transB, M, N, K, A, B, C, false, threads);
+        return Buffer.from(C.buffer);
+      });
+      expect(outs[1].equals(outs[0])).toBe(true);
+      expect(outs[2].equals(outs[0])).toBe(true);
+    }
+  });
+
+  test("rejects arrays shorter than the sizes say", () => {
+    const addon = nativeGemm()!;
+    expect(() => addon.gemm(false, false, 4, 4, 4, new Float32Array(15), new Float32Array(16), new Float32Array(16), false, 1)).toThrow(/at least/);
+  });
+});
+
+test("the native gemm is listed as a backend exactly when the addon loaded", () => {
+  expect(backendNames().includes("wasm-native")).toBe(nativeGemm() !== null && wasmRuntime() !== null);
+});
