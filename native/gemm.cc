@@ -9,6 +9,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -195,7 +196,16 @@ void gemmThreads(const Job& j, int threads) {
   for (auto& th : pool) th.join();
 }
 
-int isa = -1;  // 2 = AVX-512, 1 = AVX2+FMA, 0 = neither
+/** Rows [m0, m1) of C on the calling thread (e.g. a kernel worker thread; its own scratch). */
+template <int MR, int NR, void (*KERNEL)(int, const float*, const float*, float*, size_t, bool)>
+void gemmPart(const Job& j, int m0, int m1) {
+  thread_local std::vector<float> scratch;
+  const size_t per = (size_t)KC * MR + (size_t)KC * (NC + NR) + 16;
+  if (scratch.size() < per) scratch.resize(per);
+  gemmRows<MR, NR, KERNEL>(j, m0, m1, scratch.data());
+}
+
+std::atomic<int> isa{-1};  // 2 = AVX-512, 1 = AVX2+FMA, 0 = neither (kernel worker threads call too)
 
 int detectIsa() {
   if (isa < 0) {
@@ -226,24 +236,28 @@ bool floatArray(napi_env env, napi_value v, float** data, size_t* length) {
   return true;
 }
 
-// gemm(transA, transB, M, N, K, A, B, C, accumulate, threads)
-napi_value Gemm(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
-  napi_value argv[10];
+// gemm(transA, transB, M, N, K, A, B, C, accumulate, threads): all of C on `threads` std::threads;
+// gemmRows(transA, transB, M, N, K, A, B, C, accumulate, m0, m1): rows [m0, m1) of C on the calling thread
+napi_value GemmAny(napi_env env, napi_callback_info info, bool part) {
+  size_t argc = 11;
+  napi_value argv[11];
   CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  if (argc != 10) {
-    napi_throw_type_error(env, nullptr, "gemm expects 10 arguments (transA, transB, M, N, K, A, B, C, accumulate, threads)");
+  if (argc != (part ? 11u : 10u)) {
+    napi_throw_type_error(env, nullptr, part ? "gemmRows expects 11 arguments (transA, transB, M, N, K, A, B, C, accumulate, m0, m1)"
+                                             : "gemm expects 10 arguments (transA, transB, M, N, K, A, B, C, accumulate, threads)");
     return nullptr;
   }
   bool ta, tb, acc;
-  int32_t M, N, K, threads;
+  int32_t M, N, K, threads, m0 = 0, m1 = 0;
   CHECK(napi_get_value_bool(env, argv[0], &ta));
   CHECK(napi_get_value_bool(env, argv[1], &tb));
   CHECK(napi_get_value_int32(env, argv[2], &M));
   CHECK(napi_get_value_int32(env, argv[3], &N));
   CHECK(napi_get_value_int32(env, argv[4], &K));
   CHECK(napi_get_value_bool(env, argv[8], &acc));
-  CHECK(napi_get_value_int32(env, argv[9], &threads));
+  CHECK(napi_get_value_int32(env, argv[9], part ? &m0 : &threads));
+  if (part) CHECK(napi_get_value_int32(env, argv[10], &m1));
+  else m1 = M;
   float *A, *B, *C;
   size_t la, lb, lc;
   if (!floatArray(env, argv[5], &A, &la) || !floatArray(env, argv[6], &B, &lb) || !floatArray(env, argv[7], &C, &lc)) {
@@ -254,17 +268,30 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, nullptr, "gemm: M, N, K must be >= 0 and A, B, C hold at least M K, K N and M N values");
     return nullptr;
   }
+  if (m0 < 0 || m1 > M || m0 > m1) {
+    napi_throw_range_error(env, nullptr, "gemmRows: rows [m0, m1) must lie within [0, M)");
+    return nullptr;
+  }
   const Job job{ta, tb, M, N, K, A, B, C, acc};
-  if (M > 0 && N > 0) {
-    if (detectIsa() == 2) gemmThreads<8, 32, kernel512>(job, threads);
-    else if (detectIsa() == 1) gemmThreads<6, 16, kernel256>(job, threads);
-    else {
+  if (m1 > m0 && N > 0) {
+    const int i = detectIsa();
+    if (i == 0) {
       napi_throw_error(env, nullptr, "gemm: this CPU has neither AVX-512 nor AVX2+FMA");
       return nullptr;
+    }
+    if (part) {
+      if (i == 2) gemmPart<8, 32, kernel512>(job, m0, m1);
+      else gemmPart<6, 16, kernel256>(job, m0, m1);
+    } else {
+      if (i == 2) gemmThreads<8, 32, kernel512>(job, threads);
+      else gemmThreads<6, 16, kernel256>(job, threads);
     }
   }
   return nullptr;
 }
+
+napi_value Gemm(napi_env env, napi_callback_info info) { return GemmAny(env, info, false); }
+napi_value GemmRows(napi_env env, napi_callback_info info) { return GemmAny(env, info, true); }
 
 // isa(): "avx512", "avx2" or "" (no usable kernel)
 napi_value Isa(napi_env env, napi_callback_info) {
@@ -279,6 +306,8 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_value fn;
   CHECK(napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &fn));
   CHECK(napi_set_named_property(env, exports, "gemm", fn));
+  CHECK(napi_create_function(env, "gemmRows", NAPI_AUTO_LENGTH, GemmRows, nullptr, &fn));
+  CHECK(napi_set_named_property(env, exports, "gemmRows", fn));
   CHECK(napi_create_function(env, "isa", NAPI_AUTO_LENGTH, Isa, nullptr, &fn));
   CHECK(napi_set_named_property(env, exports, "isa", fn));
   return exports;

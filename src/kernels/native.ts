@@ -8,6 +8,8 @@ import * as path from "node:path";
 export interface NativeGemm {
   /** C (M,N) = op(A) op(B) (+ C), on `threads` threads; bit-identical results for any thread count. */
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean, threads: number): void;
+  /** Rows [m0, m1) of that C only, on the calling thread (each row is computed the same way as in gemm). */
+  gemmRows(transA: boolean, transB: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean, m0: number, m1: number): void;
   /** The instruction set the kernel runs with: "avx512", "avx2" or "" (none usable). */
   isa(): string;
 }
@@ -28,6 +30,7 @@ function findAddon(from: string): string | null {
 }
 
 let loaded: NativeGemm | null | undefined;
+let loadedFile: string | null = null;
 
 /**
  * The native gemm, or null when it was not built, cannot load, or the CPU lacks AVX2+FMA. Searched above the
@@ -44,9 +47,17 @@ export function nativeGemm(): NativeGemm | null {
   if (!file) return loaded;
   try {
     const addon = createRequire(path.join(process.cwd(), "noop.js"))(file) as NativeGemm;
-    if (typeof addon.gemm === "function" && typeof addon.isa === "function" && addon.isa() !== "") loaded = addon;
+    if (typeof addon.gemm === "function" && typeof addon.gemmRows === "function" && typeof addon.isa === "function" && addon.isa() !== "") {
+      loaded = addon;
+      loadedFile = path.resolve(file);
+    }
   } catch {
     loaded = null; // built for another node or CPU: the wasm kernels do the work
   }
   return loaded;
+}
+
+/** The addon's file when nativeGemm() loaded it (kernel worker threads load the same file), else null. */
+export function nativeGemmFile(): string | null {
+  return nativeGemm() ? loadedFile : null;
 }

@@ -16,8 +16,17 @@ const SPIN_MS = 0.2;
 const WORKER_SOURCE = `
 const SPIN_MS = ${SPIN_MS};
 const { workerData } = require("node:worker_threads");
-const { modules, memory, control, index, names } = workerData;
+const { modules, memory, control, index, names, nativeFile } = workerData;
 const exports = modules.map((m) => new WebAssembly.Instance(m, { env: { memory } }).exports);
+if (nativeFile) {
+  // the native gemm addon as one more variant: its rows of C on Float32Arrays over the shared memory
+  const addon = require(nativeFile);
+  const f32 = (p, n) => new Float32Array(memory.buffer, p, n);
+  exports.push({
+    nativeGemm: (ta, tb, M, N, K, a, b, c, acc, m0, m1) =>
+      addon.gemmRows(ta === 1, tb === 1, M, N, K, f32(a, M * K), f32(b, K * N), f32(c, M * N), acc === 1, m0, m1),
+  });
+}
 const i32 = new Int32Array(control, index * ${SLOT_BYTES}, 16);
 const f64 = new Float64Array(control, index * ${SLOT_BYTES} + 64, ${MAX_ARGS});
 let seen = 0;
@@ -48,14 +57,17 @@ export class KernelThreads {
   private readonly nameIndex = new Map<string, number>();
   private seq = 0;
 
-  /** modules: the compiled kernel variants (a job names one by index); names: the exports jobs may call. */
-  constructor(size: number, modules: object[], memory: WasmMemory, names: readonly string[]) {
+  /**
+   * modules: the compiled kernel variants (a job names one by index); names: the exports jobs may call;
+   * nativeFile: the native gemm addon, variant modules.length, whose export nativeGemm takes byte offsets.
+   */
+  constructor(size: number, modules: object[], memory: WasmMemory, names: readonly string[], nativeFile: string | null = null) {
     if (!Number.isInteger(size) || size < 1) throw new Error(`kernel threads must be an integer >= 1 (got ${size})`);
     this.size = size;
     names.forEach((n, i) => this.nameIndex.set(n, i));
     const control = new SharedArrayBuffer(SLOT_BYTES * Math.max(1, size - 1));
     for (let w = 0; w < size - 1; w++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { modules, memory, control, index: w, names } });
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { modules, memory, control, index: w, names, nativeFile } });
       worker.unref();
       this.workers.push(worker);
       this.i32.push(new Int32Array(control, w * SLOT_BYTES, 16));

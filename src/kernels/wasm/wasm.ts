@@ -11,7 +11,7 @@ import { WasmHeap } from "./heap.js";
 import { KernelThreads, splitRange } from "./threads.js";
 import { FMA_WASM_BASE64, SIMD_WASM_BASE64 } from "./kernels.wasm.js";
 import { webAssembly } from "./webassembly.js";
-import { nativeGemm } from "../native.js";
+import { nativeGemm, nativeGemmFile } from "../native.js";
 import type { NativeGemm } from "../native.js";
 import type { WasmApi } from "./webassembly.js";
 
@@ -52,9 +52,9 @@ interface KernelExports {
   adamStep(p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, bc1: number, bc2: number, shrink: number, l2: number): void;
 }
 
-/** The kernels worker threads may run (the parallel ones). */
-const THREADED: ReadonlyArray<keyof KernelExports> = [
-  "gemmRowB", "gemmNT", "attentionForward", "attentionBackward", "crossEntropyForward", "crossEntropyBackward",
+/** The kernels worker threads may run (the parallel ones); nativeGemm is the native addon's (see threads.ts). */
+const THREADED: ReadonlyArray<keyof KernelExports | "nativeGemm"> = [
+  "nativeGemm", "gemmRowB", "gemmNT", "attentionForward", "attentionBackward", "crossEntropyForward", "crossEntropyBackward",
   "reluForward", "reluBackward", "addForward", "accumulate", "adamStep",
 ];
 
@@ -361,8 +361,18 @@ function makeNativeBackend(base: WasmBackend, addon: NativeGemm, shared: Shared)
         base.gemm(transA, transB, M, N, K, A, B, C, accumulate);
         return;
       }
-      const threads = shared.threads && 2 * M * N * K >= PARALLEL_MIN_FLOPS ? shared.threads.size : 1;
-      addon.gemm(transA, transB, M, N, K, A, B, C, accumulate, threads);
+      const pool = shared.threads;
+      const heap = shared.heap;
+      if (!pool || 2 * M * N * K < PARALLEL_MIN_FLOPS || !heap.isResident(A) || !heap.isResident(B) || !heap.isResident(C)) {
+        addon.gemm(transA, transB, M, N, K, A, B, C, accumulate, 1);
+        return;
+      }
+      // rows of C split across the kernel worker threads (which load the addon too): no extra threads, and each
+      // row is computed the same way whatever the split
+      const head = [transA ? 1 : 0, transB ? 1 : 0, M, N, K, A.byteOffset, B.byteOffset, C.byteOffset, accumulate ? 1 : 0];
+      const parts = splitRange(M, pool.size, 8).map(([m0, m1]) => [...head, m0, m1]);
+      const local = (...args: number[]): void => addon.gemmRows(transA, transB, M, N, K, A, B, C, accumulate, args[9], args[10]);
+      pool.run(shared.modules.length, "nativeGemm", local, parts);
     },
   };
 }
@@ -425,7 +435,7 @@ export function setKernelThreads(n: number): void {
   if (!wasmRuntime() || !shared) return;
   if ((shared.threads?.size ?? 1) === n) return;
   shared.threads?.close();
-  shared.threads = n > 1 ? new KernelThreads(n, shared.modules, shared.heap.memory, THREADED) : null;
+  shared.threads = n > 1 ? new KernelThreads(n, shared.modules, shared.heap.memory, THREADED, nativeGemmFile()) : null;
 }
 
 /** Threads the wasm kernels run on (1 without workers or without wasm). */
