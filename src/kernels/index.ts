@@ -11,12 +11,16 @@ const registry = new Map<string, Backend>([
   [reference.name, reference],
   [fast.name, fast],
 ]);
-// WebAssembly SIMD backends when the engine has them ("wasm-fma" is the fastest; "wasm" reproduces bit for bit
-// on every engine); parameters and optimizer state then live in wasm memory, where its kernels need no copies
+// WebAssembly SIMD backends when the engine has them ("wasm-native", wasm-fma with the native gemm addon where
+// `npm install` built it, is the fastest, then "wasm-fma"; "wasm" reproduces bit for bit on every engine);
+// parameters and optimizer state then live in wasm memory, where its kernels need no copies
 const wasm = wasmRuntime();
 for (const b of wasm?.backends ?? []) registry.set(b.name, b);
 if (wasm) setLongLivedAllocator(allocKernelF32);
-const best: Backend = registry.get("wasm-fma") ?? registry.get("wasm") ?? fast;
+const fastest: Backend = registry.get("wasm-native") ?? registry.get("wasm-fma") ?? registry.get("wasm") ?? fast;
+// GPTLAB_BACKEND pins what "auto" means, e.g. "wasm" (bit-identical on every engine) for regression baselines
+const pinned = process.env.GPTLAB_BACKEND || null;
+const best: Backend = (pinned && registry.get(pinned)) || fastest;
 let active: Backend = best;
 
 /** The fastest backend this engine can run ("auto" in configs). */
@@ -38,6 +42,9 @@ export function setBackend(nameOrBackend: string | Backend): Backend {
     registerBackend(nameOrBackend);
     active = nameOrBackend;
     return active;
+  }
+  if (nameOrBackend === "auto" && pinned && !registry.has(pinned)) {
+    throw new Error(`GPTLAB_BACKEND=${pinned} is not a kernel backend here (known: ${backendNames().join(", ")}); unset it to use the fastest`);
   }
   const found = nameOrBackend === "auto" ? best : registry.get(nameOrBackend);
   if (!found) throw new Error(`unknown kernel backend "${nameOrBackend}" (known: auto, ${backendNames().join(", ")})`);
