@@ -1,5 +1,6 @@
-// Native gemm for the "wasm-native" kernel backend (src/kernels/native.ts): C (+)= op(A) op(B) on Float32Arrays
-// that live in the wasm memory (zero-copy), AVX-512 or AVX2+FMA chosen at run time, rows split across std::threads.
+// Native gemm for the "wasm-native" kernel backend (src/kernels/native.ts), and the addon's N-API glue (attention
+// in attention.cc): C (+)= op(A) op(B) on Float32Arrays in the wasm memory (zero-copy), AVX-512 or AVX2+FMA chosen
+// at run time; rows split across std::threads (gemm) or across the caller's kernel worker threads (gemmRows).
 //
 // Determinism: every element of C is c = fma(a_k, b_k, c) for k = 0, 1, ..., K-1 in order, starting from C
 // (accumulate) or 0, whatever the ISA, tile, edge or thread split (edge tiles are zero-padded and computed by the
@@ -15,6 +16,8 @@
 #include <cstring>
 #include <thread>
 #include <vector>
+
+#include "attention.h"
 
 namespace {
 
@@ -293,6 +296,51 @@ napi_value GemmAny(napi_env env, napi_callback_info info, bool part) {
 napi_value Gemm(napi_env env, napi_callback_info info) { return GemmAny(env, info, false); }
 napi_value GemmRows(napi_env env, napi_callback_info info) { return GemmAny(env, info, true); }
 
+// attentionForward(out, att, qkv, B, T, C, NH, bh0, bh1) and
+// attentionBackward(dqkv, dout, qkv, att, B, T, C, NH, bh0, bh1): heads [bh0, bh1) on the calling thread
+napi_value Attention(napi_env env, napi_callback_info info, bool backward) {
+  size_t argc = 11;
+  napi_value argv[11];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  const int arrays = backward ? 4 : 3;
+  if (argc != (size_t)arrays + 6) {
+    napi_throw_type_error(env, nullptr, backward ? "attentionBackward expects (dqkv, dout, qkv, att, B, T, C, NH, bh0, bh1)" : "attentionForward expects (out, att, qkv, B, T, C, NH, bh0, bh1)");
+    return nullptr;
+  }
+  int32_t v[6];
+  for (int i = 0; i < 6; i++) CHECK(napi_get_value_int32(env, argv[arrays + i], &v[i]));
+  const int B = v[0], T = v[1], C = v[2], NH = v[3], bh0 = v[4], bh1 = v[5];
+  if (B < 0 || T < 1 || NH < 1 || C < NH || C % NH != 0 || bh0 < 0 || bh1 > B * NH || bh0 > bh1) {
+    napi_throw_range_error(env, nullptr, "attention: need T >= 1, C a multiple of NH >= 1, 0 <= bh0 <= bh1 <= B NH");
+    return nullptr;
+  }
+  float* p[4];
+  size_t len[4];
+  for (int i = 0; i < arrays; i++) {
+    if (!floatArray(env, argv[i], &p[i], &len[i])) {
+      napi_throw_type_error(env, nullptr, "attention: the arrays must be Float32Arrays");
+      return nullptr;
+    }
+  }
+  const size_t btc = (size_t)B * T * C, att = (size_t)B * NH * T * T;
+  const bool ok = backward ? len[0] >= 3 * btc && len[1] >= btc && len[2] >= 3 * btc && len[3] >= att
+                           : len[0] >= btc && len[1] >= att && len[2] >= 3 * btc;
+  if (!ok) {
+    napi_throw_range_error(env, nullptr, "attention: an array is shorter than B, T, C, NH say");
+    return nullptr;
+  }
+  if (!hasAvx2()) {
+    napi_throw_error(env, nullptr, "attention: this CPU lacks AVX2+FMA");
+    return nullptr;
+  }
+  if (backward) attentionBackwardHeads(p[0], p[1], p[2], p[3], B, T, C, NH, bh0, bh1);
+  else attentionForwardHeads(p[0], p[1], p[2], B, T, C, NH, bh0, bh1);
+  return nullptr;
+}
+
+napi_value AttentionForward(napi_env env, napi_callback_info info) { return Attention(env, info, false); }
+napi_value AttentionBackward(napi_env env, napi_callback_info info) { return Attention(env, info, true); }
+
 // isa(): "avx512", "avx2" or "" (no usable kernel)
 napi_value Isa(napi_env env, napi_callback_info) {
   const int i = detectIsa();
@@ -308,6 +356,10 @@ napi_value Init(napi_env env, napi_value exports) {
   CHECK(napi_set_named_property(env, exports, "gemm", fn));
   CHECK(napi_create_function(env, "gemmRows", NAPI_AUTO_LENGTH, GemmRows, nullptr, &fn));
   CHECK(napi_set_named_property(env, exports, "gemmRows", fn));
+  CHECK(napi_create_function(env, "attentionForward", NAPI_AUTO_LENGTH, AttentionForward, nullptr, &fn));
+  CHECK(napi_set_named_property(env, exports, "attentionForward", fn));
+  CHECK(napi_create_function(env, "attentionBackward", NAPI_AUTO_LENGTH, AttentionBackward, nullptr, &fn));
+  CHECK(napi_set_named_property(env, exports, "attentionBackward", fn));
   CHECK(napi_create_function(env, "isa", NAPI_AUTO_LENGTH, Isa, nullptr, &fn));
   CHECK(napi_set_named_property(env, exports, "isa", fn));
   return exports;

@@ -1,5 +1,5 @@
-// The optional native gemm (native/gemm.cc, built by `npm install` with node-gyp where a C++ compiler is present):
-// loads the addon if it was built, else null (the wasm kernels are used then).
+// The optional native kernels (native/: gemm and causal attention, built by `npm install` with node-gyp where a
+// C++ compiler is present): loads the addon if it was built, else null (the wasm kernels are used then).
 
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
@@ -10,6 +10,10 @@ export interface NativeGemm {
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean, threads: number): void;
   /** Rows [m0, m1) of that C only, on the calling thread (each row is computed the same way as in gemm). */
   gemmRows(transA: boolean, transB: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean, m0: number, m1: number): void;
+  /** Causal attention forward (the Backend's attentionForward) for heads bh in [bh0, bh1) of B NH. */
+  attentionForward(out: Float32Array, att: Float32Array, qkv: Float32Array, B: number, T: number, C: number, NH: number, bh0: number, bh1: number): void;
+  /** Its backward (dqkv +=) for heads [bh0, bh1). */
+  attentionBackward(dqkv: Float32Array, dout: Float32Array, qkv: Float32Array, att: Float32Array, B: number, T: number, C: number, NH: number, bh0: number, bh1: number): void;
   /** The instruction set the kernel runs with: "avx512", "avx2" or "" (none usable). */
   isa(): string;
 }
@@ -47,7 +51,7 @@ export function nativeGemm(): NativeGemm | null {
   if (!file) return loaded;
   try {
     const addon = createRequire(path.join(process.cwd(), "noop.js"))(file) as NativeGemm;
-    if (typeof addon.gemm === "function" && typeof addon.gemmRows === "function" && typeof addon.isa === "function" && addon.isa() !== "") {
+    if (typeof addon.gemm === "function" && typeof addon.gemmRows === "function" && typeof addon.attentionBackward === "function" && typeof addon.isa === "function" && addon.isa() !== "") {
       loaded = addon;
       loadedFile = path.resolve(file);
     }

@@ -19,12 +19,16 @@ const { workerData } = require("node:worker_threads");
 const { modules, memory, control, index, names, nativeFile } = workerData;
 const exports = modules.map((m) => new WebAssembly.Instance(m, { env: { memory } }).exports);
 if (nativeFile) {
-  // the native gemm addon as one more variant: its rows of C on Float32Arrays over the shared memory
+  // the native addon as one more variant (gemm rows, attention heads) on Float32Arrays over the shared memory
   const addon = require(nativeFile);
   const f32 = (p, n) => new Float32Array(memory.buffer, p, n);
   exports.push({
     nativeGemm: (ta, tb, M, N, K, a, b, c, acc, m0, m1) =>
       addon.gemmRows(ta === 1, tb === 1, M, N, K, f32(a, M * K), f32(b, K * N), f32(c, M * N), acc === 1, m0, m1),
+    nativeAttentionForward: (o, att, qkv, B, T, C, NH, bh0, bh1) =>
+      addon.attentionForward(f32(o, B * T * C), f32(att, B * NH * T * T), f32(qkv, 3 * B * T * C), B, T, C, NH, bh0, bh1),
+    nativeAttentionBackward: (dqkv, dout, qkv, att, B, T, C, NH, bh0, bh1) =>
+      addon.attentionBackward(f32(dqkv, 3 * B * T * C), f32(dout, B * T * C), f32(qkv, 3 * B * T * C), f32(att, B * NH * T * T), B, T, C, NH, bh0, bh1),
   });
 }
 const i32 = new Int32Array(control, index * ${SLOT_BYTES}, 16);

@@ -53,8 +53,8 @@ interface KernelExports {
 }
 
 /** The kernels worker threads may run (the parallel ones); nativeGemm is the native addon's (see threads.ts). */
-const THREADED: ReadonlyArray<keyof KernelExports | "nativeGemm"> = [
-  "nativeGemm", "gemmRowB", "gemmNT", "attentionForward", "attentionBackward", "crossEntropyForward", "crossEntropyBackward",
+const THREADED: ReadonlyArray<keyof KernelExports | "nativeGemm" | "nativeAttentionForward" | "nativeAttentionBackward"> = [
+  "nativeGemm", "nativeAttentionForward", "nativeAttentionBackward", "gemmRowB", "gemmNT", "attentionForward", "attentionBackward", "crossEntropyForward", "crossEntropyBackward",
   "reluForward", "reluBackward", "addForward", "accumulate", "adamStep",
 ];
 
@@ -349,10 +349,15 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
 }
 
 /**
- * "wasm-native": a wasm backend (everything resident in wasm memory) whose gemm is the native addon's, which
- * reads and writes the same Float32Arrays in place; small or float64 gemms stay on the base backend.
+ * "wasm-native": a wasm backend (everything resident in wasm memory) whose gemm and attention are the native
+ * addon's, which reads and writes the same Float32Arrays in place; small or float64 gemms stay on the base backend.
  */
 function makeNativeBackend(base: WasmBackend, addon: NativeGemm, shared: Shared): WasmBackend {
+  /** Heads split across the kernel threads when the call is big enough and its arrays are in wasm memory. */
+  const headRanges = (flops: number, heads: number, arrays: Float32Array[]): Array<[number, number]> => {
+    const split = shared.threads !== null && flops >= PARALLEL_MIN_FLOPS && arrays.every((a) => shared.heap.isResident(a));
+    return splitRange(heads, split ? shared.threads!.size : 1, 1);
+  };
   return {
     ...base,
     name: "wasm-native",
@@ -373,6 +378,34 @@ function makeNativeBackend(base: WasmBackend, addon: NativeGemm, shared: Shared)
       const parts = splitRange(M, pool.size, 8).map(([m0, m1]) => [...head, m0, m1]);
       const local = (...args: number[]): void => addon.gemmRows(transA, transB, M, N, K, A, B, C, accumulate, args[9], args[10]);
       pool.run(shared.modules.length, "nativeGemm", local, parts);
+    },
+    attentionForward(out, att, qkv, B, T, C, NH) {
+      if (!f32(out) || !f32(att) || !f32(qkv)) {
+        base.attentionForward(out, att, qkv, B, T, C, NH);
+        return;
+      }
+      const heads = headRanges(2 * B * T * T * C, B * NH, [out, att, qkv]);
+      if (heads.length === 1) {
+        addon.attentionForward(out, att, qkv, B, T, C, NH, 0, B * NH);
+        return;
+      }
+      const args = heads.map(([h0, h1]) => [out.byteOffset, att.byteOffset, qkv.byteOffset, B, T, C, NH, h0, h1]);
+      const local = (...a: number[]): void => addon.attentionForward(out, att, qkv, B, T, C, NH, a[7], a[8]);
+      shared.threads!.run(shared.modules.length, "nativeAttentionForward", local, args);
+    },
+    attentionBackward(dqkv, dout, qkv, att, B, T, C, NH) {
+      if (!f32(dqkv) || !f32(dout) || !f32(qkv) || !f32(att)) {
+        base.attentionBackward(dqkv, dout, qkv, att, B, T, C, NH);
+        return;
+      }
+      const heads = headRanges(4 * B * T * T * C, B * NH, [dqkv, dout, qkv, att]);
+      if (heads.length === 1) {
+        addon.attentionBackward(dqkv, dout, qkv, att, B, T, C, NH, 0, B * NH);
+        return;
+      }
+      const args = heads.map(([h0, h1]) => [dqkv.byteOffset, dout.byteOffset, qkv.byteOffset, att.byteOffset, B, T, C, NH, h0, h1]);
+      const local = (...a: number[]): void => addon.attentionBackward(dqkv, dout, qkv, att, B, T, C, NH, a[8], a[9]);
+      shared.threads!.run(shared.modules.length, "nativeAttentionBackward", local, args);
     },
   };
 }

@@ -1,0 +1,7 @@
+// Native causal attention kernels (native/attention.cc), called from the N-API glue in native/gemm.cc.
+#pragma once
+
+/** Forward for heads bh in [bh0, bh1) of (B, NH): out (B,T,C), att (B,NH,T,T) probabilities, qkv (B,T,3C). */
+void attentionForwardHeads(float* out, float* att, const float* qkv, int B, int T, int C, int NH, int bh0, int bh1);
+/** Backward for heads [bh0, bh1): dqkv += gradient, given dout (B,T,C) and the forward's att. */
+void attentionBackwardHeads(float* dqkv, const float* dout, const float* qkv, const float* att, int B, int T, int C, int NH, int bh0, int bh1);
