@@ -19,11 +19,16 @@ import type { GapMark, HLineMark, PointMark, Series } from "./plot.js";
 /**
  * An AbortSignal that Jupyter's Interrupt (SIGINT to the kernel) aborts. An awaited training loop is not stopped by
  * the kernel itself: it must check a signal between steps. listen() installs the handler, dispose() removes it.
+ *
+ * The handler is added on the next turn of the event loop, not at once: tslab runs a cell's synchronous part under
+ * vm's breakOnSigint, whose watchdog, when the part ends, puts back the SIGINT disposition it found. A listener added
+ * during that part is left without an OS handler, and the next Interrupt kills the kernel (checked with tslab 1.0.22).
  */
 export class InterruptSignal {
   private controller = new AbortController();
   private readonly handler = (): void => this.controller.abort();
-  private listening = false;
+  private state: "idle" | "pending" | "listening" = "idle";
+  private timer: ReturnType<typeof setImmediate> | null = null;
 
   get signal(): AbortSignal {
     return this.controller.signal;
@@ -34,16 +39,21 @@ export class InterruptSignal {
   }
 
   listen(): void {
-    if (this.listening) return;
+    if (this.state !== "idle") return;
     if (this.controller.signal.aborted) this.controller = new AbortController();
-    process.once("SIGINT", this.handler);
-    this.listening = true;
+    this.state = "pending";
+    this.timer = setImmediate(() => {
+      this.timer = null;
+      process.once("SIGINT", this.handler);
+      this.state = "listening";
+    });
   }
 
   dispose(): void {
-    if (!this.listening) return;
-    process.removeListener("SIGINT", this.handler);
-    this.listening = false;
+    if (this.timer) clearImmediate(this.timer);
+    this.timer = null;
+    if (this.state === "listening") process.removeListener("SIGINT", this.handler);
+    this.state = "idle";
   }
 }
 
@@ -63,7 +73,7 @@ function stopMessage(e: EndEvent, total: number, interrupt: boolean): string | n
 
 export interface TrainViewOptions {
   title?: string;
-  /** Steps in the trailing mean drawn over the single-step losses. Default max(10, round(steps / 50)). */
+  /** Steps in the trailing mean drawn over the single-step losses. Default round(steps / 50), within [10, 200]. */
   smooth?: number;
   /** Draw every step's loss too (light, behind the mean). Default true. */
   raw?: boolean;
@@ -114,7 +124,8 @@ export class TrainView implements Callback {
 
   constructor(private readonly run: Run, options: TrainViewOptions = {}) {
     this.options = options;
-    this.window = options.smooth ?? Math.max(10, Math.round(run.config.steps / 50));
+    // a window of at most 200 steps, so that a long run that is interrupted early still shows its mean
+    this.window = options.smooth ?? Math.min(200, Math.max(10, Math.round(run.config.steps / 50)));
     if (!(Number.isInteger(this.window) && this.window >= 1)) throw new Error(`smooth must be an integer >= 1 (got ${options.smooth})`);
     this.interrupt = new InterruptSignal();
   }

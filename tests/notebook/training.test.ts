@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { spawnSync } from "child_process";
 import { Run } from "../../src/train/run.js";
 import type { RunConfig } from "../../src/train/config.js";
 import { setKernelWriterForTesting } from "../../src/notebook/kernel.js";
@@ -64,7 +65,8 @@ describe("in a kernel", () => {
     const run = new Run(tiny);
     const view = trainView(run);
     const interrupter = { onStep: (e: { step: number }) => void (e.step === 12 && process.emit("SIGINT")) };
-    const end = await run.trainAsync({ callbacks: [view, interrupter], signal: view.signal });
+    // the handler is installed on the next turn of the event loop: yield after every step
+    const end = await run.trainAsync({ callbacks: [view, interrupter], signal: view.signal }, 0);
     expect(end.reason).toBe("aborted");
     expect(run.step).toBe(12);
     expect(sent.some((m) => String(m.data["text/plain"]).includes("training stopped by Interrupt at step 12 of 30"))).toBe(true);
@@ -147,3 +149,27 @@ test("evalCurves draws losses measured before training at step 0", () => {
   expect(trace(fig, "train loss")).toEqual({ x: [0, 5, 10], y: [before.train, ...run.history.evals.map((e) => e.trainLoss)] });
   expect(trace(fig, "val loss").y[0]).toBe(before.val);
 });
+
+test("Interrupt reaches a handler installed from a cell's synchronous part run like tslab runs it (vm breakOnSigint)", () => {
+  // tslab runs each cell under vm.runInThisContext({ breakOnSigint: true }); a SIGINT listener added synchronously
+  // in there is left without an OS handler, and the next Interrupt kills the kernel: run that in a child process
+  const script = path.join(os.tmpdir(), `gptlab-sigint-${process.pid}.mts`);
+  const module = path.resolve(__dirname, "../../src/notebook/training.ts");
+  fs.writeFileSync(script, [
+    `import * as vm from "node:vm";`,
+    `import { InterruptSignal } from ${JSON.stringify(module)};`,
+    `process.on("SIGINT", () => {}); // tslab's own handler`,
+    `const interrupt = new InterruptSignal();`,
+    `(globalThis as any).interrupt = interrupt;`,
+    `vm.runInThisContext("globalThis.interrupt.listen()", { breakOnSigint: true });`,
+    `setTimeout(() => process.kill(process.pid, "SIGINT"), 50);`,
+    `setTimeout(() => { console.log(interrupt.aborted ? "aborted" : "not aborted"); interrupt.dispose(); }, 300);`,
+  ].join("\n"));
+  try {
+    const r = spawnSync(path.resolve(__dirname, "../../node_modules/.bin/tsx"), [script], { encoding: "utf8", timeout: 60_000 });
+    expect(r.signal).toBeNull(); // not killed by SIGINT
+    expect(r.stdout.trim()).toBe("aborted");
+  } finally {
+    fs.rmSync(script, { force: true });
+  }
+}, 60_000);
