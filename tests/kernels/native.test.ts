@@ -1,6 +1,7 @@
-// The native gemm backend ("wasm-native", present only where the addon was built and loads: the list of backends
-// tested comes from backendNames(), so elsewhere it is empty) against the reference gemm, on shapes that cross
-// its tile, k-block and column-block edges, on resident (wasm memory) and ordinary arrays, on 1 and 2 threads.
+// The native kernels' backend ("wasm-native", present only where the addon was built and loads: the list of
+// backends tested comes from backendNames(), so elsewhere it is empty): gemm against the reference on shapes that
+// cross its tile, k-block and column-block edges, on resident (wasm memory) and ordinary arrays, and thread-split
+// invariance of gemm and attention (attention's accuracy is checked with every backend's in parity.test.ts).
 //
 // Tolerance: each C element is a float32 fused multiply-add chain over k in order, within (K + 4)·u·Σ|a||b|
 // (+|C0|) of the exact float64 sum (u = 2^-24), the bound of tests/kernels/parity.test.ts.
@@ -70,6 +71,28 @@ describe.each(names)("the %s backend's gemm", (name) => {
       expect(outs[1].equals(outs[0])).toBe(true);
       expect(outs[2].equals(outs[0])).toBe(true);
     }
+  });
+
+  test("computes attention heads the same way whether called for all heads or for a split of them", () => {
+    const addon = nativeGemm()!;
+    const rng = new Rng(9);
+    const [B, T, C, NH] = [2, 37, 24, 3];
+    const qkv = rand(3 * B * T * C, rng, false);
+    const dout = rand(B * T * C, rng, false);
+    const run = (ranges: Array<[number, number]>): Buffer[] => {
+      const out = new Float32Array(B * T * C);
+      const att = new Float32Array(B * NH * T * T);
+      const dqkv = new Float32Array(3 * B * T * C);
+      for (const [h0, h1] of ranges) addon.attentionForward(out, att, qkv, B, T, C, NH, h0, h1);
+      for (const [h0, h1] of ranges) addon.attentionBackward(dqkv, dout, qkv, att, B, T, C, NH, h0, h1);
+      return [out, att, dqkv].map((a) => Buffer.from(a.buffer));
+    };
+    const whole = run([[0, B * NH]]);
+    const split = run([[0, 2], [2, 5], [5, B * NH]]);
+    whole.forEach((w, i) => expect(split[i].equals(w)).toBe(true));
+    // and it did something: the probabilities of each row sum to 1
+    const att = new Float32Array(whole[1].buffer, whole[1].byteOffset, B * NH * T * T);
+    expect(att.subarray(5 * T, 6 * T).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
   });
 
   test("rejects arrays shorter than the sizes say", () => {
