@@ -8,6 +8,8 @@
 //     --jobs N    scripts run at once (default 2)
 //     --out DIR   keep each script's figures (DIR/NAME/*.html) and recorded figures (DIR/NAME.figures.json)
 //     --baselines DIR   read (and with --update write) the baselines there instead
+// The scripts run on the kernel backend $GPTLAB_BACKEND, "wasm" unless set: it gives the same bits on every engine,
+// so the baselines do not depend on which native build or CPU a machine has.
 // Exit status: 0 all figures within tolerance, 1 a figure moved / is missing / is new or a script failed, 2 bad usage.
 
 import * as fs from "fs";
@@ -24,6 +26,8 @@ const USAGE = `npx gptlab regress [--update] [--verbose] [--output] [--jobs N] [
 Runs each notebook's exported script at its CI parameters and compares its recorded figures with
 tests/regression/baselines/NAME.json. --update rewrites the baselines from this run.`;
 const BASELINE_DIR = "tests/regression/baselines";
+/** The backend baselines are made and checked on (bit-reproducible everywhere); $GPTLAB_BACKEND overrides it. */
+export const REGRESSION_BACKEND = process.env.GPTLAB_BACKEND || "wasm";
 
 interface Options {
   update: boolean;
@@ -85,6 +89,7 @@ function runScript(name: string, work: string): Promise<ScriptRun> {
     GPTLAB_DISPLAY: "file",
     GPTLAB_OUT: path.join(work, name),
     GPTLAB_RECORD: recordFile,
+    GPTLAB_BACKEND: REGRESSION_BACKEND,
   };
   const start = Date.now();
   return new Promise((resolve) => {
@@ -178,7 +183,10 @@ async function main(): Promise<number> {
   fs.mkdirSync(work, { recursive: true });
   const start = Date.now();
   try {
-    console.log(`regress: ${o.names.length} notebook script${o.names.length === 1 ? "" : "s"} at CI parameters, baselines in ${path.relative(ROOT, o.baselines) || "."}/${o.update ? " (updating)" : ""}`);
+    console.log(
+      `regress: ${o.names.length} notebook script${o.names.length === 1 ? "" : "s"} at CI parameters on the ${REGRESSION_BACKEND} backend, ` +
+        `baselines in ${path.relative(ROOT, o.baselines) || "."}/${o.update ? " (updating)" : ""}`,
+    );
     const runs = await pool(o.names, o.jobs, (name) => runScript(name, work));
     let failed = runs.filter((r) => !report(r, o)).length;
     if (o.all && fs.existsSync(o.baselines)) {

@@ -7,7 +7,8 @@
 //     --clear       only clear the outputs of the notebooks (no execution)
 //     --scripts     run the exported scripts (notebooks/scripts/NAME.ts) with tsx instead of Jupyter
 //     --ci          use each notebook's metadata.gptlab.ci_params (small settings) as parameter overrides, and compare
-//                   the figures the notebook records with its regression baseline (tests/regression/baselines/)
+//                   the figures the notebook records with its regression baseline (tests/regression/baselines/); the
+//                   kernel then runs on the baselines' backend ($GPTLAB_BACKEND, default wasm)
 //     --no-browser  skip the Chromium check and screenshot
 //     --timeout S   seconds allowed per cell (default 1800)
 //   GPTLAB_PARAMS='{"steps": 50}' overrides parameters for every notebook (merged over ci_params).
@@ -80,9 +81,10 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, 
   return { status: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "", ms: Date.now() - start, error: r.error };
 }
 
-function kernelEnv(params: Record<string, unknown> | undefined, recordFile?: string): NodeJS.ProcessEnv {
+function kernelEnv(params: Record<string, unknown> | undefined, recordFile?: string, ci = false): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}` };
   if (recordFile) env.GPTLAB_RECORD = recordFile;
+  if (ci) env.GPTLAB_BACKEND = process.env.GPTLAB_BACKEND || "wasm"; // the backend the regression baselines are made on
   if (params && Object.keys(params).length) env.GPTLAB_PARAMS = JSON.stringify(params);
   return env;
 }
@@ -173,7 +175,7 @@ function runInJupyter(file: string, o: Options): boolean {
     "-m", "jupyter", "nbconvert", "--config", path.join(ROOT, "scripts", "nbconvert-config.py"),
     "--to", "notebook", "--execute", `--ExecutePreprocessor.timeout=${o.timeout}`,
     "--output-dir", OUT, "--output", `${name}.ipynb`, file,
-  ], kernelEnv(params, recordFile));
+  ], kernelEnv(params, recordFile, o.ci));
   if (exec.status !== 0 || !fs.existsSync(executed)) {
     console.error(`✗ nbconvert failed (exit ${exec.status}) after ${seconds(exec.ms)}:\n${exec.stderr.slice(-4000)}`);
     return false;
