@@ -6,11 +6,20 @@ import * as path from "path";
 import { exportNotebook, listNotebooks, notebookName, ExportError, NOTEBOOK_DIR, SCRIPT_DIR } from "../src/notebook/export.js";
 import { readNotebook } from "../src/notebook/ipynb.js";
 
+const USAGE = `npx gptlab export [--check] [notebooks/NAME.ipynb ...]
+Writes each notebook's code cells to notebooks/scripts/NAME.ts (a header naming the notebook, a marker per cell).
+The first cell's parameters become command-line options of the script: npx tsx notebooks/scripts/NAME.ts --steps 300.
+--check only compares the committed scripts with the notebooks and fails when they differ.`;
+
 function main(argv: string[]): number {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(USAGE);
+    return 0;
+  }
   const check = argv.includes("--check");
   const unknown = argv.filter((a) => a.startsWith("-") && a !== "--check");
   if (unknown.length) {
-    console.error(`unknown option ${unknown[0]}; usage: export-notebooks [--check] [notebooks/NAME.ipynb ...]`);
+    console.error(`unknown option ${unknown[0]}\n${USAGE}`);
     return 2;
   }
   const root = process.cwd();

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { Run } from "../train/run.js";
+import { packageRootFrom } from "../io/paths.js";
 import { kernels } from "../kernels/index.js";
 import { defaultRunConfig, parseConfigArgs, runConfigHelp } from "../train/config.js";
 import type { RunConfig } from "../train/config.js";
@@ -209,17 +210,13 @@ function evalCmd(argv: string[]): void {
 
 /** Commands implemented by scripts outside src/ (they import heavier tooling); run them with tsx. */
 function delegate(script: string, argv: string[]): void {
-  const root = path.resolve(__dirnameOf(), "..", "..");
+  // the gptlab package this command runs from (bin/gptlab.js or src/cli/main.ts lie inside it)
+  const root = packageRootFrom(path.dirname(fs.realpathSync(path.resolve(process.argv[1] ?? "."))));
   const file = path.join(root, script);
   if (!fs.existsSync(file)) throw new Error(`${script} is missing from this checkout`);
   const tsx = path.join(root, "node_modules", ".bin", "tsx");
   const r = spawnSync(fs.existsSync(tsx) ? tsx : "npx", fs.existsSync(tsx) ? [file, ...argv] : ["tsx", file, ...argv], { stdio: "inherit" });
   process.exitCode = r.status ?? 1;
-}
-
-function __dirnameOf(): string {
-  // works under tsx (CommonJS-style __dirname is not available in ESM): resolve from the process's entry point
-  return path.dirname(fs.realpathSync(path.resolve(process.argv[1] ?? "src/cli/main.ts")));
 }
 
 export function main(argv: string[]): void {

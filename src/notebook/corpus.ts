@@ -9,12 +9,8 @@ import { splitTrainVal } from "../data/dataset.js";
 import type { Batch } from "../data/batch.js";
 import { lossStats } from "../eval/metrics.js";
 import type { LossStats } from "../eval/metrics.js";
-import { projectRoot } from "./display.js";
-
-/** A path relative to the project root, e.g. projectPath("datasets/names/names.txt"); absolute paths stay as they are. */
-export function projectPath(rel: string): string {
-  return path.isAbsolute(rel) ? rel : path.join(projectRoot(), rel);
-}
+import { projectPath } from "../io/paths.js";
+export { projectPath };
 
 export interface SplitCorpus {
   /** The file to give as RunConfig.data. */

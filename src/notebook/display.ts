@@ -6,6 +6,8 @@ import * as path from "path";
 import { inKernel, kernelWriter } from "./kernel.js";
 import type { Figure, MimeBundle } from "./figure.js";
 import { figureBundle, figureId, figurePage, figureText, plotlyBundlePath, plotlyLoaderHtml } from "./figure.js";
+import { projectRoot } from "../io/paths.js";
+export { projectRoot };
 
 /** What can be shown: plain text, a plotly figure, HTML (with a text fallback), markdown, or a raw MIME bundle. */
 export type Content =
@@ -33,13 +35,6 @@ function currentName(): string {
 }
 
 /** The folder holding package.json, found upwards from the working folder (notebooks run in notebooks/). */
-export function projectRoot(): string {
-  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, "package.json"))) return dir;
-    if (path.dirname(dir) === dir) return process.cwd();
-  }
-}
-
 /** $GPTLAB_OUT, else out/<notebook name>/ at the project root (the folder holding package.json). */
 export function outputDir(): string {
   const dir = process.env.GPTLAB_OUT ? path.resolve(process.env.GPTLAB_OUT) : path.join(projectRoot(), "out", currentName());

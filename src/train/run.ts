@@ -17,6 +17,7 @@ import { countTargets, evaluateLoss, lossStats } from "../eval/metrics.js";
 import type { LossStats } from "../eval/metrics.js";
 import { sampleText } from "../eval/sample.js";
 import { Trainer } from "./trainer.js";
+import { resolveUserPath } from "../io/paths.js";
 import type { Callback, EndEvent, TrainTask } from "./trainer.js";
 import { History, Progress } from "./callbacks.js";
 import { modelOverrides, resolveRunConfig } from "./config.js";
@@ -80,7 +81,7 @@ export class Run {
     setBackend(c.backend);
     setThreads(c.threads);
     const blockSize = c.blockSize ?? presetConfig(c.preset).blockSize;
-    this.data = loadDataset({ path: c.data, tokenizer: tokenizer ?? c.tokenizer, mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed });
+    this.data = loadDataset({ path: resolveUserPath(c.data), tokenizer: tokenizer ?? c.tokenizer, mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed });
     this.tokenizer = this.data.tokenizer;
     this.modelConfig = presetConfig(c.preset, { ...modelOverrides(c), vocabSize: this.tokenizer.vocabSize });
     this.model = new GPT(this.modelConfig, new Rng(c.seed));

@@ -61,6 +61,9 @@ describe("the gptlab command line", () => {
     expect(gptlab("--help").out).toMatch(/train .*\n.*sample/);
     expect(gptlab("train", "--help").out).toMatch(/--warmup-steps/);
     expect(gptlab("sample", "--help").out).toMatch(/--top-p/);
+    // commands implemented by scripts are found from the package root wherever the command runs from
+    expect(gptlab("export", "--help").out).toMatch(/notebooks\/scripts\/NAME.ts/);
+    expect(gptlab("regress", "--help").out).toMatch(/--update/);
     const bad = gptlab("train", "--learning-rate", "0.1");
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/unknown option --learning-rate/);
