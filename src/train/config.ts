@@ -2,6 +2,8 @@
 // word corpus, overridable from notebook code or `--key=value` on the command line, validated key by key.
 
 import { optimizerKinds } from "../optim/optimizer.js";
+import { parseArgs } from "../io/args.js";
+import type { ArgDefault } from "../io/args.js";
 import { presets } from "../nn/gpt.js";
 import type { GPTConfig } from "../nn/gpt.js";
 
@@ -204,50 +206,11 @@ export function modelOverrides(c: RunConfig): Partial<GPTConfig> {
  * typed overrides, using the default's type; `--out none` gives null. Returns the overrides and leftover
  * positional arguments.
  */
-export function parseConfigArgs(args: readonly string[], known: Record<string, unknown> = defaultRunConfig as unknown as Record<string, unknown>, nullable: ReadonlySet<string> = new Set([...nullableNumbers, ...nullableStrings])): { overrides: Record<string, unknown>; positional: string[] } {
-  const overrides: Record<string, unknown> = {};
-  const positional: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (!arg.startsWith("--")) {
-      positional.push(arg);
-      continue;
-    }
-    let [rawKey, value] = splitOnce(arg.slice(2), "=");
-    const key = camel(rawKey);
-    if (!(key in known)) {
-      throw new Error(`unknown option --${rawKey}; run with --help to see the options`);
-    }
-    const d = known[key];
-    if (value === undefined) {
-      if (typeof d === "boolean") value = "true";
-      else if (i + 1 < args.length) value = args[++i];
-      else throw new Error(`option --${rawKey} needs a value, e.g. --${rawKey}=${String(d ?? "...")}`);
-    }
-    overrides[key] = parseValue(rawKey, value, d, nullable.has(key), nullableNumbers.has(key as keyof RunConfig));
-  }
-  return { overrides, positional };
-}
-
-function parseValue(name: string, value: string, d: unknown, nullable: boolean, numeric: boolean): unknown {
-  if (nullable && (value === "none" || value === "null")) return null;
-  if (typeof d === "number" || (d === null && numeric)) {
-    const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n)) throw new Error(`option --${name} must be a number (got "${value}")`);
-    return n;
-  }
-  if (typeof d === "boolean") {
-    if (value !== "true" && value !== "false") throw new Error(`option --${name} must be true or false (got "${value}")`);
-    return value === "true";
-  }
-  return value;
-}
-
-function splitOnce(s: string, sep: string): [string, string | undefined] {
-  const i = s.indexOf(sep);
-  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
-}
-
-function camel(s: string): string {
-  return s.replace(/[-_]([a-z])/g, (_, ch: string) => ch.toUpperCase());
+export function parseConfigArgs(
+  args: readonly string[],
+  known: Readonly<Record<string, ArgDefault>> = defaultRunConfig as unknown as Record<string, ArgDefault>,
+  nullable: ReadonlySet<string> = new Set<string>([...nullableNumbers, ...nullableStrings]),
+): { overrides: Record<string, unknown>; positional: string[] } {
+  const { values, positional } = parseArgs(known, args, { noun: "option", nullable, numeric: nullableNumbers as ReadonlySet<string>, positional: true, camelCase: true });
+  return { overrides: values, positional };
 }

@@ -67,7 +67,8 @@ describe("the gptlab command line", () => {
     const bad = gptlab("train", "--learning-rate", "0.1");
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/unknown option --learning-rate/);
-    expect(gptlab("train", "--lr", "abc").err).toMatch(/option --lr must be a number \(got "abc"\)/);
+    expect(gptlab("train", "--lr", "abc").err).toMatch(/--lr must be a number like its default 0.01 \(got "abc"\)/);
+    expect(gptlab("train", "--n-embd", "wide").err).toMatch(/--n-embd must be a number or "none" like its default null \(got "wide"\)/);
     expect(gptlab("frobnicate").err).toMatch(/unknown command "frobnicate"/);
   }, 60_000);
 });
