@@ -23,6 +23,15 @@ import { BENCH_MODELS, presetModels } from "./models.js";
 import type { BenchModel } from "./models.js";
 import { median, parseArgs } from "./util.js";
 
+const USAGE = `npm run bench -- [--only M1,M3] [--presets] [--steps N] [--windows N] [--backend NAME] [--threads 1,2] [--compare] [--json FILE] [--inline]
+Trains the benchmark models M1 (the lab model), M2, M3 (and with --presets the presets) on seeded random tokens,
+one child process per model, and prints steps/s, tokens/s, ms/step, GFLOP/s and peak RSS as a table and JSON.
+  --steps    steps per timed window (default: about 0.5 s per window); the median window gives the speed
+  --threads  kernel threads; a list runs every model once per count (losses are identical for any count)
+  --compare  also times the same models in PyTorch (bench/torch_ref.py) and prints the ratios and targets
+  --json     also write the results to FILE
+  --inline   run in this process (for node --cpu-prof), no per-model RSS`;
+
 const DEFAULTS = { only: "", presets: false, steps: 0, windows: 5, warmup: 0, backend: "", threads: "1", seed: 1337, compare: false, json: "", inline: false, child: "" };
 type Options = typeof DEFAULTS;
 
@@ -195,7 +204,7 @@ function fmt(x: number | null, digits = 1): string {
 }
 
 function main(): void {
-  const o = parseArgs(process.argv.slice(2), DEFAULTS);
+  const o = parseArgs(process.argv.slice(2), DEFAULTS, USAGE);
   const all: Record<string, BenchModel> = { ...BENCH_MODELS, ...presetModels() };
   if (o.child) {
     console.log(JSON.stringify(runModel(o.child, all[o.child], o)));

@@ -1,5 +1,7 @@
 // Small helpers shared by the benchmark scripts: medians and `--key value` / `--key=value` argument parsing.
 
+import { parseArgs as parseCommandLine } from "../src/io/args.js";
+
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) throw new Error("median of an empty list");
   const s = [...xs].sort((a, b) => a - b);
@@ -8,31 +10,13 @@ export function median(xs: readonly number[]): number {
 }
 
 /**
- * Parses argv against defaults: a boolean default makes a flag (`--resident`), anything else takes a value
- * (`--steps 20` or `--steps=20`, converted to the default's type). Unknown keys throw with the known ones.
+ * The defaults overridden by `--key value` / `--key=value` / `--flag` (the project's one parser, src/io/args.ts);
+ * `--help` prints `usage` and exits.
  */
-export function parseArgs<T extends Record<string, string | number | boolean>>(argv: readonly string[], defaults: T): T {
-  const out: Record<string, string | number | boolean> = { ...defaults };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith("--")) throw new Error(`unexpected argument "${arg}" (options: ${Object.keys(defaults).map((k) => "--" + k).join(" ")})`);
-    const eq = arg.indexOf("=");
-    const key = arg.slice(2, eq < 0 ? undefined : eq);
-    if (!(key in defaults)) throw new Error(`unknown option --${key} (options: ${Object.keys(defaults).map((k) => "--" + k).join(" ")})`);
-    const def = defaults[key];
-    if (typeof def === "boolean") {
-      out[key] = eq < 0 ? true : arg.slice(eq + 1) !== "false";
-      continue;
-    }
-    const raw = eq < 0 ? argv[++i] : arg.slice(eq + 1);
-    if (raw === undefined) throw new Error(`--${key} needs a value`);
-    if (typeof def === "number") {
-      const v = Number(raw);
-      if (!Number.isFinite(v)) throw new Error(`--${key} must be a number (got "${raw}")`);
-      out[key] = v;
-    } else {
-      out[key] = raw;
-    }
+export function parseArgs<T extends Record<string, string | number | boolean>>(argv: readonly string[], defaults: T, usage = ""): T {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(usage || `options: ${Object.entries(defaults).map(([k, v]) => `--${k} (default ${JSON.stringify(v)})`).join(", ")}`);
+    process.exit(0);
   }
-  return out as T;
+  return { ...defaults, ...parseCommandLine(defaults, argv).values } as T;
 }
