@@ -16,7 +16,8 @@ export interface ParseArgsOptions {
   camelCase?: boolean;
 }
 
-function kindOf(def: ArgDefault, numeric: boolean): string {
+/** The type name of a default ("number", "string", "boolean", "number[]", "string[]"), as messages show it. */
+export function argKind(def: ArgDefault, numeric = false): string {
   if (def === null) return numeric ? "number" : "string";
   if (Array.isArray(def)) return def.length > 0 && typeof def[0] === "string" ? "string[]" : "number[]";
   return typeof def;
@@ -29,7 +30,7 @@ export function describeArg(v: unknown): string {
 /** Converts one text value to the type of the default; errors name the option, the type and the default. */
 export function parseArgText(key: string, text: string, def: ArgDefault, opts: { nullable?: boolean; numeric?: boolean } = {}): ArgDefault {
   if (opts.nullable && (text === "none" || text === "null")) return null;
-  const kind = kindOf(def, opts.numeric ?? false);
+  const kind = argKind(def, opts.numeric ?? false);
   const bad = (): Error => new Error(`--${key} must be a ${kind}${opts.nullable ? ' or "none"' : ""} like its default ${describeArg(def)} (got "${text}")`);
   if (kind === "number") {
     const n = Number(text);

@@ -80,9 +80,9 @@ export function saveRun(run: Run, dir: string, samples: string[] = []): void {
 
 /** A trained model and its tokenizer from a run folder (for sampling and evaluation). */
 export function loadModel(dir: string): { model: GPT; tokenizer: Tokenizer; config: GPTConfig; runConfig: RunConfig } {
-  const saved = readJSON<{ run: RunConfig; model: GPTConfig }>(path.join(dir, RUN_FILES.config), "run config");
+  const saved = savedConfig(dir);
   const config = validateConfig(saved.model);
-  const tokenizer = loadTokenizer(readJSON(path.join(dir, RUN_FILES.tokenizer), "tokenizer"));
+  const tokenizer = savedTokenizer(dir);
   if (tokenizer.vocabSize !== config.vocabSize) throw new Error(`${dir}: tokenizer has ${tokenizer.vocabSize} tokens but the model expects ${config.vocabSize}`);
   const model = new GPT(config, new Rng(0));
   loadWeights(model, path.join(dir, RUN_FILES.weights));
@@ -121,16 +121,16 @@ export function restoreRunState(run: Run, dir: string): void {
   }
 }
 
+function savedConfig(dir: string): { run: RunConfig; model: GPTConfig } {
+  return readJSON<{ run: RunConfig; model: GPTConfig }>(path.join(dir, RUN_FILES.config), "run config");
+}
+
 /** The run config saved in a run folder. */
 export function savedRunConfig(dir: string): RunConfig {
-  return readJSON<{ run: RunConfig }>(path.join(dir, RUN_FILES.config), "run config").run;
+  return savedConfig(dir).run;
 }
 
 /** The tokenizer saved in a run folder. */
 export function savedTokenizer(dir: string): Tokenizer {
   return loadTokenizer(readJSON(path.join(dir, RUN_FILES.tokenizer), "tokenizer"));
-}
-
-export function writeMetrics(run: Run, dir: string): void {
-  writeJSON(path.join(dir, RUN_FILES.metrics), run.metrics());
 }

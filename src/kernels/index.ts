@@ -23,11 +23,6 @@ const pinned = process.env.GPTLAB_BACKEND || null;
 const best: Backend = (pinned && registry.get(pinned)) || fastest;
 let active: Backend = best;
 
-/** The fastest backend this engine can run ("auto" in configs). */
-export function defaultBackend(): Backend {
-  return best;
-}
-
 export function kernels(): Backend {
   return active;
 }

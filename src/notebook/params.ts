@@ -2,19 +2,14 @@
 // In Jupyter it returns the defaults (or $GPTLAB_PARAMS); the exported script also reads --steps 50 style arguments.
 
 import { inKernel } from "./kernel.js";
-import { describeArg as describe, parseArgs } from "../io/args.js";
+import { argKind, describeArg as describe, parseArgs } from "../io/args.js";
 
 export type ParamValue = number | string | boolean | number[] | string[];
 export type Params = Record<string, ParamValue>;
 
-function kindOf(v: ParamValue): string {
-  if (Array.isArray(v)) return v.length > 0 && typeof v[0] === "string" ? "string[]" : "number[]";
-  return typeof v;
-}
-
 /** Checks a JSON value (from $GPTLAB_PARAMS) against the type of the default. */
 function checkJSON(key: string, value: unknown, def: ParamValue): ParamValue {
-  const kind = kindOf(def);
+  const kind = argKind(def);
   const ok = Array.isArray(def)
     ? Array.isArray(value) && value.every((v) => typeof v === (kind === "string[]" ? "string" : "number"))
     : typeof value === kind && (kind !== "number" || Number.isFinite(value as number));
@@ -56,7 +51,7 @@ export function parseParamJSON<T extends Params>(defaults: T, json: string): Par
 /** A help text listing every parameter with its type and default. */
 export function paramsHelp(defaults: Params): string {
   const lines = ["parameters (override with --name value, or GPTLAB_PARAMS='{\"name\": value}'):"];
-  for (const [key, def] of Object.entries(defaults)) lines.push(`  --${key} <${kindOf(def)}>  default ${describe(def)}`);
+  for (const [key, def] of Object.entries(defaults)) lines.push(`  --${key} <${argKind(def)}>  default ${describe(def)}`);
   return lines.join("\n");
 }
 

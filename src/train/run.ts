@@ -212,7 +212,7 @@ export class Run {
         lnV: Math.log(this.tokenizer.vocabSize),
         firstLoss: last ? steps[0].loss : null,
         lastLoss: last ? steps[last - 1].loss : null,
-        meanLossFirst500: last ? this.history.meanLoss(0, Math.min(500, last)) : null,
+        meanLossFirst500: last ? this.history.meanLoss(0, window) : null,
         meanLossLast500: last ? this.history.meanLoss(steps[last - 1].step - window, steps[last - 1].step) : null,
         trainLoss: finalTrain?.trainLoss ?? null,
         valLoss: finalTrain?.valLoss ?? null,
