@@ -87,9 +87,8 @@ describe.each(backends.map((b): [string, Backend] => [b.name, b]))("the %s backe
 
   test("gives bit-identical gemm, attention and cross-entropy results on 1 and 2 threads", () => {
     const rng = new Rng(8);
-    const [M, N, K] = [130, 70, 61];
-    const A = fill(new Float32Array(M * K), rng) as Float32Array;
-    const Bm = fill(new Float32Array(K * N), rng) as Float32Array;
+    // the second shape takes the 6-row blocks (N a multiple of 8) and k-blocks (K > 256)
+    const shapes = [[130, 70, 61], [130, 72, 300]].map(([M, N, K]) => ({ M, N, K, A: fill(new Float32Array(M * K), rng) as Float32Array, Bm: fill(new Float32Array(K * N), rng) as Float32Array }));
     const [B, T, C, NH, V] = [4, 64, 64, 4, 2000];
     const qkv = fill(new Float32Array(B * T * 3 * C), rng) as Float32Array;
     const dout = fill(new Float32Array(B * T * C), rng) as Float32Array;
@@ -97,10 +96,12 @@ describe.each(backends.map((b): [string, Backend] => [b.name, b]))("the %s backe
     const targets = Int32Array.from({ length: B * 16 }, (_, i) => (i * 37) % V);
     const run = (): Float32Array[] => {
       const out: Float32Array[] = [];
-      for (const [tA, tB] of [[false, false], [false, true], [true, false]] as const) {
-        const Cm = new Float32Array(M * N);
-        be.gemm(tA, tB, M, N, K, A, Bm, Cm, false);
-        out.push(Cm);
+      for (const { M, N, K, A, Bm } of shapes) {
+        for (const [tA, tB] of [[false, false], [false, true], [true, false]] as const) {
+          const Cm = new Float32Array(M * N);
+          be.gemm(tA, tB, M, N, K, A, Bm, Cm, false);
+          out.push(Cm);
+        }
       }
       const o = new Float32Array(B * T * C);
       const att = new Float32Array(B * NH * T * T);

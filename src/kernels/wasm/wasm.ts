@@ -120,8 +120,8 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
       } else {
         const kc = Math.min(K, KC);
         const packB = M >= PACK_MIN_ROWS && N >= 8 ? 1 : 0;
-        // per part: an A panel (TN) and B's packed panels, both for one k-block
-        const workBytes = transA || packB ? kc * 16 + (packB ? kc * N * 4 : 0) : 0;
+        // per part: an A panel and B's packed panels, both for one k-block
+        const workBytes = transA || packB ? kc * 24 + (packB ? kc * N * 4 : 0) : 0;
         parallel(
           "gemmRowB",
           rows.map(([m0, m1]) => {
@@ -241,7 +241,7 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
       const pa = heap.place(att, B * NH * T * T, false);
       const hs = C / NH;
       const pairs = splitRange(B * NH, partsFor(2 * B * T * T * C), 1);
-      parallel("attentionForward", pairs.map(([p0, p1]) => [po, pa, pq, B, T, C, NH, heap.alloc(4 * T * (T + hs)), p0, p1]));
+      parallel("attentionForward", pairs.map(([p0, p1]) => [po, pa, pq, B, T, C, NH, heap.alloc(8 * T * hs + 24 * Math.max(T, hs)), p0, p1]));
       heap.writeBack(out, po, B * T * C);
       heap.writeBack(att, pa, B * NH * T * T);
     },
@@ -258,7 +258,7 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
       const pa = heap.place(att, B * NH * T * T, true);
       const hs = C / NH;
       const pairs = splitRange(B * NH, partsFor(4 * B * T * T * C), 1);
-      parallel("attentionBackward", pairs.map(([p0, p1]) => [pdq, pdo, pq, pa, B, T, C, NH, heap.alloc(4 * T * (T + hs) + 16 * T), p0, p1]));
+      parallel("attentionBackward", pairs.map(([p0, p1]) => [pdq, pdo, pq, pa, B, T, C, NH, heap.alloc(4 * T * (T + 2 * hs) + 24 * Math.max(T, hs)), p0, p1]));
       heap.writeBack(dqkv, pdq, B * T * 3 * C);
     },
 
