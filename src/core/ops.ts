@@ -17,6 +17,15 @@ function sameDtype(op: string, ...ts: Tensor[]): void {
   }
 }
 
+/**
+ * Gives the output's gradient buffer to an input that has none (same size), instead of copying it: the output's
+ * gradient is not read again once its op's backward has run.
+ */
+function handOverGrad(out: Tensor, input: Tensor): void {
+  input.grad = out.grad;
+  out.grad = null;
+}
+
 /** An op's output: every op below writes all of it, so it need not be zeroed. */
 function alloc(like: Tensor, n: number): Arr {
   return allocArray(like.dtype, n, false);
@@ -37,11 +46,19 @@ export function add(a: Tensor, b: Tensor): Tensor {
   return opResult(out, a.shape, [a, b], (o) => {
     const g = o.grad!;
     const k = elementwise(kernels());
-    if (a.requiresGrad) k.accumulate(a.ensureGrad(), g, n);
     if (b.requiresGrad) {
-      const gb = b.ensureGrad();
-      if (m === n) k.accumulate(gb, g, n);
-      else for (let i = 0; i < n; i += m) for (let j = 0; j < m; j++) gb[j] += g[i + j];
+      if (m === n) {
+        const sink = b.gradSink();
+        if (sink.accumulate) k.accumulate(sink.grad, g, n);
+        else sink.grad.set(g);
+      } else {
+        const gb = b.ensureGrad();
+        for (let i = 0; i < n; i += m) for (let j = 0; j < m; j++) gb[j] += g[i + j];
+      }
+    }
+    if (a.requiresGrad) {
+      if (a.grad === null) handOverGrad(o, a);
+      else k.accumulate(a.grad, g, n);
     }
   });
 }
@@ -120,12 +137,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return opResult(out, [...a.shape.slice(0, -1), N], [a, b], (o) => {
     const g = o.grad!;
     const kk = kernels();
+    const da = a.requiresGrad ? a.gradSink() : null;
+    const db = b.requiresGrad ? b.gradSink() : null;
     for (let i = 0; i < batch; i++) {
       const gi = view(g, i, M * N);
       const bi = bBatch === 1 ? 0 : i;
-      // dA (M,K) += dC (M,N) . B^T ; dB (K,N) += A^T . dC
-      if (a.requiresGrad) kk.gemm(false, true, M, K, N, gi, view(b.data, bi, K * N), view(a.ensureGrad(), i, M * K), true);
-      if (b.requiresGrad) kk.gemm(true, false, K, N, M, view(a.data, i, M * K), gi, view(b.ensureGrad(), bi, K * N), true);
+      // dA (M,K) += dC (M,N) . B^T ; dB (K,N) += A^T . dC (a shared B sums over the batch)
+      if (da) kk.gemm(false, true, M, K, N, gi, view(b.data, bi, K * N), view(da.grad, i, M * K), da.accumulate);
+      if (db) kk.gemm(true, false, K, N, M, view(a.data, i, M * K), gi, view(db.grad, bi, K * N), db.accumulate || (bBatch === 1 && i > 0));
     }
   });
 }
@@ -147,7 +166,10 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   return opResult(out, [...x.shape.slice(0, -1), N], parents, (o) => {
     const g = o.grad!;
     const k = kernels();
-    if (x.requiresGrad) k.gemm(false, false, M, K, N, g, weight.data, x.ensureGrad(), true); // dx (M,K) += dy (M,N) . W (N,K)
+    if (x.requiresGrad) {
+      const dx = x.gradSink();
+      k.gemm(false, false, M, K, N, g, weight.data, dx.grad, dx.accumulate); // dx (M,K) += dy (M,N) . W (N,K)
+    }
     if (weight.requiresGrad) k.gemm(true, false, N, K, M, g, x.data, weight.ensureGrad(), true); // dW (N,K) += dy^T . x
     if (bias && bias.requiresGrad) {
       const gb = bias.ensureGrad();
@@ -213,7 +235,14 @@ export function relu(x: Tensor): Tensor {
   const n = x.size;
   const out = alloc(x, n);
   elementwise(kernels()).reluForward(out, x.data, n);
-  return opResult(out, x.shape, [x], (o) => elementwise(kernels()).reluBackward(x.ensureGrad(), o.grad!, x.data, n));
+  return opResult(out, x.shape, [x], (o) => {
+    const k = elementwise(kernels());
+    if (x.grad !== null) k.reluBackward(x.grad, o.grad!, x.data, n, true);
+    else {
+      k.reluBackward(o.grad!, o.grad!, x.data, n, false); // masked in place, then handed over
+      handOverGrad(o, x);
+    }
+  });
 }
 
 /** GELU, tanh approximation (as GPT-2). */
@@ -257,7 +286,15 @@ export function crossEntropy(logits: Tensor, targets: Int32Array): Tensor {
   if (count === 0) throw new Error("crossEntropy: every target is ignored (< 0); nothing to average");
   const out = alloc(logits, 1);
   out[0] = total / count;
-  return opResult(out, [], [logits], (o) => kernels().crossEntropyBackward(logits.ensureGrad(), probs, targets, N, V, o.grad![0] / count));
+  return opResult(out, [], [logits], (o) => {
+    const scale = o.grad![0] / count;
+    if (logits.grad !== null) kernels().crossEntropyBackward(logits.grad, probs, targets, N, V, scale, true);
+    else {
+      // probs are not needed again: they become the gradient in place
+      kernels().crossEntropyBackward(probs, probs, targets, N, V, scale, false);
+      logits.grad = probs;
+    }
+  });
 }
 
 /** Inverted dropout: zeroes each value with probability p and scales the rest by 1/(1-p). Identity when p = 0. */

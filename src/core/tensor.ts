@@ -124,6 +124,17 @@ export class Tensor {
     return this.grad;
   }
 
+  /**
+   * Where an op's backward puts its part of this gradient. When there is none yet, a new buffer is made without
+   * zeroing and accumulate is false: the op must then write every element rather than add (this saves filling
+   * every activation gradient with zeros and reading the zeros back).
+   */
+  gradSink(): { grad: Arr; accumulate: boolean } {
+    if (this.grad !== null) return { grad: this.grad, accumulate: true };
+    this.grad = allocArray(this.dtype, this.data.length, false);
+    return { grad: this.grad, accumulate: false };
+  }
+
   zeroGrad(): void {
     if (this.grad !== null) this.grad.fill(0);
   }

@@ -35,8 +35,11 @@ export interface Backend {
    * Rows whose target is < 0 are ignored. Returns the summed loss and the count of rows used.
    */
   crossEntropyForward(probs: Arr, logits: Arr, targets: Int32Array, N: number, V: number): { sum: number; count: number };
-  /** dlogits += (probs - onehot(target)) * scale for every row with target >= 0. */
-  crossEntropyBackward(dlogits: Arr, probs: Arr, targets: Int32Array, N: number, V: number, scale: number): void;
+  /**
+   * dlogits += (probs - onehot(target)) * scale for every row with target >= 0. With accumulate false dlogits is
+   * overwritten instead (ignored rows become 0), and it may be probs itself.
+   */
+  crossEntropyBackward(dlogits: Arr, probs: Arr, targets: Int32Array, N: number, V: number, scale: number, accumulate: boolean): void;
 
   /** Row-wise softmax of x (N,V) into out. */
   softmaxForward(out: Arr, x: Arr, N: number, V: number): void;

@@ -95,8 +95,8 @@ function gemmTN(M: number, N: number, K: number, A: Arr, B: Arr, C: Arr, accumul
 export interface ElementwiseKernels {
   /** out = max(x, 0). */
   reluForward(out: Arr, x: Arr, n: number): void;
-  /** dx += dout where x > 0. */
-  reluBackward(dx: Arr, dout: Arr, x: Arr, n: number): void;
+  /** dx += dout where x > 0; with accumulate false, dx = dout where x > 0, else 0 (dx may be dout itself). */
+  reluBackward(dx: Arr, dout: Arr, x: Arr, n: number, accumulate: boolean): void;
   /** out = a + b. */
   addForward(out: Arr, a: Arr, b: Arr, n: number): void;
   /** dst += src. */
@@ -114,8 +114,9 @@ const jsElementwise: ElementwiseKernels = {
   reluForward(out, x, n) {
     for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0;
   },
-  reluBackward(dx, dout, x, n) {
-    for (let i = 0; i < n; i++) if (x[i] > 0) dx[i] += dout[i];
+  reluBackward(dx, dout, x, n, accumulate) {
+    if (accumulate) for (let i = 0; i < n; i++) dx[i] += x[i] > 0 ? dout[i] : 0;
+    else for (let i = 0; i < n; i++) dx[i] = x[i] > 0 ? dout[i] : 0;
   },
   addForward(out, a, b, n) {
     for (let i = 0; i < n; i++) out[i] = a[i] + b[i];

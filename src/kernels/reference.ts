@@ -189,12 +189,15 @@ export const reference: Backend = {
     return { sum, count };
   },
 
-  crossEntropyBackward(dlogits, probs, targets, N, V, scale) {
+  crossEntropyBackward(dlogits, probs, targets, N, V, scale, accumulate) {
     for (let n = 0; n < N; n++) {
       const target = targets[n];
-      if (target < 0) continue;
       const o = n * V;
-      for (let v = 0; v < V; v++) dlogits[o + v] += (probs[o + v] - (v === target ? 1 : 0)) * scale;
+      if (target < 0) {
+        if (!accumulate) dlogits.fill(0, o, o + V);
+        continue;
+      }
+      for (let v = 0; v < V; v++) dlogits[o + v] = (accumulate ? dlogits[o + v] : 0) + (probs[o + v] - (v === target ? 1 : 0)) * scale;
     }
   },
 

@@ -79,6 +79,37 @@ describe.each(backendNames())("gradients match finite differences on the %s back
     const targets = Int32Array.from([2, -1, 5, 0]);
     expect(gradcheck(() => ops.crossEntropy(logits, targets), [logits])).toBeLessThan(TOL);
   });
+  // An op's backward writes a gradient it is the first to reach and adds to one another op reached first: a
+  // tensor read by several ops (in either order) exercises both.
+  test("add of a tensor to itself", () => {
+    const a = randTensor([3, 4], rng);
+    check([3, 4], () => ops.add(a, a), [a]);
+  });
+  test("an activation read by linear, relu and add sums their gradients", () => {
+    const x = randTensor([3, 4], rng), w = randTensor([4, 4], rng);
+    for (let i = 0; i < x.size; i++) if (Math.abs(x.data[i]) < 0.1) x.data[i] = 0.5;
+    check([3, 4], () => {
+      const h = ops.relu(x);
+      return ops.add(ops.linear(h, w), ops.add(h, ops.relu(h)));
+    }, [x, w]);
+    check([3, 4], () => {
+      const h = ops.linear(x, w);
+      return ops.add(ops.relu(h), ops.add(ops.relu(ops.scale(h, -1)), h));
+    }, [x, w]);
+  });
+  test("cross-entropy of logits that another op also reads", () => {
+    const x = randTensor([4, 3], rng), w = randTensor([6, 3], rng);
+    const targets = Int32Array.from([2, -1, 5, 0]);
+    for (const ceFirst of [true, false]) {
+      const f = (): Tensor => {
+        const z = ops.linear(x, w);
+        const ce = ops.crossEntropy(z, targets);
+        const other = ops.sum(ops.scale(z, 0.3));
+        return ceFirst ? ops.add(ce, other) : ops.add(other, ce);
+      };
+      expect(gradcheck(f, [x, w])).toBeLessThan(TOL);
+    }
+  });
   test("dropout with a fixed mask", () => {
     const x = randTensor([20], rng);
     check([20], () => ops.dropout(x, 0.3, new Rng(3)), [x]);

@@ -182,8 +182,11 @@ describe.each(names)("the %s backend agrees with the reference kernels", (name) 
       const probs = new Float32Array(N * V);
       const loss = k.crossEntropyForward(probs, logits, targets, N, V);
       const dlogits = dlogits0.slice();
-      k.crossEntropyBackward(dlogits, probs, targets, N, V, 0.37);
-      return { probs, loss, dlogits };
+      k.crossEntropyBackward(dlogits, probs, targets, N, V, 0.37, true);
+      // overwrite mode on probs itself: dlogits - dlogits0 without the initial values, ignored rows 0
+      const inPlace = probs.slice();
+      k.crossEntropyBackward(inPlace, inPlace, targets, N, V, 0.37, false);
+      return { probs, loss, dlogits, inPlace };
     };
     const want = run(reference);
     const got = run(be);
@@ -191,6 +194,14 @@ describe.each(names)("the %s backend agrees with the reference kernels", (name) 
     expectClose("cross-entropy loss sum", [got.loss.sum], [want.loss.sum], V);
     expectClose("cross-entropy probs", got.probs, want.probs, V);
     expectClose("cross-entropy dlogits", got.dlogits, want.dlogits, V);
+    expectClose("cross-entropy dlogits written in place", got.inPlace, want.inPlace, V);
+    for (let n = 0; n < N; n++) {
+      for (const v of [0, V - 1]) {
+        const i = n * V + v;
+        const expected = targets[n] < 0 ? 0 : (want.probs[i] - (v === targets[n] ? 1 : 0)) * 0.37;
+        expect(Math.abs(want.inPlace[i] - expected)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(expected)));
+      }
+    }
   });
 
   test("cross-entropy rejects a target outside the vocabulary", () => {

@@ -175,8 +175,11 @@ describe.each(backends.map((b): [string, WasmBackend] => [b.name, b]))("the %s b
     be.reluForward(out, m(x), n);
     for (let i = 0; i < n; i++) expect(out[i]).toBe(x[i] > 0 ? x[i] : 0);
     const dx = m(d0);
-    be.reluBackward(dx, m(y), m(x), n);
+    be.reluBackward(dx, m(y), m(x), n, true);
     for (let i = 0; i < n; i++) expect(dx[i]).toBe(x[i] > 0 ? Math.fround(d0[i] + y[i]) : d0[i]);
+    const inPlace = m(y);
+    be.reluBackward(inPlace, inPlace, m(x), n, false); // overwrite mode, on its own input
+    for (let i = 0; i < n; i++) expect(inPlace[i]).toBe(x[i] > 0 ? y[i] : 0);
     const sum = m(new Float32Array(n));
     be.addForward(sum, m(x), m(y), n);
     for (let i = 0; i < n; i++) expect(sum[i]).toBe(Math.fround(x[i] + y[i]));
@@ -225,14 +228,14 @@ test.each(backends.map((b): [string, WasmBackend] => [b.name, b]))("the %s backe
     const out = allocKernelF32(n);
     be.reluForward(out, x, n);
     const dx = allocKernelF32(n);
-    be.reluBackward(dx, y, x, n);
+    be.reluBackward(dx, y, x, n, true);
     const sum = allocKernelF32(n);
     be.addForward(sum, x, y, n);
     be.accumulate(sum, out, n);
     const [p, m, v] = [resident(x), resident(y), resident(y.map(Math.abs))];
     be.adamStep(p, y, m, v, n, 0.01, 0.85, 0.99, 1e-8, 0.15, 0.01, 1, 0);
     const dl = allocKernelF32(N * V);
-    be.crossEntropyBackward(dl, probs, targets, N, V, 0.01);
+    be.crossEntropyBackward(dl, probs, targets, N, V, 0.01, true);
     return Buffer.concat([out, dx, sum, p, m, v, dl].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)));
   };
   setKernelThreads(1);

@@ -755,18 +755,29 @@ export function crossEntropyForward(probs: usize, logits: usize, targets: usize,
   }
 }
 
-/** dlogits += (probs - onehot(target)) scale for rows with target >= 0. */
-export function crossEntropyBackward(dlogits: usize, probs: usize, targets: usize, N: i32, V: i32, scale: f32): void {
+/**
+ * dlogits += (probs - onehot(target)) scale for rows with target >= 0; with accumulate = 0, dlogits is overwritten
+ * (ignored rows become 0) and may be probs itself.
+ */
+export function crossEntropyBackward(dlogits: usize, probs: usize, targets: usize, N: i32, V: i32, scale: f32, accumulate: i32): void {
   const row = <usize>V << 2;
   const V4 = V & ~3;
   const sv = f32x4.splat(scale);
   for (let n = 0; n < N; n++) {
     const target = load<i32>(targets + (<usize>n << 2));
-    if (target < 0) continue;
     const dr = dlogits + <usize>n * row;
+    if (target < 0) {
+      if (!accumulate) memory.fill(dr, 0, row);
+      continue;
+    }
     const pr = probs + <usize>n * row;
-    for (let o: usize = 0; o < <usize>V4 << 2; o += 16) v128.store(dr + o, ftz(madd(v128.load(pr + o), sv, v128.load(dr + o))));
-    for (let v = V4; v < V; v++) st(dr + (<usize>v << 2), ftzs(ld(dr + (<usize>v << 2)) + ld(pr + (<usize>v << 2)) * scale));
+    if (accumulate) {
+      for (let o: usize = 0; o < <usize>V4 << 2; o += 16) v128.store(dr + o, ftz(madd(v128.load(pr + o), sv, v128.load(dr + o))));
+      for (let v = V4; v < V; v++) st(dr + (<usize>v << 2), ftzs(ld(dr + (<usize>v << 2)) + ld(pr + (<usize>v << 2)) * scale));
+    } else {
+      for (let o: usize = 0; o < <usize>V4 << 2; o += 16) v128.store(dr + o, ftz(f32x4.mul(v128.load(pr + o), sv)));
+      for (let v = V4; v < V; v++) st(dr + (<usize>v << 2), ftzs(ld(pr + (<usize>v << 2)) * scale));
+    }
     const t = dr + (<usize>target << 2);
     st(t, ld(t) - scale);
   }
@@ -802,17 +813,18 @@ export function reluForward(out: usize, x: usize, n: i32): void {
   }
 }
 
-/** dx += dout where x > 0. */
-export function reluBackward(dx: usize, dout: usize, x: usize, n: i32): void {
+/** dx += dout where x > 0; with accumulate = 0, dx = dout where x > 0, else 0 (dx may be dout itself). */
+export function reluBackward(dx: usize, dout: usize, x: usize, n: i32, accumulate: i32): void {
   const n4 = n & ~3;
   const zero = f32x4.splat(0);
   for (let o: usize = 0; o < <usize>n4 << 2; o += 16) {
-    const keep = f32x4.gt(v128.load(x + o), zero);
-    v128.store(dx + o, f32x4.add(v128.load(dx + o), v128.and(v128.load(dout + o), keep)));
+    const g = v128.and(v128.load(dout + o), f32x4.gt(v128.load(x + o), zero));
+    v128.store(dx + o, accumulate ? f32x4.add(v128.load(dx + o), g) : g);
   }
   for (let i = n4; i < n; i++) {
     const o = <usize>i << 2;
-    if (ld(x + o) > 0) st(dx + o, ld(dx + o) + ld(dout + o));
+    const g: f32 = ld(x + o) > 0 ? ld(dout + o) : 0;
+    st(dx + o, accumulate ? ld(dx + o) + g : g);
   }
 }
 

@@ -37,7 +37,7 @@ interface KernelExports {
   attentionForward(out: number, att: number, qkv: number, B: number, T: number, C: number, NH: number, work: number, bh0: number, bh1: number): void;
   attentionBackward(dqkv: number, dout: number, qkv: number, att: number, B: number, T: number, C: number, NH: number, work: number, bh0: number, bh1: number): void;
   crossEntropyForward(probs: number, logits: number, targets: number, N: number, V: number, losses: number): void;
-  crossEntropyBackward(dlogits: number, probs: number, targets: number, N: number, V: number, scale: number): void;
+  crossEntropyBackward(dlogits: number, probs: number, targets: number, N: number, V: number, scale: number, accumulate: number): void;
   softmaxForward(out: number, x: number, N: number, V: number): void;
   layernormForward(out: number, mean: number, rstd: number, x: number, weight: number, bias: number, N: number, C: number, eps: number): void;
   layernormBackward(dx: number, dweight: number, dbias: number, dout: number, x: number, weight: number, mean: number, rstd: number, N: number, C: number): void;
@@ -45,7 +45,7 @@ interface KernelExports {
   geluBackward(dx: number, dout: number, x: number, n: number): void;
   heapBase(): number;
   reluForward(out: number, x: number, n: number): void;
-  reluBackward(dx: number, dout: number, x: number, n: number): void;
+  reluBackward(dx: number, dout: number, x: number, n: number, accumulate: number): void;
   addForward(out: number, a: number, b: number, n: number): void;
   accumulate(dst: number, src: number, n: number): void;
   sumSquares(x: number, n: number): number;
@@ -285,17 +285,17 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
       return { sum, count };
     },
 
-    crossEntropyBackward(dlogits, probs, targets, N, V, scale) {
+    crossEntropyBackward(dlogits, probs, targets, N, V, scale, accumulate) {
       if (!f32(dlogits) || !f32(probs)) {
-        fast.crossEntropyBackward(dlogits, probs, targets, N, V, scale);
+        fast.crossEntropyBackward(dlogits, probs, targets, N, V, scale, accumulate);
         return;
       }
       heap.begin();
-      const pd = heap.place(dlogits, N * V, true);
+      const pd = heap.place(dlogits, N * V, accumulate);
       const pp = heap.place(probs, N * V, true);
       const pt = heap.placeI32(targets, N);
       const rows = splitRange(N, partsFor(2 * N * V), 1);
-      parallel("crossEntropyBackward", rows.map(([n0, n1]) => [pd + n0 * V * 4, pp + n0 * V * 4, pt + n0 * 4, n1 - n0, V, scale]));
+      parallel("crossEntropyBackward", rows.map(([n0, n1]) => [pd + n0 * V * 4, pp + n0 * V * 4, pt + n0 * 4, n1 - n0, V, scale, accumulate ? 1 : 0]));
       heap.writeBack(dlogits, pd, N * V);
     },
 
@@ -305,9 +305,9 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
       parallel("reluForward", valueRanges(n).map(([i, j]) => [out.byteOffset + 4 * i, x.byteOffset + 4 * i, j - i]));
     },
 
-    reluBackward(dx, dout, x, n) {
-      if (!heap.isResident(dx) || !heap.isResident(dout) || !heap.isResident(x)) return fast.reluBackward(dx, dout, x, n);
-      parallel("reluBackward", valueRanges(n).map(([i, j]) => [dx.byteOffset + 4 * i, dout.byteOffset + 4 * i, x.byteOffset + 4 * i, j - i]));
+    reluBackward(dx, dout, x, n, accumulate) {
+      if (!heap.isResident(dx) || !heap.isResident(dout) || !heap.isResident(x)) return fast.reluBackward(dx, dout, x, n, accumulate);
+      parallel("reluBackward", valueRanges(n).map(([i, j]) => [dx.byteOffset + 4 * i, dout.byteOffset + 4 * i, x.byteOffset + 4 * i, j - i, accumulate ? 1 : 0]));
     },
 
     addForward(out, a, b, n) {
