@@ -2,14 +2,15 @@
 // synthetic tokens, one child process per model (so peak RSS is per model), and prints a table and JSON.
 //
 // usage: npm run bench -- [--only M1,M3] [--presets] [--steps N] [--windows N] [--backend NAME] [--threads 1,2]
-//                         [--compare] [--json FILE] [--inline]
+//                         [--compare] [--tfjs] [--json FILE] [--inline]
 //   --steps    steps per timed window (default per model); the median window gives steps/s
 //   --threads  kernel threads; a list runs every model once per count
 //   --compare  also times the same models in PyTorch (bench/torch_ref.py) and prints ratios
+//   --tfjs     also times them in TensorFlow.js 4.22, wasm and cpu backends (bench/tfjs/tfjs_ref.mjs)
 //   --inline   run in this process (for node --cpu-prof), no per-model RSS
 
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { Rng } from "../src/core/random.js";
 import { GPT } from "../src/nn/gpt.js";
@@ -23,16 +24,18 @@ import { BENCH_MODELS, presetModels } from "./models.js";
 import type { BenchModel } from "./models.js";
 import { median, parseArgs } from "./util.js";
 
-const USAGE = `npm run bench -- [--only M1,M3] [--presets] [--steps N] [--windows N] [--backend NAME] [--threads 1,2] [--compare] [--json FILE] [--inline]
+const USAGE = `npm run bench -- [--only M1,M3] [--presets] [--steps N] [--windows N] [--backend NAME] [--threads 1,2] [--compare] [--tfjs] [--json FILE] [--inline]
 Trains the benchmark models M1 (the lab model), M2, M3 (and with --presets the presets) on seeded random tokens,
 one child process per model, and prints steps/s, tokens/s, ms/step, GFLOP/s and peak RSS as a table and JSON.
   --steps    steps per timed window (default: about 0.5 s per window); the median window gives the speed
   --threads  kernel threads; a list runs every model once per count (losses are identical for any count)
   --compare  also times the same models in PyTorch (bench/torch_ref.py) and prints the ratios and targets
+  --tfjs     also times M1-M3 in TensorFlow.js 4.22 on its wasm and cpu backends (bench/tfjs/tfjs_ref.mjs, a few
+             minutes; install it once with: npm install --prefix bench/tfjs) and prints the ratios to TF.js wasm
   --json     also write the results to FILE
   --inline   run in this process (for node --cpu-prof), no per-model RSS`;
 
-const DEFAULTS = { only: "", presets: false, steps: 0, windows: 5, warmup: 0, backend: "", threads: "1", seed: 1337, compare: false, json: "", inline: false, child: "" };
+const DEFAULTS = { only: "", presets: false, steps: 0, windows: 5, warmup: 0, backend: "", threads: "1", seed: 1337, compare: false, tfjs: false, json: "", inline: false, child: "" };
 type Options = typeof DEFAULTS;
 
 export interface BenchResult {
@@ -191,6 +194,38 @@ function runTorch(models: string[], threads: number[]): { torch: string; results
   return JSON.parse(r.stdout);
 }
 
+interface TfjsResult {
+  model: string;
+  backend: "wasm" | "cpu";
+  steps_per_s?: number;
+  tokens_per_s?: number;
+  /** Why the run was not timed (the cpu backend's M3 takes minutes per step). */
+  skipped?: string;
+}
+
+interface TfjsRatio {
+  model: string;
+  threads: number;
+  ratio: number;
+  met: boolean | null;
+}
+
+/** The speed target against TF.js: our tokens/s over TF.js 4.22's wasm backend, both on one thread. */
+const TFJS_TARGET = 10;
+
+/** Times the M-models in TensorFlow.js (bench/tfjs, installed on demand); null (with a hint) when not installed. */
+function runTfjs(models: string[], windows: number): { tfjs: string; results: TfjsResult[] } | null {
+  if (!existsSync("bench/tfjs/node_modules/@tensorflow/tfjs-core")) {
+    console.error("--tfjs: TensorFlow.js is not installed in bench/tfjs; install it with: npm install --prefix bench/tfjs");
+    return null;
+  }
+  console.log(`\ntiming ${models.join(", ")} in TensorFlow.js (wasm, then cpu; the slow ones take a minute each)...`);
+  const args = ["bench/tfjs/tfjs_ref.mjs", "--models", models.join(","), "--backends", "wasm,cpu", "--windows", String(windows)];
+  const r = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`bench/tfjs/tfjs_ref.mjs failed (exit ${r.status}):\n${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
 /** The speed targets, as a fraction of PyTorch's tokens/s at the same thread count. */
 const TARGETS: Record<string, { ratio: number; text: string }> = {
   "M1/1": { ratio: 3, text: ">= 3x PyTorch 1-thread" },
@@ -248,9 +283,28 @@ function main(): void {
       }
     }
   }
+  let tfjs: (NonNullable<ReturnType<typeof runTfjs>> & { ratios: TfjsRatio[] }) | null = null;
+  const tfjsModels = o.tfjs ? names.filter((n) => n in BENCH_MODELS) : [];
+  const tfjsRun = tfjsModels.length > 0 ? runTfjs(tfjsModels, o.windows) : null;
+  if (tfjsRun) {
+    tfjs = { ...tfjsRun, ratios: [] };
+    const find = (model: string, backend: string) => tfjsRun.results.find((t) => t.model === model && t.backend === backend);
+    console.log(`\nTensorFlow.js ${tfjsRun.tfjs} (bench/tfjs/tfjs_ref.mjs, one thread), ratio = our tokens/s / TF.js wasm's; target on one thread`);
+    console.log("model  threads  wasm steps/s  wasm tokens/s  cpu tokens/s  ours tokens/s    ratio  target");
+    for (const ours of results.filter((r) => r.model in BENCH_MODELS)) {
+      const wasm = find(ours.model, "wasm");
+      if (!wasm?.tokens_per_s) continue;
+      const ratio = ours.tokensPerSec / wasm.tokens_per_s;
+      const met = ours.threads === 1 ? ratio >= TFJS_TARGET : null;
+      tfjs.ratios.push({ model: ours.model, threads: ours.threads, ratio, met });
+      const verdict = met === null ? "-" : `>= ${TFJS_TARGET}x TF.js wasm: ${met ? "met" : "not met"}`;
+      console.log(`${ours.model.padEnd(6)} ${String(ours.threads).padStart(7)} ${fmt(wasm.steps_per_s ?? null, 2).padStart(13)} ${fmt(wasm.tokens_per_s, 0).padStart(14)} ${fmt(find(ours.model, "cpu")?.tokens_per_s ?? null, 0).padStart(13)} ${fmt(ours.tokensPerSec, 0).padStart(14)} ${fmt(ratio, 1).padStart(7)}x  ${verdict}`);
+    }
+    for (const t of tfjsRun.results) if (t.skipped) console.log(`(TF.js ${t.backend} ${t.model} not timed: ${t.skipped})`);
+  }
   const loadAfter = loadavg()[0];
   console.log(`load average at the end ${loadAfter.toFixed(2)}`);
-  const json = { node: process.version, loadAverage: [loadBefore, loadAfter], options: o, results, torch };
+  const json = { node: process.version, loadAverage: [loadBefore, loadAfter], options: o, results, torch, tfjs };
   if (o.json) writeFileSync(o.json, JSON.stringify(json, null, 1));
   console.log("\n" + JSON.stringify(json));
 }
