@@ -59,9 +59,9 @@ const C_LOWER = 3;
  * C (M,N) (+)= A . B with B (K,N) row-major and A's element (i,k) at a + 4 (i sai + k sak):
  * sai = K, sak = 1 is A (M,K) (the NN case); sai = 1, sak = M is A stored (K,M) (the TN case).
  * Register blocks of 4 rows x 8 columns: each k adds a broadcast A value times two vectors of B's row k.
- * work (0 = none) is scratch for packing: 24 K bytes for A's (K,6) panels (contiguous, read at fixed offsets),
- * plus 4 K N bytes for B's 8-column panels when packB (worth it when M is large); with kc > 0
- * the sums run over blocks of kc values of k (K here is then min(K, kc) for the scratch sizes).
+ * work (0 = none) is scratch for packing (gemmWorkBytes): A's panels (contiguous, read at fixed offsets), and
+ * when packB B's 8-column panels (worth it when M is large); with kc > 0 the sums run over blocks of kc values of
+ * k (K here is then min(K, kc) for the scratch sizes).
  */
 export function gemmRowB(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usize, c: usize, accumulate: i32, work: usize, packB: i32, kc: i32): void {
   if (kc <= 0 || kc >= K) {
@@ -108,11 +108,25 @@ function gemmPanel(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usiz
   let i = 0;
   if (tri == FULL && packA && stepB == 32 && (N & 7) == 0) {
     // blocks of 6 rows x 8 columns: 12 accumulators, 1.5x the multiply-adds per load of 4 x 8 (about 5% faster);
-    // every element is still the same chain of multiply-adds over k, so results do not depend on the blocking
-    for (; i + 6 <= M; i += 6) {
-      packA6(a + <usize>i * rowA, rowA, stepA, sai == 1, K, work);
-      const c0 = c + <usize>i * rowC;
-      for (let j = 0; j < N; j += 8) block6x8(work, pb + <usize>(j >> 3) * panel, K, c0 + (<usize>j << 2), rowC, accumulate);
+    // every element is still the same chain of multiply-adds over k, so results do not depend on the blocking.
+    // As many 6-row blocks as leave a multiple of 4 rows (for even M), so no row takes the slow 1-row path.
+    let blocks6 = M / 6;
+    if ((M & 1) == 0 && ((M - 6 * blocks6) & 3) != 0) blocks6--;
+    // A's (K,6) panels for up to GROUP6 blocks at a time, after B's panels. A (K,M) store (TN) is copied a row of
+    // k at a time across the group: packing block by block read one row per k, each on another page, and the
+    // TLB misses made the weight-gradient gemms 15% slower.
+    const panels = pb + <usize>(N >> 3) * panel;
+    const size6 = <usize>K * 24;
+    const end6 = 6 * blocks6;
+    while (i < end6) {
+      const g = min(GROUP6, (end6 - i) / 6);
+      if (sai == 1) packA6Group(a + (<usize>i << 2), stepA, K, g, panels);
+      else for (let q = 0; q < g; q++) packA6(a + <usize>(i + 6 * q) * rowA, rowA, K, panels + <usize>q * size6);
+      for (let q = 0; q < g; q++) {
+        const c0 = c + <usize>(i + 6 * q) * rowC;
+        for (let j = 0; j < N; j += 8) block6x8(panels + <usize>q * size6, pb + <usize>(j >> 3) * panel, K, c0 + (<usize>j << 2), rowC, accumulate);
+      }
+      i += 6 * g;
     }
   }
   for (; i + 4 <= M; i += 4) {
@@ -161,17 +175,33 @@ function gemmPanel(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usiz
   }
 }
 
-/** Rows 0..5 of A (rowA bytes apart, stepA per k; columns of a (K,M) store when tn) for k < K into a (K,6) panel. */
-@inline function packA6(a: usize, rowA: usize, stepA: usize, tn: bool, K: i32, dst: usize): void {
-  if (tn) {
-    for (let k = 0; k < K; k++) {
-      v128.store(dst, v128.load(a));
-      store<u64>(dst, load<u64>(a, 16), 16);
-      a += stepA;
-      dst += 24;
+/** 6-row blocks whose A panels are packed together (96 KiB of panels at K = 256). */
+const GROUP6 = 16;
+
+/** Bytes of work gemmRowB needs per call (kc = the k-block; packB as passed to it). */
+export function gemmWorkBytes(N: i32, kc: i32, packB: i32): i32 {
+  return kc * 24 + (packB ? kc * N * 4 + GROUP6 * kc * 24 : 0);
+}
+
+/** Columns a .. a + 6g of a (K,M) store (row k at a + k stepA) into g (K,6) panels, one after another. */
+@inline function packA6Group(a: usize, stepA: usize, K: i32, g: i32, dst: usize): void {
+  const size = <usize>K * 24;
+  for (let k = 0; k < K; k++) {
+    let src = a;
+    let d = dst;
+    for (let q = 0; q < g; q++) {
+      v128.store(d, v128.load(src));
+      store<u64>(d, load<u64>(src, 16), 16);
+      src += 24;
+      d += size;
     }
-    return;
+    a += stepA;
+    dst += 24;
   }
+}
+
+/** Rows 0..5 of A (M,K) (rowA bytes apart) for k < K into a (K,6) panel. */
+@inline function packA6(a: usize, rowA: usize, K: i32, dst: usize): void {
   let k = 0;
   for (; k + 4 <= K; k += 4) {
     // rows 0-3 through a 4x4 transpose; rows 4 and 5 interleaved in pairs

@@ -31,6 +31,7 @@ const PARALLEL_MIN_VALUES = 1 << 17;
 interface KernelExports {
   gemmRowB(M: number, N: number, K: number, a: number, sai: number, sak: number, b: number, c: number, accumulate: number, work: number, packB: number, kc: number): void;
   gemmNT(M: number, N: number, K: number, a: number, b: number, c: number, accumulate: number): void;
+  gemmWorkBytes(N: number, kc: number, packB: number): number;
   transpose(src: number, rows: number, cols: number, ls: number, dst: number, ldd: number): void;
   rmsnormForward(out: number, rstd: number, x: number, weight: number, N: number, C: number, eps: number): void;
   rmsnormBackward(dx: number, dweight: number, dout: number, x: number, weight: number, rstd: number, N: number, C: number): void;
@@ -120,8 +121,8 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
       } else {
         const kc = Math.min(K, KC);
         const packB = M >= PACK_MIN_ROWS && N >= 8 ? 1 : 0;
-        // per part: an A panel and B's packed panels, both for one k-block
-        const workBytes = transA || packB ? kc * 24 + (packB ? kc * N * 4 : 0) : 0;
+        // per part: A and B panels for one k-block
+        const workBytes = transA || packB ? ex.gemmWorkBytes(N, kc, packB) : 0;
         parallel(
           "gemmRowB",
           rows.map(([m0, m1]) => {
