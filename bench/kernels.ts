@@ -104,7 +104,7 @@ function main(): void {
       const targets = Int32Array.from({ length: T }, (_, i) => (i * 7) % m.vocab);
       const others: Array<[string, () => void]> = [
         ["attention fwd", () => be.attentionForward(out, att, qkv, m.batch, m.seq, C, NH)],
-        ["attention bwd", () => be.attentionBackward(dqkv, out, qkv, att, m.batch, m.seq, C, NH)],
+        ["attention bwd", () => be.attentionBackward(dqkv, out, qkv, att, m.batch, m.seq, C, NH, true)],
         ["cross-entropy fwd", () => be.crossEntropyForward(probs, logits, targets, T, m.vocab)],
         ["cross-entropy bwd", () => be.crossEntropyBackward(logits, probs, targets, T, m.vocab, 1e-3, true)],
         ["rmsnorm fwd", () => be.rmsnormForward(out, rstd, qkv.subarray(0, T * C), null, T, C, 1e-5)],

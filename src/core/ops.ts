@@ -270,7 +270,10 @@ export function causalSelfAttention(qkv: Tensor, nHead: number): Tensor {
   const out = alloc(qkv, B * T * C);
   const att = alloc(qkv, B * nHead * T * T);
   kernels().attentionForward(out, att, qkv.data, B, T, C, nHead);
-  return opResult(out, [B, T, C], [qkv], (o) => kernels().attentionBackward(qkv.ensureGrad(), o.grad!, qkv.data, att, B, T, C, nHead));
+  return opResult(out, [B, T, C], [qkv], (o) => {
+    const dqkv = qkv.gradSink();
+    kernels().attentionBackward(dqkv.grad, o.grad!, qkv.data, att, B, T, C, nHead, dqkv.accumulate);
+  });
 }
 
 /**

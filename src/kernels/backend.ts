@@ -27,8 +27,8 @@ export interface Backend {
    * att (B,NH,T,T) receives the softmax probabilities (row t holds only t+1 used entries).
    */
   attentionForward(out: Arr, att: Arr, qkv: Arr, B: number, T: number, C: number, NH: number): void;
-  /** dqkv += gradient through attention, given dout (B,T,C) and the forward's att. */
-  attentionBackward(dqkv: Arr, dout: Arr, qkv: Arr, att: Arr, B: number, T: number, C: number, NH: number): void;
+  /** dqkv += gradient through attention, given dout (B,T,C) and the forward's att (dqkv = ... when accumulate is false). */
+  attentionBackward(dqkv: Arr, dout: Arr, qkv: Arr, att: Arr, B: number, T: number, C: number, NH: number, accumulate: boolean): void;
 
   /**
    * Fused log-softmax + cross-entropy over rows of logits (N,V). probs (N,V) receives softmax(logits).

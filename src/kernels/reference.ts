@@ -127,7 +127,8 @@ export const reference: Backend = {
     }
   },
 
-  attentionBackward(dqkv, dout, qkv, att, B, T, C, NH) {
+  attentionBackward(dqkv, dout, qkv, att, B, T, C, NH, accumulate) {
+    if (!accumulate) dqkv.fill(0, 0, B * T * 3 * C);
     const hs = C / NH;
     const scale = 1 / Math.sqrt(hs);
     const C3 = 3 * C;

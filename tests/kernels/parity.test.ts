@@ -157,8 +157,11 @@ describe.each(names)("the %s backend agrees with the reference kernels", (name) 
         const att = new Float32Array(B * NH * T * T);
         k.attentionForward(out, att, qkv, B, T, C, NH);
         const dqkv = dqkv0.slice();
-        k.attentionBackward(dqkv, dout, qkv, att, B, T, C, NH);
-        return { out, att, dqkv };
+        k.attentionBackward(dqkv, dout, qkv, att, B, T, C, NH, true);
+        // overwrite mode: garbage in dqkv must not leak into the result
+        const written = randArray(B * T * 3 * C, rng);
+        k.attentionBackward(written, dout, qkv, att, B, T, C, NH, false);
+        return { out, att, dqkv, written };
       };
       const want = run(reference);
       const got = run(be);
@@ -166,6 +169,10 @@ describe.each(names)("the %s backend agrees with the reference kernels", (name) 
       expectClose("attention att", got.att, want.att, n);
       expectClose("attention out", got.out, want.out, n);
       expectClose("attention dqkv", got.dqkv, want.dqkv, n);
+      expectClose("attention dqkv written", got.written, want.written, n);
+      // and it is the accumulated gradient minus the starting values
+      const diff = want.dqkv.map((v, i) => v - dqkv0[i]);
+      expectClose("attention dqkv written vs accumulated", want.written, diff, n);
       // the probabilities above the diagonal are exactly zero
       for (let r = 0; r < B * NH * T; r++) for (let t2 = (r % T) + 1; t2 < T; t2++) expect(got.att[r * T + t2]).toBe(0);
     },

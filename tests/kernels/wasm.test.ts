@@ -72,7 +72,7 @@ describe.each(backends.map((b): [string, Backend] => [b.name, b]))("the %s backe
       const att = mk(new Float32Array(B * NH * T * T));
       be.attentionForward(out, att, mk(qkv), B, T, C, NH);
       const dqkv = mk(new Float32Array(B * T * 3 * C));
-      be.attentionBackward(dqkv, mk(dout), mk(qkv), att, B, T, C, NH);
+      be.attentionBackward(dqkv, mk(dout), mk(qkv), att, B, T, C, NH, true);
       const normed = mk(new Float32Array(B * T * C));
       const rstd = mk(new Float32Array(B * T));
       be.rmsnormForward(normed, rstd, out, null, B * T, C, 1e-5);
@@ -107,7 +107,7 @@ describe.each(backends.map((b): [string, Backend] => [b.name, b]))("the %s backe
       const att = new Float32Array(B * NH * T * T);
       be.attentionForward(o, att, qkv, B, T, C, NH);
       const dqkv = new Float32Array(B * T * 3 * C);
-      be.attentionBackward(dqkv, dout, qkv, att, B, T, C, NH);
+      be.attentionBackward(dqkv, dout, qkv, att, B, T, C, NH, false);
       const probs = new Float32Array(B * 16 * V);
       const loss = be.crossEntropyForward(probs, logits, targets, B * 16, V);
       out.push(o, dqkv, probs, new Float32Array(Float64Array.of(loss.sum).buffer));

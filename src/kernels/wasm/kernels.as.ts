@@ -718,8 +718,11 @@ export function attentionForward(out: usize, att: usize, qkv: usize, B: i32, T: 
   }
 }
 
-/** dqkv += gradient through attention; work: 4 T (T + 2 hs) + 24 max(T, hs) bytes of scratch. */
-export function attentionBackward(dqkv: usize, dout: usize, qkv: usize, att: usize, B: i32, T: i32, C: i32, NH: i32, work: usize, bh0: i32, bh1: i32): void {
+/**
+ * dqkv += gradient through attention (overwritten when accumulate = 0: every value of pairs bh0..bh1 is written);
+ * work: 4 T (T + 2 hs) + 24 max(T, hs) bytes of scratch.
+ */
+export function attentionBackward(dqkv: usize, dout: usize, qkv: usize, att: usize, B: i32, T: i32, C: i32, NH: i32, work: usize, bh0: i32, bh1: i32, accumulate: i32): void {
   const hs = C / NH;
   const scale: f32 = 1 / Mathf.sqrt(<f32>hs);
   const ds = work; // dP, then dS (T, T)
@@ -759,9 +762,9 @@ export function attentionBackward(dqkv: usize, dout: usize, qkv: usize, att: usi
       for (let u = n; u < T; u++) st(dr + (<usize>u << 2), 0);
     }
     // dQ += dS K ; dK += dS^T Q ; dV += P^T dO
-    gemmPanel(T, hs, T, ds, T, 1, k, 3 * C, dq, 3 * C, 1, panel, 1, A_LOWER);
-    gemmPanel(T, hs, T, ds, 1, T, q, 3 * C, dk, 3 * C, 1, panel, 1, A_UPPER);
-    gemmPanel(T, hs, T, p, 1, T, dO, C, dv, 3 * C, 1, panel, 1, A_UPPER);
+    gemmPanel(T, hs, T, ds, T, 1, k, 3 * C, dq, 3 * C, accumulate, panel, 1, A_LOWER);
+    gemmPanel(T, hs, T, ds, 1, T, q, 3 * C, dk, 3 * C, accumulate, panel, 1, A_UPPER);
+    gemmPanel(T, hs, T, p, 1, T, dO, C, dv, 3 * C, accumulate, panel, 1, A_UPPER);
   }
 }
 

@@ -36,7 +36,7 @@ interface KernelExports {
   rmsnormForward(out: number, rstd: number, x: number, weight: number, N: number, C: number, eps: number): void;
   rmsnormBackward(dx: number, dweight: number, dout: number, x: number, weight: number, rstd: number, N: number, C: number): void;
   attentionForward(out: number, att: number, qkv: number, B: number, T: number, C: number, NH: number, work: number, bh0: number, bh1: number): void;
-  attentionBackward(dqkv: number, dout: number, qkv: number, att: number, B: number, T: number, C: number, NH: number, work: number, bh0: number, bh1: number): void;
+  attentionBackward(dqkv: number, dout: number, qkv: number, att: number, B: number, T: number, C: number, NH: number, work: number, bh0: number, bh1: number, accumulate: number): void;
   crossEntropyForward(probs: number, logits: number, targets: number, N: number, V: number, losses: number): void;
   crossEntropyBackward(dlogits: number, probs: number, targets: number, N: number, V: number, scale: number, accumulate: number): void;
   softmaxForward(out: number, x: number, N: number, V: number): void;
@@ -247,19 +247,19 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
       heap.writeBack(att, pa, B * NH * T * T);
     },
 
-    attentionBackward(dqkv, dout, qkv, att, B, T, C, NH) {
+    attentionBackward(dqkv, dout, qkv, att, B, T, C, NH, accumulate) {
       if (!f32(dqkv) || !f32(dout) || !f32(qkv) || !f32(att) || (C / NH) % 4 !== 0) {
-        fast.attentionBackward(dqkv, dout, qkv, att, B, T, C, NH);
+        fast.attentionBackward(dqkv, dout, qkv, att, B, T, C, NH, accumulate);
         return;
       }
       heap.begin();
-      const pdq = heap.place(dqkv, B * T * 3 * C, true);
+      const pdq = heap.place(dqkv, B * T * 3 * C, accumulate);
       const pdo = heap.place(dout, B * T * C, true);
       const pq = heap.place(qkv, B * T * 3 * C, true);
       const pa = heap.place(att, B * NH * T * T, true);
       const hs = C / NH;
       const pairs = splitRange(B * NH, partsFor(4 * B * T * T * C), 1);
-      parallel("attentionBackward", pairs.map(([p0, p1]) => [pdq, pdo, pq, pa, B, T, C, NH, heap.alloc(4 * T * (T + 2 * hs) + 24 * Math.max(T, hs)), p0, p1]));
+      parallel("attentionBackward", pairs.map(([p0, p1]) => [pdq, pdo, pq, pa, B, T, C, NH, heap.alloc(4 * T * (T + 2 * hs) + 24 * Math.max(T, hs)), p0, p1, accumulate ? 1 : 0]));
       heap.writeBack(dqkv, pdq, B * T * 3 * C);
     },
 
@@ -394,11 +394,12 @@ function makeNativeBackend(base: WasmBackend, addon: NativeGemm, shared: Shared)
       const local = (...a: number[]): void => addon.attentionForward(out, att, qkv, B, T, C, NH, a[7], a[8]);
       shared.threads!.run(shared.modules.length, "nativeAttentionForward", local, args);
     },
-    attentionBackward(dqkv, dout, qkv, att, B, T, C, NH) {
+    attentionBackward(dqkv, dout, qkv, att, B, T, C, NH, accumulate) {
       if (!f32(dqkv) || !f32(dout) || !f32(qkv) || !f32(att)) {
-        base.attentionBackward(dqkv, dout, qkv, att, B, T, C, NH);
+        base.attentionBackward(dqkv, dout, qkv, att, B, T, C, NH, accumulate);
         return;
       }
+      if (!accumulate) dqkv.fill(0, 0, B * T * 3 * C); // the addon adds into dqkv
       const heads = headRanges(4 * B * T * T * C, B * NH, [dqkv, dout, qkv, att]);
       if (heads.length === 1) {
         addon.attentionBackward(dqkv, dout, qkv, att, B, T, C, NH, 0, B * NH);
