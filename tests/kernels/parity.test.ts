@@ -63,7 +63,7 @@ describe.each(names)("the %s backend agrees with the reference kernels", (name) 
 
   const gemmSizes: Array<[number, number, number]> = [
     [1, 1, 1], [1, 7, 3], [3, 1, 5], [4, 8, 1], [5, 9, 13], [7, 597, 32], [8, 8, 8], [13, 17, 19],
-    [33, 40, 7], [37, 21, 300], [64, 3, 513], [2, 130, 270], [40, 12, 2], [70, 16, 300], [38, 24, 5], [200, 8, 40], [101, 24, 9],
+    [33, 40, 7], [37, 21, 300], [64, 3, 513], [2, 130, 270], [40, 12, 2], [70, 16, 300], [38, 24, 5], [200, 8, 40], [101, 24, 9], [12, 300, 70],
   ];
   const cases: Array<[boolean, boolean]> = [[false, false], [false, true], [true, false]];
   describe.each(cases)("gemm with transA=%s transB=%s", (transA, transB) => {

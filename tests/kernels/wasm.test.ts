@@ -87,8 +87,9 @@ describe.each(backends.map((b): [string, Backend] => [b.name, b]))("the %s backe
 
   test("gives bit-identical gemm, attention and cross-entropy results on 1 and 2 threads", () => {
     const rng = new Rng(8);
-    // the second shape takes the 6-row blocks (N a multiple of 8) and k-blocks (K > 256)
-    const shapes = [[130, 70, 61], [130, 72, 300]].map(([M, N, K]) => ({ M, N, K, A: fill(new Float32Array(M * K), rng) as Float32Array, Bm: fill(new Float32Array(K * N), rng) as Float32Array }));
+    // the second shape takes the 6-row blocks (N a multiple of 8) and k-blocks (K > 256), the third the TN case
+    // computed as its transpose (M < N)
+    const shapes = [[130, 70, 61], [130, 72, 300], [40, 200, 64]].map(([M, N, K]) => ({ M, N, K, A: fill(new Float32Array(M * K), rng) as Float32Array, Bm: fill(new Float32Array(K * N), rng) as Float32Array }));
     const [B, T, C, NH, V] = [4, 64, 64, 4, 2000];
     const qkv = fill(new Float32Array(B * T * 3 * C), rng) as Float32Array;
     const dout = fill(new Float32Array(B * T * C), rng) as Float32Array;

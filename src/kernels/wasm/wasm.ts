@@ -87,6 +87,25 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
     }
     shared.threads.run(variant, kernel, fn, parts);
   };
+  /**
+   * C (M,N) (+)= A . B (or A^T . B with A stored (K,M) when transA) with B (K,N), in wasm memory: gemmRowB's
+   * register-blocked kernels, rows of C split across threads at multiples of 4 (same sums either way).
+   */
+  const rowB = (transA: boolean, M: number, N: number, K: number, pa: number, pb: number, pc: number, acc: number): void => {
+    const kc = Math.min(K, KC);
+    const packB = M >= PACK_MIN_ROWS && N >= 8 ? 1 : 0;
+    // per part: A and B panels for one k-block
+    const workBytes = transA || packB ? ex.gemmWorkBytes(N, kc, packB) : 0;
+    parallel(
+      "gemmRowB",
+      splitRange(M, partsFor(2 * M * N * K), 4).map(([m0, m1]) => {
+        const work = workBytes > 0 ? heap.alloc(workBytes) : 0;
+        return transA
+          ? [m1 - m0, N, K, pa + m0 * 4, 1, M, pb, pc + m0 * N * 4, acc, work, packB, KC]
+          : [m1 - m0, N, K, pa + m0 * K * 4, K, 1, pb, pc + m0 * N * 4, acc, work, packB, KC];
+      }),
+    );
+  };
   /** How many parts a call of this many flops is worth splitting into. */
   const partsFor = (flops: number): number => (shared.threads && flops >= PARALLEL_MIN_FLOPS ? shared.threads.size : 1);
   /** [start, end) ranges of an elementwise kernel over n values, split at multiples of 16. */
@@ -105,33 +124,27 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
       const pb = heap.place(B, K * N, true);
       const pc = heap.place(C, M * N, accumulate);
       const acc = accumulate ? 1 : 0;
-      // rows of C split across threads at multiples of 4 (the register-block height): same sums either way
-      const rows = splitRange(M, partsFor(2 * M * N * K), 4);
-      let b = pb;
-      let nt = transB;
-      if (nt && M >= PACK_MIN_ROWS && N >= 8) {
-        // many rows: B^T (K,N) once, then the packed register-blocked NN kernel (4x8 blocks beat gemmNT's dot
-        // products 1.5x); every row of C is still computed the same way whatever the thread count
-        b = heap.alloc(K * N * 4);
-        ex.transpose(pb, N, K, K, b, N);
-        nt = false;
-      }
-      if (nt) {
-        parallel("gemmNT", rows.map(([m0, m1]) => [m1 - m0, N, K, pa + m0 * K * 4, pb, pc + m0 * N * 4, acc]));
+      if (transB) {
+        if (M >= PACK_MIN_ROWS && N >= 8) {
+          // many rows: B^T (K,N) once, then the packed register-blocked NN kernel (4x8 blocks beat gemmNT's dot
+          // products 1.5x); every row of C is still computed the same way whatever the thread count
+          const b = heap.alloc(K * N * 4);
+          ex.transpose(pb, N, K, K, b, N);
+          rowB(false, M, N, K, pa, b, pc, acc);
+        } else {
+          // rows of C split across threads at multiples of 4 (the register-block height): same sums either way
+          parallel("gemmNT", splitRange(M, partsFor(2 * M * N * K), 4).map(([m0, m1]) => [m1 - m0, N, K, pa + m0 * K * 4, pb, pc + m0 * N * 4, acc]));
+        }
+      } else if (transA && M < N && M >= 8 && N >= PACK_MIN_ROWS) {
+        // C (M,N) (+)= A^T B as C^T (N,M) (+)= B^T A: the packed kernels want the long side as rows (the MLP
+        // projection's 128x512 weight gradient ran 10% slower than the 512x128 one); each element is the same
+        // chain of multiply-adds, so the same bits
+        const ct = heap.alloc(M * N * 4);
+        if (accumulate) ex.transpose(pc, M, N, N, ct, M);
+        rowB(true, N, M, K, pb, pa, ct, acc);
+        ex.transpose(ct, N, M, M, pc, N);
       } else {
-        const kc = Math.min(K, KC);
-        const packB = M >= PACK_MIN_ROWS && N >= 8 ? 1 : 0;
-        // per part: A and B panels for one k-block
-        const workBytes = transA || packB ? ex.gemmWorkBytes(N, kc, packB) : 0;
-        parallel(
-          "gemmRowB",
-          rows.map(([m0, m1]) => {
-            const work = workBytes > 0 ? heap.alloc(workBytes) : 0;
-            return transA
-              ? [m1 - m0, N, K, pa + m0 * 4, 1, M, b, pc + m0 * N * 4, acc, work, packB, KC]
-              : [m1 - m0, N, K, pa + m0 * K * 4, K, 1, b, pc + m0 * N * 4, acc, work, packB, KC];
-          }),
-        );
+        rowB(transA, M, N, K, pa, pb, pc, acc);
       }
       heap.writeBack(C, pc, M * N);
     },
