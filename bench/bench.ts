@@ -27,7 +27,8 @@ import { median, parseArgs } from "./util.js";
 const USAGE = `npm run bench -- [--only M1,M3] [--presets] [--steps N] [--windows N] [--backend NAME,...] [--threads 1,2] [--compare] [--tfjs] [--json FILE] [--inline]
 Trains the benchmark models M1 (the lab model), M2, M3 (and with --presets the presets) on seeded random tokens,
 one child process per model, and prints steps/s, tokens/s, ms/step, GFLOP/s and peak RSS as a table and JSON.
-  --steps    steps per timed window (default: about 0.5 s per window); the median window gives the speed
+  --steps    steps per timed window (default: about 1 s and at least 3 steps, as bench/torch_ref.py); the median
+             window gives the speed
   --backend  kernel backend (default: the fastest available); a list, e.g. wasm-native,wasm-fma, runs each
   --threads  kernel threads; a list runs every model once per count (losses are identical for any count)
   --compare  also times the same models in PyTorch (bench/torch_ref.py) and prints the ratios and targets
@@ -59,7 +60,7 @@ export interface BenchResult {
 
 /** Warm-up and window length when --warmup / --steps are not given (as in bench/torch_ref.py). */
 const WARMUP_SECONDS = 0.5;
-const WINDOW_SECONDS = 0.5;
+const WINDOW_SECONDS = 1.0;
 /** The loss hash covers this many first steps (the number of steps timed depends on the speed). */
 const HASHED_STEPS = 10;
 
@@ -135,11 +136,11 @@ function runModel(name: string, m: BenchModel, o: Options): BenchResult {
   const options = { task, store: model.store, optimizer: new Adam(model.store, { beta1: 0.85, beta2: 0.99, eps: 1e-8 }), schedule: () => 0.01, totalSteps: Number.MAX_SAFE_INTEGER, scope: kernelScope() };
   const trainer = new Trainer(options);
   const losses: number[] = [];
-  // warm up (the JIT, the caches, the arena) for --warmup steps, or at least 3 steps and WARMUP_SECONDS
+  // warm up (the JIT, the caches, the arena) for --warmup steps, or at least 5 steps and WARMUP_SECONDS
   const w0 = performance.now();
-  while (o.warmup ? losses.length < o.warmup : losses.length < 3 || performance.now() - w0 < WARMUP_SECONDS * 1000) losses.push(trainer.trainStep().loss);
+  while (o.warmup ? losses.length < o.warmup : losses.length < 5 || performance.now() - w0 < WARMUP_SECONDS * 1000) losses.push(trainer.trainStep().loss);
   const warmRate = (losses.length * 1000) / (performance.now() - w0);
-  const steps = o.steps || Math.max(2, Math.round(WINDOW_SECONDS * warmRate));
+  const steps = o.steps || Math.max(3, Math.round(WINDOW_SECONDS * warmRate));
   const rates: number[] = [];
   for (let w = 0; w < o.windows; w++) {
     const t0 = performance.now();
