@@ -62,6 +62,7 @@ struct Head {
   float* vp;  // (T, hsp)
   float* xt;  // (hs, Tp): K^T (forward) or V^T (backward)
   float* row; // (Tp)
+  float* row2; // (Tp): the second row of a pair
   float* acc; // (2 hsp)
   float* ds;  // (T, Tp): dS (backward)
   float* dop; // (T, hsp)
@@ -100,6 +101,38 @@ __attribute__((target("avx2,fma"))) void rowTimesT(float* row, const float* x, c
     _mm256_storeu_ps(row + u + 8, s1);
     _mm256_storeu_ps(row + u + 16, s2);
     _mm256_storeu_ps(row + u + 24, s3);
+  }
+}
+
+/**
+ * rowTimesT for two rows at once (rowA from xa, rowB from xb, both up to n): eight independent chains instead of
+ * four, so the multiply-adds are no longer waiting on each other's latency; each value is the same chain.
+ */
+__attribute__((target("avx2,fma"))) void rowTimesT2(float* rowA, float* rowB, const float* xa, const float* xb, const float* xt, int hs, int Tp, int n) {
+  for (int u = 0; u < n; u += 32) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    __m256 b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps(), b2 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps();
+    const float* p = xt + u;
+    for (int d = 0; d < hs; d++, p += Tp) {
+      const __m256 x0 = _mm256_loadu_ps(p), x1 = _mm256_loadu_ps(p + 8), x2 = _mm256_loadu_ps(p + 16), x3 = _mm256_loadu_ps(p + 24);
+      const __m256 va = _mm256_set1_ps(xa[d]), vb = _mm256_set1_ps(xb[d]);
+      a0 = _mm256_fmadd_ps(va, x0, a0);
+      b0 = _mm256_fmadd_ps(vb, x0, b0);
+      a1 = _mm256_fmadd_ps(va, x1, a1);
+      b1 = _mm256_fmadd_ps(vb, x1, b1);
+      a2 = _mm256_fmadd_ps(va, x2, a2);
+      b2 = _mm256_fmadd_ps(vb, x2, b2);
+      a3 = _mm256_fmadd_ps(va, x3, a3);
+      b3 = _mm256_fmadd_ps(vb, x3, b3);
+    }
+    _mm256_storeu_ps(rowA + u, a0);
+    _mm256_storeu_ps(rowA + u + 8, a1);
+    _mm256_storeu_ps(rowA + u + 16, a2);
+    _mm256_storeu_ps(rowA + u + 24, a3);
+    _mm256_storeu_ps(rowB + u, b0);
+    _mm256_storeu_ps(rowB + u + 8, b1);
+    _mm256_storeu_ps(rowB + u + 16, b2);
+    _mm256_storeu_ps(rowB + u + 24, b3);
   }
 }
 
@@ -166,15 +199,42 @@ __attribute__((target("avx2,fma"))) void weightedRows2(float* accA, const float*
   }
 }
 
+/** prow[0..T) = the stable softmax of row[0..n) * scale (lanes past n masked out), then zeros. */
+__attribute__((target("avx2,fma"))) void softmaxRow(float* row, int n, int T, float scale, float* prow) {
+  const int n8 = up8(n);
+  __m256 mx = _mm256_set1_ps(-INFINITY);
+  for (int u = 0; u < n8; u += 8) {
+    const __m256 keep = firstLanes(n - u);
+    const __m256 s = _mm256_mul_ps(_mm256_loadu_ps(row + u), _mm256_set1_ps(scale));
+    mx = _mm256_max_ps(mx, _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), s, keep));
+  }
+  __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mx), _mm256_extractf128_ps(mx, 1));
+  m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+  m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+  const __m256 mv = _mm256_set1_ps(_mm_cvtss_f32(m4));
+  __m256 zs = _mm256_setzero_ps();
+  for (int u = 0; u < n8; u += 8) {
+    const __m256 keep = firstLanes(n - u);
+    const __m256 e = _mm256_and_ps(exp8(_mm256_sub_ps(_mm256_mul_ps(_mm256_loadu_ps(row + u), _mm256_set1_ps(scale)), mv)), keep);
+    _mm256_storeu_ps(row + u, e);
+    zs = _mm256_add_ps(zs, e);
+  }
+  const __m256 inv = _mm256_set1_ps(1.0f / hsum8(zs));
+  for (int u = 0; u < n8; u += 8) _mm256_storeu_ps(row + u, ftz(_mm256_mul_ps(_mm256_loadu_ps(row + u), inv)));
+  const int used = std::min(n8, T);  // lanes from n on are 0
+  std::copy(row, row + used, prow);
+  std::fill(prow + used, prow + T, 0.0f);
+}
+
 std::vector<float>& scratch() {
   thread_local std::vector<float> s;
   return s;
 }
 
 Head makeHead(int T, int hs) {
-  Head h{T, hs, up32(T), up8(hs), nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+  Head h{T, hs, up32(T), up8(hs), nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
   const size_t th = (size_t)T * h.hsp;
-  const size_t need = 4 * th + (size_t)T * h.Tp + (size_t)hs * h.Tp + h.Tp + 2 * h.hsp + 64;
+  const size_t need = 4 * th + (size_t)T * h.Tp + (size_t)hs * h.Tp + 2 * h.Tp + 2 * h.hsp + 64;
   std::vector<float>& s = scratch();
   if (s.size() < need) s.resize(need);
   float* p = s.data();
@@ -185,6 +245,7 @@ Head makeHead(int T, int hs) {
   h.ds = p; p += (size_t)T * h.Tp;
   h.xt = p; p += (size_t)hs * h.Tp;
   h.row = p; p += h.Tp;
+  h.row2 = p; p += h.Tp;
   h.acc = p;
   return h;
 }
@@ -203,34 +264,12 @@ __attribute__((target("avx2,fma"))) void attentionForwardHeads(float* out, float
     copyRows(hd.qp, q, T, hs, hd.hsp, C3);
     transposeRows(hd.xt, q + C, T, hs, hd.Tp, C3);
     copyRows(hd.vp, q + 2 * C, T, hs, hd.hsp, C3);
-    for (int t = 0; t < T; t++) {
-      const int n = t + 1;
-      const int n8 = up8(n);
-      rowTimesT(hd.row, hd.qp + (size_t)t * hd.hsp, hd.xt, hs, hd.Tp, n);
-      // stable softmax of the first n scores (lanes past n masked out)
-      __m256 mx = _mm256_set1_ps(-INFINITY);
-      for (int u = 0; u < n8; u += 8) {
-        const __m256 keep = firstLanes(n - u);
-        const __m256 s = _mm256_mul_ps(_mm256_loadu_ps(hd.row + u), _mm256_set1_ps(scale));
-        mx = _mm256_max_ps(mx, _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), s, keep));
-      }
-      __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mx), _mm256_extractf128_ps(mx, 1));
-      m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
-      m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
-      const __m256 mv = _mm256_set1_ps(_mm_cvtss_f32(m4));
-      __m256 zs = _mm256_setzero_ps();
-      for (int u = 0; u < n8; u += 8) {
-        const __m256 keep = firstLanes(n - u);
-        const __m256 e = _mm256_and_ps(exp8(_mm256_sub_ps(_mm256_mul_ps(_mm256_loadu_ps(hd.row + u), _mm256_set1_ps(scale)), mv)), keep);
-        _mm256_storeu_ps(hd.row + u, e);
-        zs = _mm256_add_ps(zs, e);
-      }
-      const __m256 inv = _mm256_set1_ps(1.0f / hsum8(zs));
-      for (int u = 0; u < n8; u += 8) _mm256_storeu_ps(hd.row + u, ftz(_mm256_mul_ps(_mm256_loadu_ps(hd.row + u), inv)));
-      float* prow = att + ((size_t)bh * T + t) * T;
-      const int used = std::min(n8, T);  // lanes from n on are 0
-      std::copy(hd.row, hd.row + used, prow);
-      std::fill(prow + used, prow + T, 0.0f);
+    // scores two rows at a time (row t's values past its diagonal are computed and not used)
+    for (int t = 0; t < T; t += 2) {
+      if (t + 1 < T) rowTimesT2(hd.row, hd.row2, hd.qp + (size_t)t * hd.hsp, hd.qp + (size_t)(t + 1) * hd.hsp, hd.xt, hs, hd.Tp, t + 2);
+      else rowTimesT(hd.row, hd.qp + (size_t)t * hd.hsp, hd.xt, hs, hd.Tp, t + 1);
+      softmaxRow(hd.row, t + 1, T, scale, att + ((size_t)bh * T + t) * T);
+      if (t + 1 < T) softmaxRow(hd.row2, t + 2, T, scale, att + ((size_t)bh * T + t + 1) * T);
     }
     // out = P V, two rows at a time
     const float* p0 = att + (size_t)bh * T * T;
@@ -263,12 +302,17 @@ __attribute__((target("avx2,fma"))) void attentionBackwardHeads(float* dqkv, con
     copyRows(hd.kp, q + C, T, hs, hsp, C3);
     transposeRows(hd.xt, q + 2 * C, T, hs, hd.Tp, C3);  // V^T
     copyRows(hd.dop, dout + (size_t)b * T * C + (size_t)h * hs, T, hs, hsp, C);
+    // dP = dO V^T, two rows at a time (values past the diagonal are computed and not used)
+    for (int t = 0; t < T; t += 2) {
+      float* dsr = hd.ds + (size_t)t * hd.Tp;
+      if (t + 1 < T) rowTimesT2(dsr, dsr + hd.Tp, hd.dop + (size_t)t * hsp, hd.dop + (size_t)(t + 1) * hsp, hd.xt, hs, hd.Tp, t + 2);
+      else rowTimesT(dsr, hd.dop + (size_t)t * hsp, hd.xt, hs, hd.Tp, t + 1);
+    }
     for (int t = 0; t < T; t++) {
       const int n = t + 1;
       const float* prow = att + ((size_t)bh * T + t) * T;
       float* dsr = hd.ds + (size_t)t * hd.Tp;
-      // dP row = dO[t] V^T, then dS = P (dP - sum(P dP)) scale
-      rowTimesT(dsr, hd.dop + (size_t)t * hsp, hd.xt, hs, hd.Tp, n);
+      // dS = P (dP - sum(P dP)) scale
       __m256 sv = _mm256_setzero_ps();
       int u = 0;
       for (; u + 8 <= n; u += 8) sv = _mm256_fmadd_ps(_mm256_loadu_ps(prow + u), _mm256_loadu_ps(dsr + u), sv);
