@@ -235,8 +235,9 @@ export function gemmWorkBytes(N: i32, kc: i32, packB: i32): i32 {
   }
 }
 
-// The register blocks on packed panels are functions of their own, not inlined: inside a larger function V8's
-// register allocator spills their accumulators (6x8 ran at 35 GFLOP/s inlined, 55 as a call).
+// The register blocks on packed panels are written as functions of their own: marked @inline, the 6x8 block ran
+// at 35 GFLOP/s (V8's register allocator spilled its accumulators inside gemmPanel), as a call at 55. Binaryen
+// still inlines block4x8 (edge rows and attention's small products), which measured no slower than a call.
 
 /** C's 4x8 block at cp (+)= the (K,4) A panel at pa times the (K,8) B panel at pb. */
 function block4x8(pa: usize, pb: usize, K: i32, cp: usize, rowC: usize, accumulate: i32): void {
