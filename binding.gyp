@@ -1,4 +1,4 @@
-# Builds the optional native kernels (native/: gemm, attention) with node-gyp; scripts/build-native.cjs runs it at install time.
+# Builds the optional native kernels (native/: gemm, attention) with node-gyp; native/build.cjs runs it at install time.
 {
   "targets": [
     {

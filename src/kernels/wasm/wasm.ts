@@ -389,7 +389,8 @@ function makeNativeBackend(base: WasmBackend, addon: NativeGemm, shared: Shared)
       // rows of C split across the kernel worker threads (which load the addon too): no extra threads, and each
       // row is computed the same way whatever the split
       const head = [transA ? 1 : 0, transB ? 1 : 0, M, N, K, A.byteOffset, B.byteOffset, C.byteOffset, accumulate ? 1 : 0];
-      const parts = splitRange(M, pool.size, 8).map(([m0, m1]) => [...head, m0, m1]);
+      // (at multiples of 24: whole tiles of both native kernels, 12 and 6 rows)
+      const parts = splitRange(M, pool.size, 24).map(([m0, m1]) => [...head, m0, m1]);
       const local = (...args: number[]): void => addon.gemmRows(transA, transB, M, N, K, A, B, C, accumulate, args[9], args[10]);
       pool.run(shared.modules.length, "nativeGemm", local, parts);
     },
