@@ -57,20 +57,24 @@ describe.each(names)("the %s backend's gemm", (name) => {
     }
   });
 
-  test("gives bit-identical results on 1, 2 and 3 threads", () => {
+  test("gives bit-identical results on 1, 2 and 3 threads, and in row parts (also for M < N, run transposed)", () => {
     const addon = nativeGemm()!;
     const rng = new Rng(5);
-    const [M, N, K] = [101, 75, 300];
-    const A = rand(M * K, rng, false);
-    const B = rand(K * N, rng, false);
-    for (const [transA, transB] of cases) {
-      const outs = [1, 2, 3].map((threads) => {
-        const C = new Float32Array(M * N);
-        addon.gemm(transA, transB, M, N, K, A, B, C, false, threads);
-        return Buffer.from(C.buffer);
-      });
-      expect(outs[1].equals(outs[0])).toBe(true);
-      expect(outs[2].equals(outs[0])).toBe(true);
+    for (const [M, N, K] of [[101, 75, 300], [40, 75, 300]]) {
+      const A = rand(M * K, rng, false);
+      const B = rand(K * N, rng, false);
+      for (const [transA, transB] of cases) {
+        const outs = [1, 2, 3].map((threads) => {
+          const C = new Float32Array(M * N);
+          addon.gemm(transA, transB, M, N, K, A, B, C, false, threads);
+          return Buffer.from(C.buffer);
+        });
+        const parts = new Float32Array(M * N);
+        for (const [m0, m1] of [[0, 24], [24, M]]) addon.gemmRows(transA, transB, M, N, K, A, B, parts, false, m0, m1);
+        expect(outs[1].equals(outs[0])).toBe(true);
+        expect(outs[2].equals(outs[0])).toBe(true);
+        expect(Buffer.from(parts.buffer).equals(outs[0])).toBe(true);
+      }
     }
   });
 
