@@ -1,6 +1,7 @@
-// Native causal attention for the "wasm-native" backend (native/gemm.cc registers it): forward and backward over
-// heads [bh0, bh1) on Float32Arrays in the wasm memory. One AVX2+FMA code path (no AVX-512 variant), so results
-// are the same on every x86 CPU that runs it; each value is computed the same way whatever the heads' split.
+// Native causal attention and cross-entropy for the "wasm-native" backend (native/gemm.cc registers them): forward
+// and backward over heads [bh0, bh1), the loss over rows [n0, n1), on arrays in the wasm memory. One AVX2+FMA code
+// path (no AVX-512 variant), so results are the same on every x86 CPU that runs it; each value is computed the
+// same way whatever the split.
 
 #include <immintrin.h>
 
@@ -226,6 +227,19 @@ __attribute__((target("avx2,fma"))) void softmaxRow(float* row, int n, int T, fl
   std::fill(prow + used, prow + T, 0.0f);
 }
 
+/** Max of x[0..n) (n >= 1). */
+__attribute__((target("avx2,fma"))) float rowMax(const float* x, int n) {
+  __m256 mx = _mm256_set1_ps(-INFINITY);
+  int v = 0;
+  for (; v + 8 <= n; v += 8) mx = _mm256_max_ps(mx, _mm256_loadu_ps(x + v));
+  __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mx), _mm256_extractf128_ps(mx, 1));
+  m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+  m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+  float m = _mm_cvtss_f32(m4);
+  for (; v < n; v++) m = std::max(m, x[v]);
+  return m;
+}
+
 std::vector<float>& scratch() {
   thread_local std::vector<float> s;
   return s;
@@ -353,5 +367,43 @@ __attribute__((target("avx2,fma"))) void attentionBackwardHeads(float* dqkv, con
         dvt[d] += accB[d];
       }
     }
+  }
+}
+
+__attribute__((target("avx2,fma"))) void crossEntropyRows(float* probs, const float* logits, const int* targets, double* losses, int V, int n0, int n1) {
+  const int V8 = V & ~7;
+  for (int n = n0; n < n1; n++) {
+    const float* x = logits + (size_t)n * V;
+    float* p = probs + (size_t)n * V;
+    const float m = rowMax(x, V);
+    const __m256 mv = _mm256_set1_ps(m);
+    // e^(x - m), summed in float32 within blocks of 64 values and in float64 across them
+    double z = 0;
+    int v = 0;
+    while (v < V8) {
+      const int stop = std::min(V8, v + 64);
+      __m256 s = _mm256_setzero_ps();
+      for (; v < stop; v += 8) {
+        const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + v), mv));
+        _mm256_storeu_ps(p + v, e);
+        s = _mm256_add_ps(s, e);
+      }
+      z += hsum8(s);
+    }
+    if (v < V) {
+      const __m256 keep = firstLanes(V - v);
+      const __m256i mask = _mm256_castps_si256(keep);
+      const __m256 e = _mm256_and_ps(exp8(_mm256_sub_ps(_mm256_maskload_ps(x + v, mask), mv)), keep);
+      _mm256_maskstore_ps(p + v, mask, e);
+      z += hsum8(e);
+    }
+    const __m256 inv = _mm256_set1_ps((float)(1 / z));
+    for (v = 0; v < V8; v += 8) _mm256_storeu_ps(p + v, ftz(_mm256_mul_ps(_mm256_loadu_ps(p + v), inv)));
+    for (; v < V; v++) {
+      const float q = p[v] * (float)(1 / z);
+      p[v] = std::fabs(q) >= TINY ? q : 0.0f;
+    }
+    const int t = targets[n];
+    losses[n] = t >= 0 ? std::log(z) + (double)m - (double)x[t] : 0.0;
   }
 }

@@ -5,3 +5,8 @@
 void attentionForwardHeads(float* out, float* att, const float* qkv, int B, int T, int C, int NH, int bh0, int bh1);
 /** Backward for heads [bh0, bh1): dqkv += gradient, given dout (B,T,C) and the forward's att. */
 void attentionBackwardHeads(float* dqkv, const float* dout, const float* qkv, const float* att, int B, int T, int C, int NH, int bh0, int bh1);
+/**
+ * Cross-entropy forward for rows [n0, n1) of logits (N,V): probs = softmax (tiny values flushed to 0), losses[n] =
+ * log-sum-exp - logit[target] in float64 (0 where target < 0; targets must be < V).
+ */
+void crossEntropyRows(float* probs, const float* logits, const int* targets, double* losses, int V, int n0, int n1);

@@ -298,12 +298,18 @@ int detectIsa() {
     }                                                                  \
   } while (0)
 
-bool floatArray(napi_env env, napi_value v, float** data, size_t* length) {
+/** A typed array of the given type, with its data and length. */
+bool typedArray(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* length) {
   bool is = false;
   if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
   napi_typedarray_type type;
+  if (napi_get_typedarray_info(env, v, &type, length, data, nullptr, nullptr) != napi_ok) return false;
+  return type == want;
+}
+
+bool floatArray(napi_env env, napi_value v, float** data, size_t* length) {
   void* p = nullptr;
-  if (napi_get_typedarray_info(env, v, &type, length, &p, nullptr, nullptr) != napi_ok || type != napi_float32_array) return false;
+  if (!typedArray(env, v, napi_float32_array, &p, length)) return false;
   *data = static_cast<float*>(p);
   return true;
 }
@@ -419,6 +425,39 @@ napi_value Attention(napi_env env, napi_callback_info info, bool backward) {
 napi_value AttentionForward(napi_env env, napi_callback_info info) { return Attention(env, info, false); }
 napi_value AttentionBackward(napi_env env, napi_callback_info info) { return Attention(env, info, true); }
 
+// crossEntropyForward(probs, logits, targets, losses, V, n0, n1): rows [n0, n1) on the calling thread; targets an
+// Int32Array (each < V, checked by the caller), losses a Float64Array of one loss per row
+napi_value CrossEntropyForward(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  if (argc != 7) {
+    napi_throw_type_error(env, nullptr, "crossEntropyForward expects (probs, logits, targets, losses, V, n0, n1)");
+    return nullptr;
+  }
+  void *probs, *logits, *targets, *losses;
+  size_t lp, ll, lt, lo;
+  if (!typedArray(env, argv[0], napi_float32_array, &probs, &lp) || !typedArray(env, argv[1], napi_float32_array, &logits, &ll) ||
+      !typedArray(env, argv[2], napi_int32_array, &targets, &lt) || !typedArray(env, argv[3], napi_float64_array, &losses, &lo)) {
+    napi_throw_type_error(env, nullptr, "crossEntropyForward: probs and logits must be Float32Arrays, targets an Int32Array, losses a Float64Array");
+    return nullptr;
+  }
+  int32_t V, n0, n1;
+  CHECK(napi_get_value_int32(env, argv[4], &V));
+  CHECK(napi_get_value_int32(env, argv[5], &n0));
+  CHECK(napi_get_value_int32(env, argv[6], &n1));
+  if (V < 1 || n0 < 0 || n0 > n1 || lt < (size_t)n1 || lo < (size_t)n1 || lp < (size_t)n1 * V || ll < (size_t)n1 * V) {
+    napi_throw_range_error(env, nullptr, "crossEntropyForward: need V >= 1, 0 <= n0 <= n1, and arrays holding n1 rows");
+    return nullptr;
+  }
+  if (!hasAvx2()) {
+    napi_throw_error(env, nullptr, "crossEntropyForward: this CPU lacks AVX2+FMA");
+    return nullptr;
+  }
+  crossEntropyRows(static_cast<float*>(probs), static_cast<const float*>(logits), static_cast<const int*>(targets), static_cast<double*>(losses), V, n0, n1);
+  return nullptr;
+}
+
 // isa(): "avx512", "avx2" or "" (no usable kernel)
 napi_value Isa(napi_env env, napi_callback_info) {
   const int i = detectIsa();
@@ -438,6 +477,8 @@ napi_value Init(napi_env env, napi_value exports) {
   CHECK(napi_set_named_property(env, exports, "attentionForward", fn));
   CHECK(napi_create_function(env, "attentionBackward", NAPI_AUTO_LENGTH, AttentionBackward, nullptr, &fn));
   CHECK(napi_set_named_property(env, exports, "attentionBackward", fn));
+  CHECK(napi_create_function(env, "crossEntropyForward", NAPI_AUTO_LENGTH, CrossEntropyForward, nullptr, &fn));
+  CHECK(napi_set_named_property(env, exports, "crossEntropyForward", fn));
   CHECK(napi_create_function(env, "isa", NAPI_AUTO_LENGTH, Isa, nullptr, &fn));
   CHECK(napi_set_named_property(env, exports, "isa", fn));
   return exports;

@@ -14,6 +14,11 @@ export interface NativeGemm {
   attentionForward(out: Float32Array, att: Float32Array, qkv: Float32Array, B: number, T: number, C: number, NH: number, bh0: number, bh1: number): void;
   /** Its backward (dqkv +=) for heads [bh0, bh1). */
   attentionBackward(dqkv: Float32Array, dout: Float32Array, qkv: Float32Array, att: Float32Array, B: number, T: number, C: number, NH: number, bh0: number, bh1: number): void;
+  /**
+   * Cross-entropy forward for rows [n0, n1) (the Backend's, with one float64 loss per row into losses); absent
+   * from addons built before it existed.
+   */
+  crossEntropyForward?(probs: Float32Array, logits: Float32Array, targets: Int32Array, losses: Float64Array, V: number, n0: number, n1: number): void;
   /** The instruction set the kernel runs with: "avx512", "avx2" or "" (none usable). */
   isa(): string;
 }

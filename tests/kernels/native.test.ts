@@ -103,6 +103,34 @@ describe.each(names)("the %s backend's gemm", (name) => {
   test("rejects arrays shorter than the sizes say", () => {
     const addon = nativeGemm()!;
     expect(() => addon.gemm(false, false, 4, 4, 4, new Float32Array(15), new Float32Array(16), new Float32Array(16), false, 1)).toThrow(/at least/);
+    const ce = addon.crossEntropyForward!;
+    expect(() => ce(new Float32Array(8), new Float32Array(7), new Int32Array(2), new Float64Array(2), 4, 0, 2)).toThrow(/holding n1 rows/);
+    expect(() => ce(new Float32Array(8), new Float32Array(8), new Float32Array(2) as unknown as Int32Array, new Float64Array(2), 4, 0, 2)).toThrow(/targets an Int32Array/);
+  });
+
+  test("computes cross-entropy rows the same way whether called for all rows or for a split of them", () => {
+    const addon = nativeGemm()!;
+    const rng = new Rng(11);
+    const [N, V] = [9, 21]; // V not a multiple of 8: the masked tail
+    const logits = rand(N * V, rng, false);
+    const targets = Int32Array.from({ length: N }, (_, n) => (n === 4 ? -1 : (n * 5) % V));
+    const run = (ranges: Array<[number, number]>): [Float32Array, Float64Array] => {
+      const probs = new Float32Array(N * V);
+      const losses = new Float64Array(N);
+      for (const [n0, n1] of ranges) addon.crossEntropyForward!(probs, logits, targets, losses, V, n0, n1);
+      return [probs, losses];
+    };
+    const [p1, l1] = run([[0, N]]);
+    const [p2, l2] = run([[0, 4], [4, N]]);
+    expect(Buffer.from(p2.buffer).equals(Buffer.from(p1.buffer))).toBe(true);
+    expect(Buffer.from(l2.buffer).equals(Buffer.from(l1.buffer))).toBe(true);
+    // and against the definition: loss = log(sum e^x) - x[target], 0 for an ignored row; rows of probs sum to 1
+    for (let n = 0; n < N; n++) {
+      const row = Array.from(logits.subarray(n * V, (n + 1) * V));
+      const lse = Math.log(row.reduce((a, x) => a + Math.exp(x), 0));
+      expect(l1[n]).toBeCloseTo(targets[n] < 0 ? 0 : lse - row[targets[n]], 5);
+      expect(p1.subarray(n * V, (n + 1) * V).reduce((a, x) => a + x, 0)).toBeCloseTo(1, 5);
+    }
   });
 });
 
