@@ -126,7 +126,7 @@ __attribute__((target("avx2,fma"))) void kernel256(int kc, const float* a, size_
     const __m256 b1 = _mm256_loadu_ps(bp + 8);
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) {
-      const __m256 av = _mm256_broadcast_ss(DIRECT ? a + r * lda : a + r);
+      const __m256 av = _mm256_set1_ps(DIRECT ? a[r * lda] : a[r]);
       acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
       acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
     }
