@@ -204,26 +204,15 @@ export function gemmWorkBytes(N: i32, kc: i32, packB: i32): i32 {
 @inline function packA6(a: usize, rowA: usize, K: i32, dst: usize): void {
   let k = 0;
   for (; k + 4 <= K; k += 4) {
-    // rows 0-3 through a 4x4 transpose; rows 4 and 5 interleaved in pairs
-    const v0 = v128.load(a);
-    const v1 = v128.load(a + rowA);
-    const v2 = v128.load(a + 2 * rowA);
-    const v3 = v128.load(a + 3 * rowA);
+    // rows 0-3 through a 4x4 transpose (rows of the panel 24 bytes apart); rows 4 and 5 interleaved in pairs
+    transpose4x4(a, rowA, dst, 24);
     const v4 = v128.load(a + 4 * rowA);
     const v5 = v128.load(a + 5 * rowA);
-    const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
-    const t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
-    const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
-    const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
     const u0 = v128.shuffle<f32>(v4, v5, 0, 4, 1, 5);
     const u1 = v128.shuffle<f32>(v4, v5, 2, 6, 3, 7);
-    v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
     v128.store64_lane(dst, u0, 0, 16);
-    v128.store(dst, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 24);
     v128.store64_lane(dst, u0, 1, 40);
-    v128.store(dst, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 48);
     v128.store64_lane(dst, u1, 0, 64);
-    v128.store(dst, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 72);
     v128.store64_lane(dst, u1, 1, 88);
     a += 16;
     dst += 96;
