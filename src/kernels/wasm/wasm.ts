@@ -420,9 +420,11 @@ function makeNativeBackend(base: WasmBackend, addon: NativeGemm, shared: Shared)
       if (!addon.crossEntropyForward || !f32(probs) || !f32(logits)) return base.crossEntropyForward(probs, logits, targets, N, V);
       const count = countTargets(targets, N, V);
       const rows = headRanges(8 * N * V, N, [probs, logits]);
-      let losses = new Float64Array(N);
-      if (rows.length === 1) addon.crossEntropyForward(probs, logits, targets, losses, V, 0, N);
-      else {
+      let losses: Float64Array;
+      if (rows.length === 1) {
+        losses = new Float64Array(N);
+        addon.crossEntropyForward(probs, logits, targets, losses, V, 0, N);
+      } else {
         const heap = shared.heap;
         heap.begin();
         const pt = heap.placeI32(targets, N);
