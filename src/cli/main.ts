@@ -4,12 +4,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { Run } from "../train/run.js";
+import { trainInFolder } from "../train/train-in-folder.js";
+import { EXIT } from "./exit-codes.js";
 import { packageRootFrom } from "../io/paths.js";
 import { kernels } from "../kernels/index.js";
 import { defaultRunConfig, parseConfigArgs, runConfigHelp } from "../train/config.js";
 import type { RunConfig } from "../train/config.js";
-import { RUN_FILES, loadModel, prepareRunFolder, restoreRunState, saveRun, savedRunConfig, savedTokenizer, isRunFolder } from "../io/checkpoint.js";
+import { CHECKPOINTS, RUN_FILES, RunFolderTakenError, checkpointDir, claimRunFolder, loadModel, isRunFolder } from "../io/checkpoint.js";
 import { sampleText } from "../eval/sample.js";
 import { evaluateLoss } from "../eval/metrics.js";
 import { loadDataset } from "../data/dataset.js";
@@ -38,15 +39,21 @@ function trainHelp(): string {
   );
   return `Usage: npx gptlab train [--key=value ...]
 
-Trains a GPT and writes a run folder: metrics.json (per-step loss and lr, evaluations), model.safetensors
-(nanoGPT tensor names), config.json, tokenizer.json, trainer-state.safetensors (for --resume) and samples.txt.
+Trains a GPT and writes a run folder: metrics.json (the run's status, per-step loss and lr, evaluations), and
+the checkpoints last/ (saved every --save-every steps and every --save-every-seconds, and at the end) and best/
+(lowest validation loss), each with model.safetensors (nanoGPT tensor names), config.json, tokenizer.json,
+trainer-state.safetensors (last/ only, for --resume), metrics.json and, at the end, samples.txt.
+
+Ctrl-C, SIGTERM and SIGHUP stop training after the current step and save it (exit code ${EXIT.stopped}); a diverged run
+exits with ${EXIT.diverged}, bad options with ${EXIT.badInput}, a failed save with ${EXIT.ioError}.
 
 Example (the word-level lab run):
   npx gptlab train --preset lab --data datasets/simple-sentences/sentences.txt --steps 5000 --lr 0.01 --schedule linear --seed 42 --out runs/lab
 
 Options:
 ${lines.join("\n")}
-  --resume DIR${" ".repeat(Math.max(1, width - 10))} continue the run saved in DIR up to --steps (weights, optimizer, data position, RNG)
+  --resume DIR${" ".repeat(Math.max(1, width - 10))} continue the run saved in DIR exactly (weights, optimizer, data position, RNG) up to its --steps
+  --allow-config-change${" ".repeat(Math.max(1, width - 19))} with --resume: apply changed options (lr, schedule, steps of a linear schedule...) and record them in metrics.json
   --force${" ".repeat(Math.max(1, width - 5))} replace the run already in --out
 
 Presets:
@@ -122,46 +129,99 @@ function fmt(n: number | null | undefined, digits = 4): string {
   return n === null || n === undefined ? "n/a" : n.toFixed(digits);
 }
 
-function train(argv: string[]): void {
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+async function train(argv: string[]): Promise<void> {
   if (wantsHelp(argv)) return void process.stdout.write(trainHelp());
   const args = [...argv];
   const resume = takeOption(args, "resume", true) as string | undefined;
   const force = takeOption(args, "force", false) === true;
+  const allowConfigChange = takeOption(args, "allow-config-change", false) === true;
   const { overrides, positional } = parseConfigArgs(args);
   if (positional.length) throw new Error(`unexpected argument "${positional[0]}"; options look like --steps=300 (see npx gptlab train --help)`);
-  let run: Run;
+  if (resume !== undefined && resume.trim() === "") throw new Error(`--resume needs a run folder (got an empty string); give the folder of the run to continue, e.g. --resume runs/lab`);
+  if (allowConfigChange && resume === undefined) throw new Error("--allow-config-change only applies with --resume DIR");
   let out: string;
-  if (resume) {
-    const saved = savedRunConfig(resume);
-    out = (overrides.out as string | undefined) ?? resume;
-    run = new Run({ ...saved, ...overrides, out }, savedTokenizer(resume));
-    restoreRunState(run, resume);
-    if (run.step >= run.config.steps) throw new Error(`run ${resume} already has ${run.step} steps; pass --steps N with N > ${run.step} to train further`);
-    if (path.resolve(out) !== path.resolve(resume)) prepareRunFolder(out, { force });
-    console.log(`resuming ${resume} at step ${run.step} -> ${run.config.steps}`);
+  if (resume !== undefined) {
+    out = (overrides.out as string | null | undefined) ?? resume;
+    if (path.resolve(out) !== path.resolve(resume)) {
+      // continue into another folder: claim it, then copy the checkpoint over
+      const unit = checkpointDir(resume);
+      if (!unit) throw new Error(`${resume} holds no checkpoint to continue (is it a gptlab run folder?)`);
+      claimRunFolder(out, { force });
+      fs.cpSync(unit, path.join(out, CHECKPOINTS.last), { recursive: true });
+    }
   } else {
     out = (overrides.out as string | null | undefined) ?? freshRunFolder((overrides.preset as string | undefined) ?? defaultRunConfig.preset);
-    prepareRunFolder(out, { force });
-    run = new Run({ ...overrides, out } as Partial<RunConfig>);
   }
-  const c = run.config;
-  console.log(`gptlab train: preset ${c.preset}, ${run.numParams.toLocaleString("en-US")} parameters, vocab ${run.tokenizer.vocabSize} (${c.tokenizer}), data ${c.data} (${run.data.trainDocs.length} train / ${run.data.valDocs.length} val lines)`);
-  console.log(`  ${c.steps} steps, ${c.optimizer} lr ${c.lr} schedule ${c.schedule}, batch ${c.batchSize} (${c.mode}), seed ${c.seed}, kernels ${kernels().name} (${c.threads === 0 ? "threads: one per core" : `${c.threads} threads`}); ln(V) = ${Math.log(run.tokenizer.vocabSize).toFixed(4)}`);
+  const pickFolder = resume === undefined && !overrides.out;
   const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once("SIGINT", onSigint);
-  const end = run.train({ progress: true, signal: controller.signal });
-  process.removeListener("SIGINT", onSigint);
+  let signalName: string | null = null;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signalName = sig;
+    controller.abort();
+  };
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
+  let result: Awaited<ReturnType<typeof trainInFolder>> | null = null;
+  try {
+    while (!result) {
+      try {
+        result = await trainOnce();
+      } catch (e) {
+        // another gptlab train took this runs/<preset>-N a moment ago: take the next one
+        if (!(pickFolder && e instanceof RunFolderTakenError)) throw e;
+        out = freshRunFolder((overrides.preset as string | undefined) ?? defaultRunConfig.preset);
+      }
+    }
+  } catch (e) {
+    if (/could not (save|write)/.test((e as Error).message)) {
+      console.error(`gptlab train: ${(e as Error).message}`);
+      process.exitCode = EXIT.ioError;
+      return;
+    }
+    throw e;
+  } finally {
+    for (const sig of STOP_SIGNALS) process.removeListener(sig, onSignal);
+  }
+  function trainOnce(): ReturnType<typeof trainInFolder> {
+    return trainInFolder(out, { ...overrides, out } as Partial<RunConfig>, {
+      resume: resume !== undefined,
+      allowConfigChange,
+      force,
+      signal: controller.signal,
+      progress: true,
+      onReady: (run, resumedFrom) => {
+        const c = run.config;
+        if (resumedFrom !== null) console.log(`resuming ${out} at step ${resumedFrom} -> ${c.steps}`);
+        console.log(`gptlab train: preset ${c.preset}, ${run.numParams.toLocaleString("en-US")} parameters, vocab ${run.tokenizer.vocabSize} (${c.tokenizer}), data ${c.data} (${run.data.trainDocs.length} train / ${run.data.valDocs.length} val lines)`);
+        console.log(`  ${c.steps} steps, ${c.optimizer} lr ${c.lr} schedule ${c.schedule}, batch ${c.batchSize} (${c.mode}), seed ${c.seed}, kernels ${kernels().name} (${c.threads === 0 ? "threads: one per core" : `${c.threads} threads`}); ln(V) = ${Math.log(run.tokenizer.vocabSize).toFixed(4)}`);
+        const every = [c.saveEvery > 0 ? `${c.saveEvery} steps` : "", c.saveEverySeconds > 0 ? `${c.saveEverySeconds} s` : ""].filter(Boolean).join(" and every ");
+        console.log(`  checkpoints: ${out}/${CHECKPOINTS.last} ${every ? `every ${every}` : "at the end only"}, ${out}/${CHECKPOINTS.best} (lowest val loss)`);
+        for (const w of run.warnings) console.warn(`warning: ${w}`);
+      },
+    });
+  }
+  const { run, end } = result;
+  const c = run.config;
   const m = run.metrics().final;
   console.log(`done: ${end.reason} at step ${end.step} in ${(end.elapsedMs / 1000).toFixed(1)} s (${run.history.timing.stepsPerSec.toFixed(0)} steps/s, ${run.history.timing.tokensPerSec.toFixed(0)} tokens/s)`);
+  if (end.reason === "diverged") {
+    const good = checkpointDir(out) ? `; ${out}/${CHECKPOINTS.last} keeps the last good checkpoint` : "";
+    console.error(`gptlab train: diverged at step ${end.divergedAtStep} with lr ${end.divergedLr} (loss ${run.history.steps[run.history.steps.length - 1]?.loss}): lower --lr (or add warmup / --clip-norm)${good}; the history is in ${out}/${RUN_FILES.metrics}`);
+    process.exitCode = EXIT.diverged;
+    return;
+  }
   console.log(`  loss: first step ${fmt(m.firstLoss as number)}, last step ${fmt(m.lastLoss as number)}, mean of first 500 steps ${fmt(m.meanLossFirst500 as number)}, mean of last 500 steps ${fmt(m.meanLossLast500 as number)}`);
   console.log(`  eval: train loss ${fmt(m.trainLoss as number)} (ppl ${fmt(m.trainPerplexity as number, 2)}), val loss ${fmt(m.valLoss as number)} (ppl ${fmt(m.valPerplexity as number, 2)})`);
-  const samples = run.sample();
-  saveRun(run, out, samples);
+  if (end.reason === "aborted") {
+    console.log(`stopped by ${signalName ?? "a signal"} at step ${end.step} of ${c.steps}, saved in ${out}/${CHECKPOINTS.last}; continue with: npx gptlab train --resume ${out}`);
+    process.exitCode = EXIT.stopped;
+    return;
+  }
+  const samples = fs.existsSync(path.join(out, CHECKPOINTS.last, RUN_FILES.samples)) ? fs.readFileSync(path.join(out, CHECKPOINTS.last, RUN_FILES.samples), "utf8").trim().split("\n") : [];
   console.log(`samples (temperature ${c.temperature}):`);
   for (const s of samples.slice(0, 5)) console.log(`  ${s}`);
-  console.log(`run folder: ${out} (${Object.values(RUN_FILES).join(", ")})`);
-  if (end.reason === "aborted") console.log(`interrupted: continue with npx gptlab train --resume ${out} --steps ${c.steps}`);
+  console.log(`run folder: ${out} (${RUN_FILES.metrics}, ${CHECKPOINTS.last}/ and ${CHECKPOINTS.best}/ with ${[RUN_FILES.weights, RUN_FILES.config, RUN_FILES.tokenizer, RUN_FILES.state, RUN_FILES.samples].join(", ")})`);
 }
 
 function sample(argv: string[]): void {
@@ -219,12 +279,12 @@ function delegate(script: string, argv: string[]): void {
   process.exitCode = r.status ?? 1;
 }
 
-export function main(argv: string[]): void {
+export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case "train":
-        return train(rest);
+        return await train(rest);
       case "sample":
         return sample(rest);
       case "eval":
@@ -247,6 +307,6 @@ export function main(argv: string[]): void {
   } catch (e) {
     console.error(`gptlab ${command ?? ""}: ${(e as Error).message}`);
     if (process.env.GPTLAB_DEBUG) console.error((e as Error).stack);
-    process.exitCode = 2;
+    process.exitCode = EXIT.badInput;
   }
 }

@@ -53,6 +53,10 @@ export interface RunConfig {
   threads: number;
   /** Run folder for metrics.json, checkpoint and samples (null: keep in memory). */
   out: string | null;
+  /** Save a checkpoint (run folder last/) every N steps (0 = by time only). */
+  saveEvery: number;
+  /** ... and at least every N seconds of training (0 = by steps only); at most this much work is lost on a kill. */
+  saveEverySeconds: number;
   /** Samples written after training. */
   samples: number;
   temperature: number;
@@ -92,6 +96,8 @@ export const defaultRunConfig: RunConfig = {
   backend: "auto",
   threads: 0,
   out: null,
+  saveEvery: 0,
+  saveEverySeconds: 60,
   samples: 10,
   temperature: 0.8,
 };
@@ -130,6 +136,8 @@ export const runConfigHelp: Record<keyof RunConfig, string> = {
   backend: "kernel backend: auto (the fastest available: wasm-fma, wasm, then fast) | wasm-fma | wasm | fast | reference",
   threads: "kernel threads of the wasm backends: 0 = one per core (at most 4); losses are identical for any count",
   out: "run folder (metrics.json, model.safetensors, samples.txt)",
+  saveEvery: "save a checkpoint (last/) every N steps (0 = by time only)",
+  saveEverySeconds: "save a checkpoint at least every N seconds of training (0 = by steps only)",
   samples: "samples generated after training",
   temperature: "sampling temperature for those samples",
 };
@@ -175,7 +183,7 @@ export function resolveRunConfig(overrides: Partial<RunConfig> = {}, base: RunCo
     const v = c[key];
     if (v !== null && !(Number.isInteger(v) && (v as number) >= 1)) throw new Error(`config.${key} must be an integer >= 1 (got ${describe(v)})`);
   }
-  for (const key of ["warmupSteps", "evalEvery", "seed", "samples", "threads"] as const) {
+  for (const key of ["warmupSteps", "evalEvery", "seed", "samples", "threads", "saveEvery", "saveEverySeconds"] as const) {
     if (!(Number.isInteger(c[key]) && c[key] >= 0)) throw new Error(`config.${key} must be an integer >= 0 (got ${describe(c[key])})`);
   }
   if (!(c.lr > 0)) throw new Error(`config.lr must be a finite number > 0 (got ${describe(c.lr)})`);

@@ -18,6 +18,8 @@ import type { LossStats } from "../eval/metrics.js";
 import { sampleText } from "../eval/sample.js";
 import { Trainer } from "./trainer.js";
 import { resolveUserPath } from "../io/paths.js";
+import { inspectTextFile } from "../io/text-check.js";
+import { checkRunFits } from "./limits.js";
 import type { Callback, EndEvent, TrainTask } from "./trainer.js";
 import { History, Progress } from "./callbacks.js";
 import { modelOverrides, resolveRunConfig } from "./config.js";
@@ -38,6 +40,13 @@ export interface RunState {
   dropoutRng: RngState;
   sampleRng: RngState;
   trainData: DataSourceState;
+}
+
+/** A config change applied when resuming (allowed explicitly): recorded in metrics.json. */
+export interface ConfigChange {
+  /** Steps done when the change was applied. */
+  atStep: number;
+  changes: Record<string, { from: unknown; to: unknown }>;
 }
 
 /** The LR schedule a run config asks for. */
@@ -71,6 +80,10 @@ export class Run {
   bestStep: number | null = null;
   bestLoss: number | null = null;
   lastEnd: EndEvent | null = null;
+  /** Config changes applied on resume (metrics.json records them). */
+  configChanges: ConfigChange[] = [];
+  /** Things about the data or config the user should know (long lines cut, ...); the CLI prints them. */
+  readonly warnings: string[] = [];
   private trainEval: Batch[] | null = null;
   private valEval: Batch[] | null = null;
 
@@ -81,14 +94,39 @@ export class Run {
     setBackend(c.backend);
     setThreads(c.threads);
     const blockSize = c.blockSize ?? presetConfig(c.preset).blockSize;
-    this.data = loadDataset({ path: resolveUserPath(c.data), tokenizer: tokenizer ?? c.tokenizer, mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed });
+    const dataPath = resolveUserPath(c.data);
+    const text = inspectTextFile(dataPath);
+    this.data = loadDataset({ path: dataPath, tokenizer: tokenizer ?? c.tokenizer, mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed });
     this.tokenizer = this.data.tokenizer;
     this.modelConfig = presetConfig(c.preset, { ...modelOverrides(c), vocabSize: this.tokenizer.vocabSize });
+    checkRunFits(this.modelConfig, c.batchSize, c.threads);
+    if (c.mode === "documents") this.warnCutLines(text.lineOf, blockSize);
     this.model = new GPT(this.modelConfig, new Rng(c.seed));
     this.optimizer = createOptimizer(this.model.store, optimizerConfig(c));
     this.schedule = scheduleFor(c);
     this.dropoutRng = new Rng(c.seed + 3);
     this.sampleRng = new Rng(c.seed + 4);
+  }
+
+  /** Documents mode cuts each [BOS] doc [BOS] to blockSize + 1 tokens: say so, naming the longest line. */
+  private warnCutLines(lineOf: number[], blockSize: number): void {
+    let cut = 0;
+    let longest = -1;
+    let longestTokens = 0;
+    this.data.docs.forEach((d, i) => {
+      if (d.length + 1 <= blockSize) return; // a document has at most as many tokens as characters
+      const n = this.tokenizer.encode(d).length;
+      if (n + 1 > blockSize) {
+        cut++;
+        if (n > longestTokens) [longest, longestTokens] = [i, n];
+      }
+    });
+    if (cut === 0) return;
+    const where = lineOf.length === this.data.docs.length ? `line ${lineOf[longest]}` : `document ${longest + 1}`;
+    this.warnings.push(
+      `${cut} of ${this.data.docs.length} lines of ${this.data.path} are longer than the block size (${blockSize} tokens) and are cut; the longest, ${where}, has ${longestTokens} tokens. ` +
+        `Raise --block-size, split the lines, or use --mode stream`,
+    );
   }
 
   get numParams(): number {
@@ -139,6 +177,8 @@ export class Run {
       callbacks,
       signal: opts.signal,
       startStep: this.step,
+      // far above any loss a learning model has (ln V is the uniform guess): the run is exploding
+      divergeLoss: Math.max(20, 4 * Math.log(this.tokenizer.vocabSize)),
       scope: withKernelScope,
     });
     trainer.bestLoss = this.bestLoss;
@@ -166,9 +206,21 @@ export class Run {
     return this.absorb(trainer, await trainer.runAsync(yieldEveryMs));
   }
 
-  /** Text samples from the model, seeded by the run's sampling generator. */
-  sample(n = this.config.samples, temperature = this.config.temperature, maxNewTokens = this.modelConfig.blockSize): string[] {
-    return sampleText(this.model, this.tokenizer, { n, temperature, maxNewTokens, rng: this.sampleRng });
+  /** Text samples from the model, seeded by the run's sampling generator (or `rng`). */
+  sample(n = this.config.samples, temperature = this.config.temperature, maxNewTokens = this.modelConfig.blockSize, rng: Rng = this.sampleRng): string[] {
+    return sampleText(this.model, this.tokenizer, { n, temperature, maxNewTokens, rng });
+  }
+
+  /** The run-folder samples: drawn from a copy of the sampling generator, so the saved state does not depend on them. */
+  finalSamples(): string[] {
+    return this.sample(this.config.samples, this.config.temperature, this.modelConfig.blockSize, new Rng(1).setState(this.sampleRng.getState()));
+  }
+
+  /** Puts the config's optimizer hyperparameters into the optimizer (after a resume restored the saved ones). */
+  applyOptimizerConfig(): void {
+    const state = this.optimizer.getState() as unknown as { hyper: Record<string, unknown> };
+    const { kind: _kind, ...hyper } = optimizerConfig(this.config);
+    this.optimizer.setState({ ...state, hyper: { ...state.hyper, ...hyper } } as never);
   }
 
   getState(): RunState {
@@ -220,7 +272,9 @@ export class Run {
         valPerplexity: finalTrain?.valPerplexity ?? null,
         bestStep: this.bestStep,
         bestValLoss: this.bestLoss,
+        ...(this.lastEnd?.divergedAtStep !== undefined ? { divergedAtStep: this.lastEnd.divergedAtStep, divergedLr: this.lastEnd.divergedLr ?? null } : {}),
       },
+      ...(this.configChanges.length ? { configChanges: this.configChanges } : {}),
       timing: this.history.timing,
       history: { steps, evals: this.history.evals },
     };
@@ -239,6 +293,7 @@ export interface RunMetrics {
   final: Record<string, number | string | null>;
   timing: History["timing"];
   history: { steps: History["steps"]; evals: History["evals"] };
+  configChanges?: ConfigChange[];
 }
 
 function optimizerConfig(c: RunConfig) {

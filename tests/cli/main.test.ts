@@ -24,10 +24,10 @@ describe("the gptlab command line", () => {
     expect(metrics.history.steps.map((s: { step: number }) => s.step)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     expect(metrics.history.steps[0].lr).toBeCloseTo(0.01, 12);
     expect(metrics.history.evals.map((e: { step: number }) => e.step)).toEqual([20, 40]);
-    const { tensors } = readSafetensorsFile(path.join(out, "model.safetensors"));
+    const { tensors } = readSafetensorsFile(path.join(out, "last", "model.safetensors"));
     expect(tensors.get("transformer.h.0.attn.c_attn.weight")!.shape).toEqual([96, 32]);
     expect(tensors.get("lm_head.weight")!.shape).toEqual([597, 32]);
-    expect(fs.readFileSync(path.join(out, "samples.txt"), "utf8").trim().split("\n")).toHaveLength(3);
+    expect(fs.readFileSync(path.join(out, "last", "samples.txt"), "utf8").trim().split("\n")).toHaveLength(3);
   }, 60_000);
 
   test("train refuses to overwrite the run it just wrote", () => {
@@ -36,13 +36,17 @@ describe("the gptlab command line", () => {
     expect(r.err).toMatch(/already holds a run; choose another --out, continue it with --resume/);
   }, 30_000);
 
-  test("--resume continues a run to more steps and keeps the whole history", () => {
-    const r = gptlab("train", "--resume", out, "--steps", "60");
+  test("--resume continues a run to more steps and keeps the whole history (a linear schedule's new end is a change to allow)", () => {
+    const refused = gptlab("train", "--resume", out, "--steps", "60");
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/changed config: steps 40 -> 60 \(with schedule linear.*--allow-config-change/);
+    const r = gptlab("train", "--resume", out, "--steps", "60", "--allow-config-change");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/resuming .* at step 40 -> 60/);
     const metrics = JSON.parse(fs.readFileSync(path.join(out, "metrics.json"), "utf8"));
     expect(metrics.history.steps.map((s: { step: number }) => s.step)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
-    expect(gptlab("train", "--resume", out, "--steps", "60").err).toMatch(/already has 60 steps; pass --steps N with N > 60/);
+    expect(metrics.configChanges).toEqual([{ atStep: 40, changes: { steps: { from: 40, to: 60 } } }]);
+    expect(gptlab("train", "--resume", out).err).toMatch(/already has 60 steps; pass --steps N with N > 60/);
   }, 60_000);
 
   test("sample and eval read the run folder", () => {
