@@ -347,6 +347,12 @@ function checkHistory(file: string, metrics: Partial<RunMetrics>, step: number):
  */
 export function restoreRunState(run: Run, dir: string): void {
   const unit = requireCheckpoint(dir);
+  const savedModel = savedConfig(unit).model;
+  const modelDiff = differingKeys(savedModel as unknown as Record<string, unknown>, run.modelConfig as unknown as Record<string, unknown>);
+  if (modelDiff.length) {
+    const show = (c: GPTConfig, k: string): string => JSON.stringify((c as unknown as Record<string, unknown>)[k]);
+    throw new Error(`${path.join(unit, RUN_FILES.config)}: the model section differs from the model this run builds: ${modelDiff.map((k) => `${k} ${show(savedModel, k)} saved, ${show(run.modelConfig, k)} built`).join("; ")}`);
+  }
   const file = path.join(unit, RUN_FILES.state);
   const { tensors, metadata } = readSafetensorsChecked(file);
   if (metadata.format !== FORMAT) throw new Error(`${file} is not a gptlab trainer state (format ${JSON.stringify(metadata.format)})`);

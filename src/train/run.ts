@@ -301,9 +301,9 @@ function optimizerConfig(c: RunConfig) {
   return { kind: c.optimizer, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weightDecay };
 }
 
-/** A readable, deterministic run id: preset, size, steps, seed and a short hash of the whole config. */
+/** A readable, deterministic run id: preset, size, steps, seed and a short hash of the config (where it is saved aside). */
 export function runId(c: RunConfig): string {
-  const text = JSON.stringify(c);
+  const text = JSON.stringify({ ...c, out: null });
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
   return `${c.preset}-s${c.steps}-seed${c.seed}-${h.toString(16).padStart(8, "0")}`;
