@@ -177,6 +177,8 @@ export function saveCheckpoint(run: Run, dir: string, name: CheckpointName = CHE
   const target = path.join(dir, name);
   const old = path.join(dir, `.${name}.old`);
   const tmp = path.join(dir, `.${name}.tmp-${process.pid}-${unitCounter++}`);
+  // temporary units of saves that crashed (the folder belongs to this run, so none is in flight)
+  for (const f of fs.readdirSync(dir)) if (f.startsWith(`.${name}.tmp-`)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
   try {
     ioStep("mkdir", tmp);
     fs.mkdirSync(tmp);
