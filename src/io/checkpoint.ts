@@ -6,10 +6,11 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { encodeSafetensors, readSafetensorsFile } from "./safetensors.js";
+import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
 import type { DecodedSafetensors, SafetensorsTensor } from "./safetensors.js";
 import { IoCrash, fsyncDir, ioStep, writeErrorMessage, writeFileAtomic, writeFileDurable } from "./atomic.js";
-import { GPT, validateConfig } from "../nn/gpt.js";
+import * as os from "node:os";
+import { GPT, describeModel, validateConfig } from "../nn/gpt.js";
 import type { GPTConfig } from "../nn/gpt.js";
 import { Rng } from "../core/random.js";
 import { loadTokenizer } from "../data/tokenizer.js";
@@ -94,17 +95,30 @@ function json(value: unknown): string {
   return JSON.stringify(value, null, 2) + "\n";
 }
 
-function readJSON<T>(file: string, what: string): T {
-  let stat: fs.Stats;
+/**
+ * How loaders read a checkpoint's files. Everything read goes through here, so the fuzz test can hand the same
+ * loaders mutated bytes in memory (thousands per second) instead of writing files.
+ */
+export const unitFiles: { read(file: string): Buffer; exists(file: string): boolean } = {
+  read: (file) => fs.readFileSync(file),
+  exists: (file) => fs.existsSync(file),
+};
+
+function readBytes(file: string, what: string): Buffer {
+  if (!unitFiles.exists(file)) throw new Error(`${what} not found: ${file} (is this a gptlab run folder? train one with: npx gptlab train --out DIR)`);
   try {
-    stat = fs.statSync(file);
-  } catch {
-    throw new Error(`${what} not found: ${file} (is this a gptlab run folder? train one with: npx gptlab train --out DIR)`);
+    return unitFiles.read(file);
+  } catch (e) {
+    throw new Error(`could not read ${what} ${file} (${(e as Error).message})`);
   }
-  if (stat.size > MAX_JSON_BYTES) throw new Error(`${what} ${file} is ${stat.size} bytes, over the ${MAX_JSON_BYTES}-byte limit: not a gptlab file`);
+}
+
+function readJSON<T>(file: string, what: string): T {
+  const bytes = readBytes(file, what);
+  if (bytes.length > MAX_JSON_BYTES) throw new Error(`${what} ${file} is ${bytes.length} bytes, over the ${MAX_JSON_BYTES}-byte limit: not a gptlab file`);
   let value: unknown;
   try {
-    value = JSON.parse(fs.readFileSync(file, "utf8"));
+    value = JSON.parse(bytes.toString("utf8"));
   } catch (e) {
     throw new Error(`${what} ${file} is not valid JSON: ${(e as Error).message}`);
   }
@@ -231,13 +245,13 @@ export function saveRun(run: Run, dir: string, samples: string[] = []): void {
  */
 export function checkpointDir(dir: string): string | null {
   for (const d of [path.join(dir, CHECKPOINTS.last), path.join(dir, `.${CHECKPOINTS.last}.old`), dir]) {
-    if (fs.existsSync(path.join(d, RUN_FILES.weights)) && fs.existsSync(path.join(d, RUN_FILES.config))) return d;
+    if (unitFiles.exists(path.join(d, RUN_FILES.weights)) && unitFiles.exists(path.join(d, RUN_FILES.config))) return d;
   }
   return null;
 }
 
 function requireCheckpoint(dir: string): string {
-  if (!fs.existsSync(dir)) throw new Error(`run folder not found: ${dir} (train one with: npx gptlab train --out DIR)`);
+  if (!unitFiles.exists(dir)) throw new Error(`run folder not found: ${dir} (train one with: npx gptlab train --out DIR)`);
   const d = checkpointDir(dir);
   if (d) return d;
   if (fs.existsSync(path.join(dir, RUN_FILES.metrics))) throw new Error(`run folder ${dir} has no checkpoint yet (the run stopped before its first save)`);
@@ -250,13 +264,21 @@ export function loadModel(dir: string): { model: GPT; tokenizer: Tokenizer; conf
   const saved = savedConfig(unit);
   const tokenizer = savedTokenizer(unit);
   if (tokenizer.vocabSize !== saved.model.vocabSize) throw new Error(`${unit}: tokenizer has ${tokenizer.vocabSize} tokens but the model expects ${saved.model.vocabSize}`);
+  const weightBytes = describeModel(saved.model).weightBytes;
+  if (!(weightBytes <= 0.8 * os.totalmem())) throw new Error(`${path.join(unit, RUN_FILES.config)}: the model it describes needs ${weightBytes} bytes of weights, more than this machine's memory: the file is damaged`);
   const model = new GPT(saved.model, new Rng(0));
   loadWeights(model, path.join(unit, RUN_FILES.weights));
   return { model, tokenizer, config: saved.model, runConfig: saved.run };
 }
 
 function readSafetensorsChecked(file: string): DecodedSafetensors {
-  const decoded = readSafetensorsFile(file);
+  const bytes = readBytes(file, "safetensors file");
+  let decoded: DecodedSafetensors;
+  try {
+    decoded = decodeSafetensors(bytes);
+  } catch (e) {
+    throw new Error(`${file} is not a valid safetensors file: ${(e as Error).message}`);
+  }
   if (decoded.metadata.format !== undefined && decoded.metadata.format !== FORMAT) {
     throw new Error(`${file} is not a gptlab file (metadata format ${JSON.stringify(decoded.metadata.format)})`);
   }
@@ -368,7 +390,7 @@ export function restoreRunState(run: Run, dir: string): void {
     optState[name.slice("optimizer.".length)] = t.data;
   }
   const metricsFile = path.join(unit, RUN_FILES.metrics);
-  const saved = fs.existsSync(metricsFile) ? readJSON<Partial<RunMetrics>>(metricsFile, "metrics") : null;
+  const saved = unitFiles.exists(metricsFile) ? readJSON<Partial<RunMetrics>>(metricsFile, "metrics") : null;
   const history = saved ? checkHistory(metricsFile, saved, state.step) : null;
   loadWeights(run.model, path.join(unit, RUN_FILES.weights));
   const fail = (what: string, e: unknown): never => {
