@@ -20,9 +20,13 @@ export function estimateTrainingBytes(model: GPTConfig, batchSize: number): { to
   return { total: state + activations, state, activations };
 }
 
-/** Throws, naming the figures, when a run cannot fit in memory or asks for an absurd thread count. */
-export function checkRunFits(model: GPTConfig, batchSize: number, threads: number, memoryBytes = os.totalmem()): void {
+/** Throws for an absurd thread count (before any thread is started). */
+export function checkThreads(threads: number): void {
   if (threads > MAX_THREADS) throw new Error(`config.threads must be at most ${MAX_THREADS} (got ${threads}; this machine has ${os.cpus().length} cores, and 0 means one per core)`);
+}
+
+/** Throws, naming the figures, when a run cannot fit in memory. */
+export function checkRunFits(model: GPTConfig, batchSize: number, memoryBytes = os.totalmem()): void {
   const e = estimateTrainingBytes(model, batchSize);
   if (e.total > 0.8 * memoryBytes) {
     throw new Error(

@@ -19,7 +19,7 @@ import { sampleText } from "../eval/sample.js";
 import { Trainer } from "./trainer.js";
 import { resolveUserPath } from "../io/paths.js";
 import { inspectTextFile } from "../io/text-check.js";
-import { checkRunFits } from "./limits.js";
+import { checkRunFits, checkThreads } from "./limits.js";
 import type { Callback, EndEvent, TrainTask } from "./trainer.js";
 import { History, Progress } from "./callbacks.js";
 import { modelOverrides, resolveRunConfig } from "./config.js";
@@ -91,6 +91,7 @@ export class Run {
   constructor(overrides: Partial<RunConfig> = {}, tokenizer?: Tokenizer) {
     const c = resolveRunConfig(overrides);
     this.config = c;
+    checkThreads(c.threads);
     setBackend(c.backend);
     setThreads(c.threads);
     const blockSize = c.blockSize ?? presetConfig(c.preset).blockSize;
@@ -99,7 +100,7 @@ export class Run {
     this.data = loadDataset({ path: dataPath, tokenizer: tokenizer ?? c.tokenizer, mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed });
     this.tokenizer = this.data.tokenizer;
     this.modelConfig = presetConfig(c.preset, { ...modelOverrides(c), vocabSize: this.tokenizer.vocabSize });
-    checkRunFits(this.modelConfig, c.batchSize, c.threads);
+    checkRunFits(this.modelConfig, c.batchSize);
     if (c.mode === "documents") this.warnCutLines(text.lineOf, blockSize);
     this.model = new GPT(this.modelConfig, new Rng(c.seed));
     this.optimizer = createOptimizer(this.model.store, optimizerConfig(c));
