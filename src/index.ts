@@ -25,4 +25,7 @@ export { evaluateLoss, perplexity, bitsPerToken, lossStats, countTargets } from 
 export type { LossStats } from "./eval/metrics.js";
 export * from "./eval/sample.js";
 export { encodeSafetensors, decodeSafetensors, readSafetensorsFile, writeSafetensorsFile } from "./io/safetensors.js";
-export { saveRun, loadModel, loadWeights, restoreRunState, prepareRunFolder, isRunFolder, RUN_FILES } from "./io/checkpoint.js";
+export { saveRun, loadModel, loadWeights, restoreRunState, prepareRunFolder, isRunFolder, RUN_FILES, CHECKPOINTS, saveCheckpoint, checkpointDir, claimRunFolder, writeRunMetrics } from "./io/checkpoint.js";
+export { trainInFolder, resumeConfigChanges } from "./train/train-in-folder.js";
+export type { TrainInFolderOptions, TrainInFolderResult, SaveStats } from "./train/train-in-folder.js";
+export { EXIT } from "./cli/exit-codes.js";
