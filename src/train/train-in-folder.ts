@@ -102,6 +102,11 @@ function buildResumed(dir: string, overrides: Partial<RunConfig>, opts: TrainInF
   return { run, resumedFrom: run.step };
 }
 
+function allFinite(data: ArrayLike<number>): boolean {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return false;
+  return true;
+}
+
 /** Periodic checkpoints (last/) and the best weights by validation loss (best/), from the trainer's events. */
 class Checkpointer implements Callback {
   private lastSave = Date.now();
@@ -131,6 +136,12 @@ class Checkpointer implements Callback {
     const bySteps = c.saveEvery > 0 && e.step % c.saveEvery === 0;
     const byTime = c.saveEverySeconds > 0 && Date.now() - this.lastSave >= c.saveEverySeconds * 1000;
     if (!bySteps && !byTime) return;
+    if (!allFinite(this.run.model.store.data)) {
+      // a NaN can sit in weights whose path to the loss drops it (relu): never save it, stop as diverged
+      trainer.divergence = { step: e.step, lr: e.lr, loss: e.loss };
+      trainer.requestStop("diverged");
+      return;
+    }
     this.run.step = trainer.step;
     this.run.bestStep = trainer.bestStep;
     this.run.bestLoss = trainer.bestLoss;
@@ -183,6 +194,7 @@ export async function trainInFolder(dir: string, overrides: Partial<RunConfig> =
   opts.onReady?.(run, resumedFrom);
   const checkpointer = new Checkpointer(run, dir, log);
   const end = await run.trainAsync({ progress: opts.progress, signal: opts.signal, callbacks: [checkpointer, ...(opts.callbacks ?? [])] });
+  if (end.reason !== "diverged" && !allFinite(run.model.store.data)) Object.assign(end, { reason: "diverged", divergedAtStep: end.step, divergedLr: run.history.steps[run.history.steps.length - 1]?.lr });
   if (end.reason === "diverged") {
     writeRunMetrics(run, dir);
     return { run, end, resumedFrom, saves: checkpointer.stats };

@@ -105,6 +105,22 @@ describe("trainInFolder", () => {
     }
   }, 60_000);
 
+  test("16.7: a NaN put into a weight during training ends the run as diverged (by the next step's gradient or at the next save), keeping the last good checkpoint", async () => {
+    const dir = path.join(tmpDir(), "nan-weight");
+    const poison = { onStep: (e: { step: number }, t: { step: number }) => {
+      if (e.step === 25) run!.model.store.params.find((p) => p.name.endsWith("mlp.c_fc.weight"))!.tensor.data[3] = NaN;
+      void t;
+    } };
+    let run: Run | null = null;
+    const result = await trainInFolder(dir, base, { ...quiet, callbacks: [poison], onReady: (r) => (run = r) });
+    expect(result.end.reason).toBe("diverged");
+    expect(result.end.divergedAtStep).toBeGreaterThan(25);
+    expect(result.end.divergedAtStep).toBeLessThanOrEqual(30);
+    const back = new Run(base);
+    restoreRunState(back, dir);
+    expect(back.step).toBe(20);
+  }, 60_000);
+
   test("16.4: a folder is claimed by exactly one run", () => {
     const dir = path.join(tmpDir(), "claimed");
     claimRunFolder(dir);
