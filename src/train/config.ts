@@ -1,7 +1,7 @@
 // The run configuration (nanoGPT configurator style): typed defaults that train the lab model on the bundled
 // word corpus, overridable from notebook code or `--key=value` on the command line, validated key by key.
 
-import { optimizerKinds } from "../optim/optimizer.js";
+import { optimizerKinds } from "../optim/optimizers.js";
 import { parseArgs } from "../io/args.js";
 import type { ArgDefault } from "../io/args.js";
 import { presets } from "../nn/gpt.js";

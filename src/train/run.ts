@@ -9,7 +9,7 @@ import type { Batch, LoadedDataset, DataSourceState } from "../data/dataset.js";
 import type { Tokenizer } from "../data/tokenizer.js";
 import { GPT, presetConfig } from "../nn/gpt.js";
 import type { GPTConfig } from "../nn/gpt.js";
-import { createOptimizer } from "../optim/optimizer.js";
+import { createOptimizer } from "../optim/optimizers.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { makeSchedule } from "../optim/schedules.js";
 import type { Schedule, ScheduleConfig } from "../optim/schedules.js";
