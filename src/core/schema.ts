@@ -158,17 +158,17 @@ export function checkField(field: string, spec: FieldSpec, value: unknown, maxVa
  * Fills in defaults and checks an options object against a schema: unknown keys, missing required fields, types,
  * ranges and choices, each error naming `what.key`. Keys set to undefined count as unset.
  */
-export function resolveOptions<S extends Schema>(what: string, schema: S, options: object, defaults?: Partial<Record<keyof S, unknown>>): ResolvedOf<S> {
+export function resolveOptions<S extends Schema>(what: string, schema: S, options: object, kind = ""): ResolvedOf<S> {
   if (typeof options !== "object" || options === null) throw new Error(`${what} config must be an object (got ${describeValue(options)})`);
-  checkKeys(what, options, Object.keys(schema));
   const given = options as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(schema)) {
     let v = given[key];
-    if (v === undefined && spec.required) throw new Error(`${what}.${key} is required (it takes: ${Object.keys(schema).join(", ")})`);
-    if (v === undefined) v = defaults && key in defaults ? defaults[key as keyof S] : spec.default;
+    if (v === undefined && spec.required) throw new Error(`${what}.${key} is required${kind ? ` for ${kind}` : ""} (it takes: ${Object.keys(schema).join(", ")})`);
+    if (v === undefined) v = spec.default;
     out[key] = v;
   }
+  checkKeys(what, options, Object.keys(schema));
   for (const [key, spec] of Object.entries(schema)) {
     const bound = spec.maxField ? (out[spec.maxField] as number) : undefined;
     out[key] = checkField(`${what}.${key}`, spec, out[key], bound);
