@@ -26,6 +26,8 @@ export interface FieldSpec {
   readonly from?: string;
   /** Not a run-config option: set from code only (e.g. Adam's biasCorrection). */
   readonly codeOnly?: boolean;
+  /** Appended to a range error: what the bound means (`0 turns clipping off`). */
+  readonly hint?: string;
 }
 
 export type Schema = Readonly<Record<string, FieldSpec>>;
@@ -129,7 +131,8 @@ export function allowedText(spec: FieldSpec, maxValue?: number): string {
 export function checkField(field: string, spec: FieldSpec, value: unknown, maxValue?: number): unknown {
   if (value === null && spec.nullable) return null;
   const fail = (context = ""): never => {
-    throw new Error(`${field} must be ${allowedText(spec, maxValue)}${spec.nullable ? " or null" : ""} (got ${describeValue(value)}${context})`);
+    const hint = spec.hint ? `; ${spec.hint}` : "";
+    throw new Error(`${field} must be ${allowedText(spec, maxValue)}${spec.nullable ? " or null" : ""} (got ${describeValue(value)}${context})${hint}`);
   };
   switch (spec.type) {
     case "boolean":
@@ -158,20 +161,23 @@ export function checkField(field: string, spec: FieldSpec, value: unknown, maxVa
  * Fills in defaults and checks an options object against a schema: unknown keys, missing required fields, types,
  * ranges and choices, each error naming `what.key`. Keys set to undefined count as unset.
  */
-export function resolveOptions<S extends Schema>(what: string, schema: S, options: object, kind = ""): ResolvedOf<S> {
-  if (typeof options !== "object" || options === null) throw new Error(`${what} config must be an object (got ${describeValue(options)})`);
+export function resolveOptions<S extends Schema>(what: string | ((key: string) => string), schema: S, options: object, kind = ""): ResolvedOf<S> {
+  const name = typeof what === "function" ? what : (key: string): string => `${what}.${key}`;
+  if (typeof options !== "object" || options === null) throw new Error(`${typeof what === "string" ? what : "options"} config must be an object (got ${describeValue(options)})`);
   const given = options as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(schema)) {
     let v = given[key];
-    if (v === undefined && spec.required) throw new Error(`${what}.${key} is required${kind ? ` for ${kind}` : ""} (it takes: ${Object.keys(schema).join(", ")})`);
+    if (v === undefined && spec.required) throw new Error(`${name(key)} is required${kind ? ` for ${kind}` : ""} (it takes: ${Object.keys(schema).join(", ")})`);
     if (v === undefined) v = spec.default;
     out[key] = v;
   }
-  checkKeys(what, options, Object.keys(schema));
+  for (const [key, value] of Object.entries(given)) {
+    if (value !== undefined && !(key in schema)) throw new Error(`${name(key)} is not a known field (known: ${Object.keys(schema).join(", ")})`);
+  }
   for (const [key, spec] of Object.entries(schema)) {
     const bound = spec.maxField ? (out[spec.maxField] as number) : undefined;
-    out[key] = checkField(`${what}.${key}`, spec, out[key], bound);
+    out[key] = checkField(name(key), spec, out[key], bound);
   }
   return out as ResolvedOf<S>;
 }
@@ -184,5 +190,5 @@ export function defaultsOf<S extends Schema>(schema: S): ResolvedOf<S> {
 /** The --help line of one option: its description, then what it takes, e.g. `(an integer >= 1; default 5000)`. */
 export function fieldHelp(spec: FieldSpec): string {
   const takes = spec.type === "string" && !spec.choices ? "" : `${allowedText(spec)}${spec.nullable ? ` or none` : ""}; `;
-  return `${spec.description} (${takes}default ${JSON.stringify(spec.default)})`;
+  return `${spec.description} (${takes}default ${spec.default === null ? "none" : JSON.stringify(spec.default)})`;
 }

@@ -12,7 +12,7 @@ import type { GPTConfig } from "../nn/gpt.js";
 import { createOptimizer } from "../optim/optimizers.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { makeSchedule } from "../optim/schedules.js";
-import type { Schedule, ScheduleConfig } from "../optim/schedules.js";
+import type { Schedule } from "../optim/schedules.js";
 import { countTargets, evaluateLoss, lossStats } from "../eval/metrics.js";
 import type { LossStats } from "../eval/metrics.js";
 import { sampleText } from "../eval/sample.js";
@@ -20,7 +20,7 @@ import { Trainer } from "./trainer.js";
 import { resolveUserPath } from "../io/paths.js";
 import type { Callback, EndEvent, TrainTask } from "./trainer.js";
 import { History, Progress } from "./callbacks.js";
-import { modelOverrides, resolveRunConfig } from "./config.js";
+import { resolveRunConfig, runComponents } from "./config.js";
 import type { RunConfig } from "./config.js";
 
 export interface RunOptions {
@@ -38,21 +38,6 @@ export interface RunState {
   dropoutRng: RngState;
   sampleRng: RngState;
   trainData: DataSourceState;
-}
-
-/** The LR schedule a run config asks for. */
-export function scheduleFor(c: RunConfig): Schedule {
-  const common = { warmupSteps: c.warmupSteps };
-  const byKind: Record<string, ScheduleConfig> = {
-    constant: { kind: "constant", lr: c.lr },
-    linear: { kind: "linear", lr: c.lr, totalSteps: c.steps, ...common },
-    warmup_cosine: { kind: "warmup_cosine", peakLr: c.lr, totalSteps: c.steps, ...common },
-    warmup_cosine_floor: { kind: "warmup_cosine_floor", peakLr: c.lr, totalSteps: c.steps, minLr: c.minLr, ...common },
-    step: { kind: "step", lr: c.lr, gamma: c.gamma, stepSize: c.stepSize, ...common },
-    exponential: { kind: "exponential", lr: c.lr, gamma: c.gamma, ...common },
-    cosine_epoch: { kind: "cosine_epoch", lr: c.lr, stepsPerEpoch: c.stepsPerEpoch, minLr: c.minLr, ...common },
-  };
-  return makeSchedule(byKind[c.schedule]);
 }
 
 export class Run {
@@ -83,10 +68,11 @@ export class Run {
     const blockSize = c.blockSize ?? presetConfig(c.preset).blockSize;
     this.data = loadDataset({ path: resolveUserPath(c.data), tokenizer: tokenizer ?? c.tokenizer, mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed });
     this.tokenizer = this.data.tokenizer;
-    this.modelConfig = presetConfig(c.preset, { ...modelOverrides(c), vocabSize: this.tokenizer.vocabSize });
+    const parts = runComponents(c);
+    this.modelConfig = presetConfig(c.preset, { ...parts.model, vocabSize: this.tokenizer.vocabSize });
     this.model = new GPT(this.modelConfig, new Rng(c.seed));
-    this.optimizer = createOptimizer(this.model.store, optimizerConfig(c));
-    this.schedule = scheduleFor(c);
+    this.optimizer = createOptimizer(this.model.store, parts.optimizer);
+    this.schedule = makeSchedule(parts.schedule);
     this.dropoutRng = new Rng(c.seed + 3);
     this.sampleRng = new Rng(c.seed + 4);
   }
@@ -239,11 +225,6 @@ export interface RunMetrics {
   final: Record<string, number | string | null>;
   timing: History["timing"];
   history: { steps: History["steps"]; evals: History["evals"] };
-}
-
-function optimizerConfig(c: RunConfig) {
-  if (c.optimizer === "sgd") return { kind: c.optimizer, momentum: c.momentum, weightDecay: c.weightDecay };
-  return { kind: c.optimizer, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weightDecay };
 }
 
 /** A readable, deterministic run id: preset, size, steps, seed and a short hash of the whole config. */

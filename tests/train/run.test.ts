@@ -105,7 +105,7 @@ describe("run config errors name the key and value", () => {
   test.each([
     [{ lr: 0 }, /config.lr must be a finite number > 0 \(got 0\)/],
     [{ lr: -1 }, /config.lr must be a finite number > 0 \(got -1\)/],
-    [{ lr: "3e-4" as unknown as number }, /config.lr must be a finite number \(got "3e-4", a string\)/],
+    [{ lr: "3e-4" as unknown as number }, /config.lr must be a finite number > 0 \(got "3e-4", a string\)/],
     [{ nEmbd: 30, nHead: 4 }, /nEmbd \(30\) must be divisible by nHead \(4\)/],
     [{ stesp: 10 } as never, /unknown key "stesp"/],
     [{ schedule: "cosine" }, /config.schedule must be one of/],

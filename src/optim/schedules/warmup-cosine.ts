@@ -24,7 +24,8 @@ export const warmupCosineSchedule = defineSchedule({
   kind: "warmup_cosine",
   description: "linear warmup to peakLr, then half a cosine down to 0 (or minLr) at totalSteps",
   formula,
-  schema: { peakLr: lrField, warmupSteps: { ...warmupField, required: true }, totalSteps: totalStepsField, minLr: minLrField },
+  // the run config's --min-lr is warmup_cosine_floor's: warmup_cosine takes minLr from code only
+  schema: { peakLr: lrField, warmupSteps: { ...warmupField, required: true }, totalSteps: totalStepsField, minLr: { ...minLrField, codeOnly: true } },
   create: cosine,
 });
 
