@@ -68,6 +68,7 @@ export class Run {
     const blockSize = c.blockSize ?? presetConfig(c.preset).blockSize;
     this.data = loadDataset({ path: resolveUserPath(c.data), tokenizer: tokenizer ?? c.tokenizer, mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed });
     this.tokenizer = this.data.tokenizer;
+    warnIfMostlyHeldOut(c, this.data);
     const parts = runComponents(c);
     this.modelConfig = presetConfig(c.preset, { ...parts.model, vocabSize: this.tokenizer.vocabSize });
     this.model = new GPT(this.modelConfig, new Rng(c.seed));
@@ -225,6 +226,14 @@ export interface RunMetrics {
   final: Record<string, number | string | null>;
   timing: History["timing"];
   history: { steps: History["steps"]; evals: History["evals"] };
+}
+
+/** A validation split larger than the training split is allowed (a tiny training set is a lesson) but said. */
+function warnIfMostlyHeldOut(c: RunConfig, data: LoadedDataset): void {
+  const train = data.trainDocs.length;
+  const val = data.valDocs.length;
+  if (val <= train) return;
+  console.warn(`gptlab: warning: valFraction ${c.valFraction} holds out ${val} of ${train + val} lines for validation, so training uses ${train} line${train === 1 ? "" : "s"}`);
 }
 
 /** A readable, deterministic run id: preset, size, steps, seed and a short hash of the whole config. */
