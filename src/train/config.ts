@@ -226,7 +226,7 @@ export function checkGivenOptionsApply(c: RunConfig, given: readonly string[]): 
     const chosen = owner.noun === "schedule" ? c.schedule : c.optimizer;
     if (owner.kinds.includes(chosen)) continue;
     throw new Error(
-      `--${kebab(key)} applies to ${owner.noun} ${owner.kinds.join(", ")}, not ${chosen}, and would be ignored (got ${describeValue(values(c)[key])}); drop it or pass --${owner.noun} ${owner.kinds[0]}`,
+      `--${kebab(key)} applies to ${owner.noun}${owner.kinds.length > 1 ? "s" : ""} ${owner.kinds.join(", ")}, not ${chosen}, and would be ignored (got ${describeValue(values(c)[key])}); drop it or pass --${owner.noun} ${owner.kinds[0]}`,
     );
   }
 }
