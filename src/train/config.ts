@@ -7,7 +7,7 @@
 // notebooks' checks and `gptlab train --help` all read these schemas.
 
 import { optimizerEntry, optimizerRegistry } from "../optim/optimizers.js";
-import type { OptimizerConfig } from "../optim/optimizers.js";
+import type { OptimizerConfig, OptimizerKind } from "../optim/optimizers.js";
 import { scheduleEntry, scheduleRegistry } from "../optim/schedules.js";
 import type { ScheduleConfig } from "../optim/schedules.js";
 import { autoBackendName, autoBackendOrder, backendNames } from "../kernels/index.js";
@@ -36,7 +36,7 @@ export interface RunConfig {
   valFraction: number;
   steps: number;
   lr: number;
-  /** constant | linear | warmup_cosine | warmup_cosine_floor | step | exponential | cosine_epoch */
+  /** A kind of the schedule registry (src/optim/schedules.ts): constant, linear, warmup_cosine, ... */
   schedule: string;
   warmupSteps: number;
   minLr: number;
@@ -44,7 +44,8 @@ export interface RunConfig {
   stepSize: number;
   gamma: number;
   stepsPerEpoch: number;
-  optimizer: "adam" | "adamw" | "sgd";
+  /** A kind of the optimizer registry (src/optim/optimizers.ts). */
+  optimizer: OptimizerKind;
   beta1: number;
   beta2: number;
   eps: number;
