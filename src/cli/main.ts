@@ -8,7 +8,7 @@ import { trainInFolder } from "../train/train-in-folder.js";
 import { EXIT } from "./exit-codes.js";
 import { packageRootFrom } from "../io/paths.js";
 import { kernels } from "../kernels/index.js";
-import { defaultRunConfig, parseConfigArgs, runConfigHelp } from "../train/config.js";
+import { checkGivenOptionsApply, defaultRunConfig, kebab, parseConfigArgs, resolveRunConfig, runConfigSchema } from "../train/config.js";
 import type { RunConfig } from "../train/config.js";
 import { CHECKPOINTS, RUN_FILES, RunFolderTakenError, checkpointDir, claimRunFolder, loadModel, isRunFolder } from "../io/checkpoint.js";
 import { sampleText } from "../eval/sample.js";
@@ -17,6 +17,9 @@ import { loadDataset } from "../data/dataset.js";
 import { Rng } from "../core/random.js";
 import { presetDescriptions } from "../nn/gpt.js";
 import { scheduleKinds } from "../optim/schedules.js";
+import { optimizerRegistry } from "../optim/optimizers.js";
+import { defaultsOf, fieldHelp, resolveOptions } from "../core/schema.js";
+import type { Schema } from "../core/schema.js";
 
 const USAGE = `gptlab: train and explore tiny GPT language models
 
@@ -32,11 +35,17 @@ Commands:
 
 Run "npx gptlab <command> --help" for the options of a command.`;
 
+/** One line per option of a schema: `  --kebab-name   description (what it takes; default X)`. */
+function optionLines(schema: Schema, extra: Array<[string, string]> = []): string {
+  const rows: Array<[string, string]> = [
+    ...Object.entries(schema).filter(([, spec]) => !spec.codeOnly).map(([k, spec]): [string, string] => [`--${kebab(k)}`, fieldHelp(spec)]),
+    ...extra,
+  ];
+  const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
+  return rows.map(([flag, text]) => `  ${flag.padEnd(width)} ${text}`).join("\n");
+}
+
 function trainHelp(): string {
-  const width = Math.max(...Object.keys(defaultRunConfig).map((k) => kebab(k).length)) + 2;
-  const lines = (Object.keys(defaultRunConfig) as Array<keyof RunConfig>).map(
-    (k) => `  --${kebab(k).padEnd(width)} ${runConfigHelp[k]} (default: ${JSON.stringify(defaultRunConfig[k])})`,
-  );
   return `Usage: npx gptlab train [--key=value ...]
 
 Trains a GPT and writes a run folder: metrics.json (the run's status, per-step loss and lr, evaluations), and
@@ -50,49 +59,69 @@ exits with ${EXIT.diverged}, bad options with ${EXIT.badInput}, a failed save wi
 Example (the word-level lab run):
   npx gptlab train --preset lab --data datasets/simple-sentences/sentences.txt --steps 5000 --lr 0.01 --schedule linear --seed 42 --out runs/lab
 
-Options:
-${lines.join("\n")}
-  --resume DIR${" ".repeat(Math.max(1, width - 10))} continue the run saved in DIR exactly (weights, optimizer, data position, RNG) up to its --steps
-  --allow-config-change${" ".repeat(Math.max(1, width - 19))} with --resume: apply changed options (lr, schedule, steps of a linear schedule...) and record them in metrics.json
-  --force${" ".repeat(Math.max(1, width - 5))} replace the run already in --out
+Options (each at most once; an option of another schedule or optimizer than the chosen one is refused):
+${optionLines(runConfigSchema, [
+  ["--resume DIR", "continue the run saved in DIR exactly (weights, optimizer, data position, RNG) up to its --steps"],
+  ["--allow-config-change", "with --resume: apply changed options (lr, schedule, steps of a linear schedule...) and record them in metrics.json"],
+  ["--force", "replace the run already in --out"],
+])}
 
 Presets:
 ${Object.entries(presetDescriptions).map(([k, v]) => `  ${k.padEnd(10)} ${v}`).join("\n")}
 
-Schedules:
-${scheduleKinds.map((s) => `  ${s.kind.padEnd(20)} ${s.description}`).join("\n")}
+Schedules (warmup, where offered: lr·(step+1)/warmupSteps; then the formula with s = step - warmupSteps):
+${scheduleKinds.map((s) => `  ${s.kind.padEnd(20)} ${s.description}: ${s.formula}`).join("\n")}
+
+Optimizers:
+${optimizerRegistry.map((o) => `  ${o.kind.padEnd(20)} ${o.description}`).join("\n")}
 `;
 }
 
-const SAMPLE_HELP = `Usage: npx gptlab sample --run DIR [options]
+const sampleSchema = {
+  run: { type: "string", default: "", description: 'run folder written by "gptlab train" (required)' },
+  n: { type: "integer", default: 10, min: 1, description: "number of samples" },
+  temperature: { type: "number", default: 0.8, min: 0, description: "0 = greedy; lower is more conservative" },
+  topK: { type: "integer", default: 0, min: 0, description: "keep only the K most likely tokens (0 = all)" },
+  topP: { type: "number", default: 1, min: 0, minExclusive: true, max: 1, description: "keep the smallest set of tokens whose probability reaches P (1 = all; nucleus sampling)" },
+  prompt: { type: "string", default: "", description: "text every sample starts with" },
+  maxTokens: { type: "integer", default: 0, min: 0, description: "tokens per sample at most (0 = the model's block size)" },
+  seed: runConfigSchema.seed,
+} as const satisfies Schema;
+
+const evalSchema = {
+  run: { type: "string", default: "", description: 'run folder written by "gptlab train" (required)' },
+  data: { type: "string", default: "", description: "another text file, one document per line (every line is evaluated)" },
+  split: { type: "string", default: "val", choices: ["val", "train"], description: "the run's split to evaluate (ignored with --data)" },
+  batches: { type: "integer", default: 200, min: 1, description: "evaluation batches at most" },
+} as const satisfies Schema;
+
+function sampleHelp(): string {
+  return `Usage: npx gptlab sample --run DIR [options]
 
 Generates text from the model saved in a run folder, each sample starting from BOS and ending at BOS.
 
 Options:
-  --run DIR            run folder written by "gptlab train" (required)
-  --n N                number of samples (default 10)
-  --temperature T      0 = greedy; lower is more conservative (default 0.8)
-  --top-k K            keep only the K most likely tokens
-  --top-p P            keep the smallest set of tokens whose probability reaches P (nucleus sampling)
-  --prompt TEXT        text every sample starts with
-  --max-tokens N       tokens per sample at most (default: the model's block size)
-  --seed S             sampling seed (default 42)
+${optionLines(sampleSchema)}
 `;
+}
 
-const EVAL_HELP = `Usage: npx gptlab eval --run DIR [--data FILE] [--split val|train|all]
+function evalHelp(): string {
+  return `Usage: npx gptlab eval --run DIR [--data FILE] [--split val|train]
 
 Mean cross-entropy (nats/token), perplexity = exp(loss) and bits per token of a trained model.
 Without --data it evaluates the run's own data with the run's split.
 
 Options:
-  --run DIR       run folder written by "gptlab train" (required)
-  --data FILE     another text file, one document per line (every line is evaluated)
-  --split S       val | train (default val; ignored with --data)
-  --batches N     evaluation batches at most (default 200)
+${optionLines(evalSchema)}
 `;
+}
 
-function kebab(s: string): string {
-  return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** Parses a command's options against its schema: flags, types, ranges and choices, each error naming the flag. */
+function commandOptions<S extends Schema>(command: string, schema: S, argv: string[]) {
+  const known = defaultsOf(schema) as unknown as Record<string, string | number>;
+  const { overrides, positional } = parseConfigArgs(argv, known, new Set());
+  if (positional.length) throw new Error(`unexpected argument "${positional[0]}" (see npx gptlab ${command} --help)`);
+  return resolveOptions((key) => `--${kebab(key)}`, schema, overrides);
 }
 
 function wantsHelp(args: readonly string[]): boolean {
@@ -101,6 +130,8 @@ function wantsHelp(args: readonly string[]): boolean {
 
 /** Pulls flag options (with or without a value) out of args before the config parser sees them. */
 function takeOption(args: string[], name: string, hasValue: boolean): string | boolean | undefined {
+  const count = args.filter((a) => a === `--${name}` || a.startsWith(`--${name}=`)).length;
+  if (count > 1) throw new Error(`--${name} is given ${count} times; give it once`);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === `--${name}`) {
@@ -152,6 +183,7 @@ async function train(argv: string[]): Promise<void> {
       fs.cpSync(unit, path.join(out, CHECKPOINTS.last), { recursive: true });
     }
   } else {
+    checkGivenOptionsApply(resolveRunConfig(overrides as Partial<RunConfig>), Object.keys(overrides));
     out = (overrides.out as string | null | undefined) ?? freshRunFolder((overrides.preset as string | undefined) ?? defaultRunConfig.preset);
   }
   const pickFolder = resume === undefined && !overrides.out;
@@ -225,11 +257,8 @@ async function train(argv: string[]): Promise<void> {
 }
 
 function sample(argv: string[]): void {
-  if (wantsHelp(argv)) return void process.stdout.write(SAMPLE_HELP);
-  const known = { run: "", n: 10, temperature: 0.8, topK: 0, topP: 1, prompt: "", maxTokens: 0, seed: 42 };
-  const { overrides, positional } = parseConfigArgs(argv, known, new Set());
-  if (positional.length) throw new Error(`unexpected argument "${positional[0]}" (see npx gptlab sample --help)`);
-  const o = { ...known, ...overrides } as typeof known;
+  if (wantsHelp(argv)) return void process.stdout.write(sampleHelp());
+  const o = commandOptions("sample", sampleSchema, argv);
   if (!o.run) throw new Error("sample needs --run DIR, a folder written by npx gptlab train");
   const { model, tokenizer } = loadModel(o.run);
   const texts = sampleText(model, tokenizer, {
@@ -245,12 +274,9 @@ function sample(argv: string[]): void {
 }
 
 function evalCmd(argv: string[]): void {
-  if (wantsHelp(argv)) return void process.stdout.write(EVAL_HELP);
-  const known = { run: "", data: "", split: "val", batches: 200 };
-  const { overrides } = parseConfigArgs(argv, known, new Set());
-  const o = { ...known, ...overrides } as typeof known;
+  if (wantsHelp(argv)) return void process.stdout.write(evalHelp());
+  const o = commandOptions("eval", evalSchema, argv);
   if (!o.run) throw new Error("eval needs --run DIR, a folder written by npx gptlab train");
-  if (o.split !== "val" && o.split !== "train") throw new Error(`--split must be val or train (got "${o.split}")`);
   const { model, tokenizer, runConfig } = loadModel(o.run);
   const data = loadDataset({
     path: o.data || runConfig.data,

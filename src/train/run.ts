@@ -9,10 +9,10 @@ import type { Batch, LoadedDataset, DataSourceState } from "../data/dataset.js";
 import type { Tokenizer } from "../data/tokenizer.js";
 import { GPT, presetConfig } from "../nn/gpt.js";
 import type { GPTConfig } from "../nn/gpt.js";
-import { createOptimizer } from "../optim/optimizer.js";
+import { createOptimizer } from "../optim/optimizers.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { makeSchedule } from "../optim/schedules.js";
-import type { Schedule, ScheduleConfig } from "../optim/schedules.js";
+import type { Schedule } from "../optim/schedules.js";
 import { countTargets, evaluateLoss, lossStats } from "../eval/metrics.js";
 import type { LossStats } from "../eval/metrics.js";
 import { sampleText } from "../eval/sample.js";
@@ -22,7 +22,7 @@ import { inspectTextFile } from "../io/text-check.js";
 import { checkRunFits, checkThreads } from "./limits.js";
 import type { Callback, EndEvent, TrainTask } from "./trainer.js";
 import { History, Progress } from "./callbacks.js";
-import { modelOverrides, resolveRunConfig } from "./config.js";
+import { resolveRunConfig, runComponents } from "./config.js";
 import type { RunConfig } from "./config.js";
 
 export interface RunOptions {
@@ -47,21 +47,6 @@ export interface ConfigChange {
   /** Steps done when the change was applied. */
   atStep: number;
   changes: Record<string, { from: unknown; to: unknown }>;
-}
-
-/** The LR schedule a run config asks for. */
-export function scheduleFor(c: RunConfig): Schedule {
-  const common = { warmupSteps: c.warmupSteps };
-  const byKind: Record<string, ScheduleConfig> = {
-    constant: { kind: "constant", lr: c.lr },
-    linear: { kind: "linear", lr: c.lr, totalSteps: c.steps, ...common },
-    warmup_cosine: { kind: "warmup_cosine", peakLr: c.lr, totalSteps: c.steps, ...common },
-    warmup_cosine_floor: { kind: "warmup_cosine_floor", peakLr: c.lr, totalSteps: c.steps, minLr: c.minLr, ...common },
-    step: { kind: "step", lr: c.lr, gamma: c.gamma, stepSize: c.stepSize, ...common },
-    exponential: { kind: "exponential", lr: c.lr, gamma: c.gamma, ...common },
-    cosine_epoch: { kind: "cosine_epoch", lr: c.lr, stepsPerEpoch: c.stepsPerEpoch, minLr: c.minLr, ...common },
-  };
-  return makeSchedule(byKind[c.schedule]);
 }
 
 export class Run {
@@ -99,12 +84,14 @@ export class Run {
     const text = inspectTextFile(dataPath);
     this.data = loadDataset({ path: dataPath, tokenizer: tokenizer ?? c.tokenizer, mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed });
     this.tokenizer = this.data.tokenizer;
-    this.modelConfig = presetConfig(c.preset, { ...modelOverrides(c), vocabSize: this.tokenizer.vocabSize });
+    warnIfMostlyHeldOut(c, this.data);
+    const parts = runComponents(c);
+    this.modelConfig = presetConfig(c.preset, { ...parts.model, vocabSize: this.tokenizer.vocabSize });
     checkRunFits(this.modelConfig, c.batchSize);
     if (c.mode === "documents") this.warnCutLines(text.lineOf, blockSize);
     this.model = new GPT(this.modelConfig, new Rng(c.seed));
-    this.optimizer = createOptimizer(this.model.store, optimizerConfig(c));
-    this.schedule = scheduleFor(c);
+    this.optimizer = createOptimizer(this.model.store, parts.optimizer);
+    this.schedule = makeSchedule(parts.schedule);
     this.dropoutRng = new Rng(c.seed + 3);
     this.sampleRng = new Rng(c.seed + 4);
   }
@@ -220,7 +207,7 @@ export class Run {
   /** Puts the config's optimizer hyperparameters into the optimizer (after a resume restored the saved ones). */
   applyOptimizerConfig(): void {
     const state = this.optimizer.getState() as unknown as { hyper: Record<string, unknown> };
-    const { kind: _kind, ...hyper } = optimizerConfig(this.config);
+    const { kind: _kind, ...hyper } = runComponents(this.config).optimizer;
     this.optimizer.setState({ ...state, hyper: { ...state.hyper, ...hyper } } as never);
   }
 
@@ -297,9 +284,12 @@ export interface RunMetrics {
   configChanges?: ConfigChange[];
 }
 
-function optimizerConfig(c: RunConfig) {
-  if (c.optimizer === "sgd") return { kind: c.optimizer, momentum: c.momentum, weightDecay: c.weightDecay };
-  return { kind: c.optimizer, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weightDecay };
+/** A validation split larger than the training split is allowed (a tiny training set is a lesson) but said. */
+function warnIfMostlyHeldOut(c: RunConfig, data: LoadedDataset): void {
+  const train = data.trainDocs.length;
+  const val = data.valDocs.length;
+  if (val <= train) return;
+  console.warn(`gptlab: warning: valFraction ${c.valFraction} holds out ${val} of ${train + val} lines for validation, so training uses ${train} line${train === 1 ? "" : "s"}`);
 }
 
 /** A readable, deterministic run id: preset, size, steps, seed and a short hash of the config (where it is saved aside). */

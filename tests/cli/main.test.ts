@@ -76,3 +76,40 @@ describe("the gptlab command line", () => {
     expect(gptlab("frobnicate").err).toMatch(/unknown command "frobnicate"/);
   }, 60_000);
 });
+
+describe("inputs a first-time user gets wrong are refused with the reason, or run with a one-line warning", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gptlab-cli-bad-"));
+  test.each([
+    [["--steps", "0x10"], /--steps takes a decimal number \(got "0x10"; write 16\)/],
+    [["--steps=1e1", "--steps", "20"], /--steps is given twice \("1e1" and "20"\); give each option once/],
+    [["--lr", "0.01", "--lr=0.02"], /--lr is given twice/],
+    [["--momentum", "0.5", "--optimizer", "adam"], /--momentum applies to optimizer sgd, not adam, and would be ignored \(got 0.5\); drop it or pass --optimizer sgd/],
+    [["--beta1", "0.9", "--optimizer", "sgd"], /--beta1 applies to optimizers adam, adamw, not sgd/],
+    [["--gamma", "0.3"], /--gamma applies to schedules step, exponential, not linear/],
+    [["--seed", "4294967296"], /config.seed must be an integer in \[0, 4294967295\] \(got 4294967296\); the generator takes a 32-bit seed/],
+    [["--resume", "a", "--resume", "b"], /--resume is given 2 times; give it once/],
+  ])("train %j", (args, message) => {
+    const out = path.join(dir, "never");
+    const r = gptlab("train", ...args, "--out", out);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(fs.existsSync(out)).toBe(false);
+  }, 30_000);
+
+  test("--val-fraction 0.99999 trains on the one line it leaves, and says so in one warning line", () => {
+    const r = gptlab("train", "--val-fraction", "0.99999", "--steps", "2", "--eval-batches", "1", "--samples", "0", "--out", path.join(dir, "vf"));
+    expect(r.code).toBe(0);
+    const warnings = r.err.split("\n").filter((l) => /warning/.test(l));
+    expect(warnings).toEqual([expect.stringMatching(/^gptlab: warning: valFraction 0.99999 holds out \d+ of \d+ lines for validation, so training uses 1 line$/)]);
+    expect(gptlab("train", "--steps", "2", "--eval-batches", "1", "--samples", "0", "--out", path.join(dir, "vf2")).err).not.toMatch(/warning/);
+  }, 30_000);
+
+  test("sample and eval check their options against the ranges their --help states", () => {
+    expect(gptlab("sample", "--help").out).toMatch(/--top-p +.*\(in \(0, 1\]; default 1\)/);
+    expect(gptlab("sample", "--run", "x", "--top-p", "0").err).toMatch(/--top-p must be in \(0, 1\] \(got 0\)/);
+    expect(gptlab("sample", "--run", "x", "--n", "2", "--n", "3").err).toMatch(/--n is given twice/);
+    expect(gptlab("eval", "--help").out).toMatch(/--split +.*\(one of val, train; default "val"\)/);
+    expect(gptlab("eval", "--run", "x", "--split", "all").err).toMatch(/--split must be one of val, train \(got "all", a string\)/);
+  }, 30_000);
+});
