@@ -26,3 +26,4 @@ export type { LossStats } from "./eval/metrics.js";
 export * from "./eval/sample.js";
 export { encodeSafetensors, decodeSafetensors, readSafetensorsFile, writeSafetensorsFile } from "./io/safetensors.js";
 export { saveRun, loadModel, loadWeights, restoreRunState, prepareRunFolder, isRunFolder, RUN_FILES } from "./io/checkpoint.js";
+export * from "./sweep/index.js";

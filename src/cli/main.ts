@@ -16,6 +16,7 @@ import { loadDataset } from "../data/dataset.js";
 import { Rng } from "../core/random.js";
 import { presetDescriptions } from "../nn/gpt.js";
 import { scheduleKinds } from "../optim/schedules.js";
+import { sweepCommand } from "./sweep.js";
 
 const USAGE = `gptlab: train and explore tiny GPT language models
 
@@ -28,6 +29,7 @@ Commands:
   bench    training throughput of the presets and the M1-M3 benchmark models
   export   turn notebooks into standalone TypeScript scripts
   regress  run the exported notebook scripts and compare their figures with the baselines
+  sweep    hyperparameter sweeps: plan | run | collect | lr-range (local cores, Slurm, Kubernetes, CI matrix)
 
 Run "npx gptlab <command> --help" for the options of a command.`;
 
@@ -235,6 +237,8 @@ export function main(argv: string[]): void {
         return delegate("scripts/export-notebooks.ts", rest);
       case "regress":
         return delegate("scripts/regress.ts", rest);
+      case "sweep":
+        return void sweepCommand(rest);
       case undefined:
       case "--help":
       case "-h":
@@ -242,7 +246,7 @@ export function main(argv: string[]): void {
         console.log(USAGE);
         return;
       default:
-        throw new Error(`unknown command "${command}"; commands: train, sample, eval, bench, export, regress (npx gptlab --help)`);
+        throw new Error(`unknown command "${command}"; commands: train, sample, eval, bench, export, regress, sweep (npx gptlab --help)`);
     }
   } catch (e) {
     console.error(`gptlab ${command ?? ""}: ${(e as Error).message}`);
