@@ -1,7 +1,7 @@
 // Character-level tokenizer: one token per Unicode character of the training text (sorted), plus <BOS> as the
-// last id. Line breaks are not tokens: documents are lines, and BOS is what separates them.
+// last id. Line breaks are not tokens (documents are lines, and BOS separates them) except in the text data mode.
 
-import type { Tokenizer, TokenizerJSON } from "./tokenizer.js";
+import type { Tokenizer, TokenizerEntry, TokenizerJSON } from "./tokenizer.js";
 import { VocabTokenizer, checkJSON, preview, sortSymbols, withSpecials } from "./vocab.js";
 import type { BuildOptions } from "./vocab.js";
 
@@ -32,12 +32,20 @@ export class CharTokenizer extends VocabTokenizer implements Tokenizer {
   }
 }
 
-/** A char tokenizer over the distinct characters of text (line breaks excluded), sorted by code unit. */
+/** A char tokenizer over the distinct characters of text (line breaks excluded unless opts.lineBreaks), sorted by code unit. */
 export function buildCharTokenizer(text: string, opts: BuildOptions = {}): CharTokenizer {
   if (typeof text !== "string") throw new Error(`buildCharTokenizer needs a string (got ${typeof text})`);
   const chars = new Set<string>();
-  for (const ch of text) if (ch !== "\n" && ch !== "\r") chars.add(ch);
+  for (const ch of text) if (opts.lineBreaks || (ch !== "\n" && ch !== "\r")) chars.add(ch);
   if (chars.size === 0) throw new Error("buildCharTokenizer: the text has no characters besides line breaks; give it the training text");
   const { vocab, bos, unk } = withSpecials(sortSymbols(chars), opts);
   return new CharTokenizer(vocab, bos, unk);
 }
+
+export const charEntry: TokenizerEntry<"char"> = {
+  kind: "char",
+  description: "one token per character of the training text",
+  create: buildCharTokenizer,
+  recognizes: (j) => j.kind === "char",
+  load: (j) => CharTokenizer.fromJSON(j as Partial<TokenizerJSON>),
+};

@@ -1,62 +1,45 @@
-// Datasets: the seeded train/validation split, encoding documents with line-numbered errors, and loadDataset(),
-// the one call the CLI and notebooks use to go from a text file to a tokenizer and train/val data sources.
+// Datasets: encoding documents with line-numbered errors, and loadDataset(), the one call the CLI and notebooks
+// use to go from a text file to a tokenizer and train/val data sources (the mode's registry entry reads the file).
 
 import * as path from "node:path";
-import { Rng } from "../core/random.js";
 import { checkInt } from "./batch.js";
-import { buildCharTokenizer } from "./char.js";
-import { readLines } from "./files.js";
-import { createDataSource } from "./sources.js";
-import type { DataMode, DataSource } from "./sources.js";
+import { dataModeEntry } from "./modes.js";
+import type { DataMode } from "./modes.js";
+import type { DataSource } from "./sources.js";
 import type { Tokenizer } from "./tokenizer.js";
-import { buildWordTokenizer } from "./word.js";
+import { createTokenizer } from "./tokenizers.js";
+import type { TokenizerKind } from "./tokenizers.js";
 
 export type { Batch } from "./batch.js";
 export { PAD_TARGET, makeBatch } from "./batch.js";
-export type { DataMode, DataSource, DataSourceState, DocumentsState, StreamState, SourceOptions } from "./sources.js";
-export { DocumentSource, StreamSource, createDataSource } from "./sources.js";
+export type { DataSource, DataSourceState, DocumentsState, StreamState, SourceOptions } from "./sources.js";
+export { DocumentSource, StreamSource, TextSource } from "./sources.js";
+export { createDataSource, dataModeEntry, dataModeHelp, dataModeRegistry, dataModes } from "./modes.js";
+export type { DataMode, DataModeEntry } from "./modes.js";
+export { splitTrainVal } from "./split.js";
+export type { SplitOptions } from "./split.js";
 export { readLines, readText, splitLines } from "./files.js";
 
-export interface SplitOptions {
-  /** share of the items that go to validation, in [0, 1) */
-  valFraction: number;
-  seed: number;
-}
-
-/**
- * Seeded split: shuffle a copy of the items with Rng(seed), then the first round(valFraction * n) are val and the
- * rest train (both in that shuffled order). With valFraction > 0 and at least two items, val and train each get
- * at least one. The same items, fraction and seed always give the same split.
- */
-export function splitTrainVal<T>(items: readonly T[], opts: SplitOptions): { train: T[]; val: T[] } {
-  const { valFraction, seed } = opts;
-  if (typeof valFraction !== "number" || !(valFraction >= 0 && valFraction < 1)) throw new Error(`valFraction must be a number in [0, 1) (got ${String(valFraction)})`);
-  checkInt("seed", seed, 0);
-  const shuffled = new Rng(seed).shuffle(items.slice());
-  const n = shuffled.length;
-  let nVal = Math.round(valFraction * n);
-  if (valFraction > 0 && n >= 2) nVal = Math.min(Math.max(nVal, 1), n - 1);
-  return { val: shuffled.slice(0, nVal), train: shuffled.slice(nVal) };
-}
-
 /** Token ids of each document (no BOS); an unknown symbol's error says which line it is on. */
-export function encodeDocuments(tokenizer: Tokenizer, docs: readonly string[], source = "document"): number[][] {
+export function encodeDocuments(tokenizer: Tokenizer, docs: readonly string[], source = "document", lineNumbers?: readonly number[]): number[][] {
   return docs.map((d, i) => {
     try {
       return tokenizer.encode(d);
     } catch (e) {
-      throw new Error(`${source} line ${i + 1}: ${(e as Error).message}`);
+      throw new Error(`${source} line ${lineNumbers ? lineNumbers[i] : i + 1}: ${(e as Error).message}`);
     }
   });
 }
 
 export interface LoadDatasetOptions {
-  /** text file, one document per line (blank lines are skipped) */
+  /** text file: one document per line (documents, stream; blank lines are skipped) or any text (mode "text") */
   path: string;
-  /** "word" or "char" builds a tokenizer from the whole file (train and val, so val has no unknown symbols); a Tokenizer (e.g. from a checkpoint) is used as is. Default "word". */
-  tokenizer?: "word" | "char" | Tokenizer;
-  /** with a built tokenizer: add <UNK> (default false) */
+  /** a kind from the registry ("word", "char", "bpe", "unigram") builds a tokenizer from the whole file (train and val, so val has no unknown symbols); a Tokenizer (e.g. from a checkpoint) is used as is. Default "word". */
+  tokenizer?: TokenizerKind | Tokenizer;
+  /** with a built char or word tokenizer: add <UNK> (default false) */
   unk?: boolean;
+  /** with a built bpe or unigram tokenizer: its vocabulary size (default 2000) */
+  vocabSize?: number;
   /** default "documents" (one document per row; batchSize 1 is the lab's one sentence per step) */
   mode?: DataMode;
   /** default 16 */
@@ -72,9 +55,11 @@ export interface LoadDatasetOptions {
 export interface LoadedDataset {
   /** absolute path of the file */
   path: string;
+  mode: DataMode;
   tokenizer: Tokenizer;
-  /** all documents of the file, in file order */
+  /** all documents of the file, in file order (text mode: the whole text) */
   docs: string[];
+  /** text mode: the first (1 - valFraction) of the text, and the rest */
   trainDocs: string[];
   valDocs: string[];
   train: DataSource;
@@ -82,9 +67,9 @@ export interface LoadedDataset {
   val: DataSource | null;
 }
 
-export const datasetDefaults = { tokenizer: "word", unk: false, mode: "documents", blockSize: 16, batchSize: 1, valFraction: 0.1, seed: 42 } as const;
+export const datasetDefaults = { tokenizer: "word", unk: false, vocabSize: undefined, mode: "documents", blockSize: 16, batchSize: 1, valFraction: 0.1, seed: 42 } as const;
 
-/** Reads a file, builds (or takes) a tokenizer, splits documents train/val and returns a data source for each. */
+/** Reads a file, builds (or takes) a tokenizer, splits it train/val as its mode does and returns a data source for each. */
 export function loadDataset(options: LoadDatasetOptions): LoadedDataset {
   if (typeof options !== "object" || options === null) throw new Error("loadDataset needs an options object, e.g. { path: \"datasets/names/names.txt\", tokenizer: \"char\" }");
   for (const k of Object.keys(options)) {
@@ -92,32 +77,28 @@ export function loadDataset(options: LoadDatasetOptions): LoadedDataset {
   }
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as LoadDatasetOptions;
   const o = { ...datasetDefaults, ...given };
-  if (o.mode !== "documents" && o.mode !== "stream") throw new Error(`mode must be "documents" or "stream" (got ${JSON.stringify(o.mode)})`);
+  const mode = dataModeEntry(o.mode);
   checkInt("blockSize", o.blockSize, 1);
   checkInt("batchSize", o.batchSize, 1);
   checkInt("seed", o.seed, 0);
 
   const file = path.resolve(o.path);
-  const docs = readLines(file);
+  const data = mode.read(file, { valFraction: o.valFraction, seed: o.seed });
   let tokenizer: Tokenizer;
-  if (o.tokenizer === "word") tokenizer = buildWordTokenizer(docs.join("\n"), { unk: o.unk });
-  else if (o.tokenizer === "char") tokenizer = buildCharTokenizer(docs.join("\n"), { unk: o.unk });
-  else if (typeof o.tokenizer === "object" && o.tokenizer !== null && typeof o.tokenizer.encode === "function") tokenizer = o.tokenizer;
-  else throw new Error(`tokenizer must be "word", "char" or a Tokenizer (got ${JSON.stringify(o.tokenizer)})`);
+  if (typeof o.tokenizer === "string") {
+    tokenizer = createTokenizer(o.tokenizer, data.corpus, { unk: o.unk, vocabSize: o.vocabSize, lineBreaks: data.lineBreaks });
+  } else if (typeof o.tokenizer === "object" && o.tokenizer !== null && typeof o.tokenizer.encode === "function") tokenizer = o.tokenizer;
+  else throw new Error(`tokenizer must be a tokenizer kind or a Tokenizer (got ${JSON.stringify(o.tokenizer)})`);
 
-  const encoded = encodeDocuments(tokenizer, docs, file);
-  const { train, val } = splitTrainVal(
-    docs.map((_, i) => i),
-    { valFraction: o.valFraction, seed: o.seed },
-  );
-  const common = { bos: tokenizer.bos, blockSize: o.blockSize, batchSize: o.batchSize };
+  const common = { bos: tokenizer.bos, blockSize: o.blockSize, batchSize: o.batchSize, file, tokenizer: tokenizer.kind };
   return {
     path: file,
+    mode: mode.kind as DataMode,
     tokenizer,
-    docs,
-    trainDocs: train.map((i) => docs[i]),
-    valDocs: val.map((i) => docs[i]),
-    train: createDataSource(o.mode, train.map((i) => encoded[i]), { ...common, seed: o.seed + 1, name: "train" }),
-    val: val.length > 0 ? createDataSource(o.mode, val.map((i) => encoded[i]), { ...common, seed: o.seed + 2, name: "val" }) : null,
+    docs: data.docs,
+    trainDocs: data.train,
+    valDocs: data.val,
+    train: mode.source(encodeDocuments(tokenizer, data.train, file, data.trainLines), { ...common, seed: o.seed + 1, name: "train", startsFile: true }),
+    val: data.val.length > 0 ? mode.source(encodeDocuments(tokenizer, data.val, file, data.valLines), { ...common, seed: o.seed + 2, name: "val", startsFile: false }) : null,
   };
 }

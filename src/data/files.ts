@@ -17,8 +17,45 @@ export function readText(file: string): string {
     );
   }
   if (stat.isDirectory()) throw new Error(`data path ${abs} is a folder: give the text file inside it (one document per line)`);
-  const text = fs.readFileSync(abs, "utf8");
+  const bytes = fs.readFileSync(abs);
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    throw new Error(
+      `data file ${abs} is not UTF-8 text: byte ${at} (0-based) is 0x${bytes[at].toString(16).toUpperCase().padStart(2, "0")}, which no UTF-8 character starts or continues with. ` +
+        `Convert it, e.g. iconv -f latin1 -t utf-8 ${JSON.stringify(file)} > out.txt`,
+    );
+  }
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** Offset of the first byte that breaks UTF-8 (only called once decoding has failed, so a bad byte exists). */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    const n = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (n === 0) return i;
+    for (let k = 1; k < n; k++) {
+      if (i + k >= bytes.length || (bytes[i + k] & 0xc0) !== 0x80) return i + k < bytes.length ? i + k : i;
+    }
+    if (strictUtf8Part(bytes.subarray(i, i + n))) return i; // overlong, surrogate or beyond U+10FFFF
+    i += n;
+  }
+  return Math.max(0, bytes.length - 1);
+}
+
+function strictUtf8Part(seq: Uint8Array): boolean {
+  try {
+    strictUtf8.decode(seq);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** The non-blank lines of a file, trimmed (one document per line); an empty file is an error. */

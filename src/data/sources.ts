@@ -1,12 +1,12 @@
-// The two data sources: `documents` (one padded document per row, the lab's one-sentence-per-step mode) and
-// `stream` (random windows of the concatenated token stream). Both are seeded and can save/restore their position.
+// The data sources: `documents` (one padded document per row, the lab's one-sentence-per-step mode), `stream`
+// (random windows of the documents joined by BOS) and `text` (random windows of a whole file's tokens, as char-rnn
+// and nanoGPT read text). All are seeded and can save/restore their position. The modes' registry is modes.ts.
 
 import { Rng } from "../core/random.js";
 import type { RngState } from "../core/random.js";
 import { checkInt, makeBatch } from "./batch.js";
 import type { Batch } from "./batch.js";
 
-export type DataMode = "documents" | "stream";
 
 export interface DocumentsState {
   mode: "documents";
@@ -19,7 +19,7 @@ export interface DocumentsState {
 }
 
 export interface StreamState {
-  mode: "stream";
+  mode: "stream" | "text";
   numTokens: number;
   /** batches served so far (informative) */
   step: number;
@@ -29,7 +29,8 @@ export interface StreamState {
 export type DataSourceState = DocumentsState | StreamState;
 
 export interface DataSource {
-  readonly mode: DataMode;
+  /** a kind from the data mode registry (modes.ts) */
+  readonly mode: string;
   readonly blockSize: number;
   readonly batchSize: number;
   /** documents in this split */
@@ -70,7 +71,7 @@ function checkMaxBatches(maxBatches: number | undefined): number {
   return maxBatches === undefined ? Infinity : checkInt("maxBatches", maxBatches, 1);
 }
 
-function checkMode(state: DataSourceState, mode: DataMode): void {
+function checkMode(state: DataSourceState, mode: string): void {
   if (typeof state !== "object" || state === null || state.mode !== mode) {
     throw new Error(`data state is for mode ${JSON.stringify((state as { mode?: unknown } | null)?.mode)}, but this source is in ${mode} mode`);
   }
@@ -169,39 +170,27 @@ export class DocumentSource implements DataSource {
   }
 }
 
-/** All documents as one token stream, BOS before each and after the last; batches are B random windows of blockSize + 1. */
-export class StreamSource implements DataSource {
-  readonly mode = "stream" as const;
+/** Random windows of blockSize + 1 over one token stream (the stream and text modes); evaluation walks it in order. */
+abstract class WindowSource implements DataSource {
+  abstract readonly mode: "stream" | "text";
   readonly blockSize: number;
   readonly batchSize: number;
-  readonly numDocs: number;
+  abstract readonly numDocs: number;
   readonly numTokens: number;
   private readonly bos: number;
   private readonly tokens: Int32Array;
   private readonly rng: Rng;
   private step = 0;
 
-  constructor(docs: readonly ArrayLike<number>[], opts: SourceOptions) {
+  /** tooShort: the error when the stream has fewer than blockSize + 1 tokens. */
+  protected constructor(tokens: Int32Array, opts: SourceOptions, tooShort: () => string) {
     checkOptions(opts);
     this.bos = opts.bos;
     this.blockSize = opts.blockSize;
     this.batchSize = opts.batchSize;
-    this.numDocs = docs.length;
-    const n = docs.reduce((k, d) => k + d.length + 1, 1);
-    this.tokens = new Int32Array(n);
-    let p = 0;
-    this.tokens[p++] = opts.bos;
-    for (const d of docs) {
-      for (let i = 0; i < d.length; i++) this.tokens[p++] = d[i];
-      this.tokens[p++] = opts.bos;
-    }
-    this.numTokens = n;
-    if (n < opts.blockSize + 1) {
-      throw new Error(
-        `stream mode needs at least blockSize + 1 = ${opts.blockSize + 1} tokens, but the ${opts.name ?? "data"} split has ${n} ` +
-          `(${docs.length} documents, BOS between them). Use a smaller blockSize, more data (or a smaller valFraction for the val split), or mode "documents"`,
-      );
-    }
+    this.tokens = tokens;
+    this.numTokens = tokens.length;
+    if (tokens.length < opts.blockSize + 1) throw new Error(tooShort());
     this.rng = new Rng(opts.seed ?? 42);
   }
 
@@ -234,11 +223,11 @@ export class StreamSource implements DataSource {
   }
 
   getState(): StreamState {
-    return { mode: "stream", numTokens: this.numTokens, step: this.step, rng: rngState(this.rng) };
+    return { mode: this.mode, numTokens: this.numTokens, step: this.step, rng: rngState(this.rng) };
   }
 
   setState(state: DataSourceState): void {
-    checkMode(state, "stream");
+    checkMode(state, this.mode);
     const s = state as StreamState;
     if (s.numTokens !== this.numTokens) throw new Error(`data state was saved for a stream of ${s.numTokens} tokens, but this split has ${this.numTokens}: load the same data file, tokenizer, seed and valFraction`);
     this.step = checkInt("state.step", s.step, 0);
@@ -246,9 +235,45 @@ export class StreamSource implements DataSource {
   }
 }
 
-/** A data source of the given mode over encoded documents (token ids without BOS). */
-export function createDataSource(mode: DataMode, docs: readonly ArrayLike<number>[], opts: SourceOptions): DataSource {
-  if (mode === "documents") return new DocumentSource(docs, opts);
-  if (mode === "stream") return new StreamSource(docs, opts);
-  throw new Error(`data mode must be "documents" or "stream" (got ${JSON.stringify(mode)})`);
+/** All documents as one token stream, BOS before each and after the last; batches are B random windows of blockSize + 1. */
+export class StreamSource extends WindowSource {
+  readonly mode = "stream" as const;
+  readonly numDocs: number;
+
+  constructor(docs: readonly ArrayLike<number>[], opts: SourceOptions) {
+    const n = docs.reduce((k, d) => k + d.length + 1, 1);
+    const tokens = new Int32Array(n);
+    let p = 0;
+    tokens[p++] = opts.bos;
+    for (const d of docs) {
+      for (let i = 0; i < d.length; i++) tokens[p++] = d[i];
+      tokens[p++] = opts.bos;
+    }
+    super(
+      tokens,
+      opts,
+      () =>
+        `stream mode needs at least blockSize + 1 = ${opts.blockSize + 1} tokens, but the ${opts.name ?? "data"} split has ${n} ` +
+        `(${docs.length} documents, BOS between them). Use a smaller blockSize, more data (or a smaller valFraction for the val split), or mode "documents"`,
+    );
+    this.numDocs = docs.length;
+  }
+}
+
+/** A whole text's tokens as they come (line breaks are tokens; no BOS but the one the caller puts first). */
+export class TextSource extends WindowSource {
+  readonly mode = "text" as const;
+  readonly numDocs = 1;
+
+  /** file: named in the error when the split is shorter than one window. */
+  constructor(tokens: ArrayLike<number>, opts: SourceOptions & { file?: string; tokenizer?: string }) {
+    super(
+      Int32Array.from(tokens),
+      opts,
+      () =>
+        `${opts.file ?? "the text"}: the ${opts.name ?? "data"} split has ${tokens.length} tokens${opts.tokenizer ? ` (${opts.tokenizer} tokenizer)` : ""}, fewer than ` +
+        `blockSize + 1 = ${opts.blockSize + 1}; the text mode needs at least two blocks of text, one to train on and one to validate. ` +
+        `Use a longer file, a smaller blockSize, or a valFraction that leaves each split a block`,
+    );
+  }
 }

@@ -1,29 +1,27 @@
-// The Tokenizer contract shared by the character- and word-level tokenizers, and loadTokenizer(json),
-// which rebuilds either one from its saved JSON (checkpoints store the tokenizer this way).
-
-import { CharTokenizer } from "./char.js";
-import { WordTokenizer } from "./word.js";
-
-export type TokenizerKind = "char" | "word";
+// The Tokenizer contract every tokenizer kind implements (char, word, bpe, unigram). This file imports no
+// tokenizer: the kinds, their builders and loadTokenizer(json) live in the registry (tokenizers.ts).
 
 export interface Tokenizer {
-  readonly kind: TokenizerKind;
+  /** A kind from the registry (tokenizerKinds): "char", "word", "bpe", "unigram". */
+  readonly kind: string;
   readonly vocabSize: number;
   /** id of BOS/EOS (opens and closes each document) */
   readonly bos: number;
-  /** id used for unknown symbols, or null: unknown symbols throw */
+  /** id used for unknown symbols, or null: unknown symbols throw (bpe and unigram never meet one) */
   readonly unk: number | null;
-  /** The symbols by id: vocab[id] is a character (char) or a lowercase word or punctuation mark (word). */
+  /** The symbols by id: a character (char), a lowercase word or punctuation mark (word), a piece (bpe, unigram). */
   readonly vocab: readonly string[];
   /** Token ids of text, without BOS. */
   encode(text: string): number[];
   /** Text of ids; BOS separates documents (a leading or trailing BOS is dropped, an inner one becomes "\n"). */
   decode(ids: ArrayLike<number>): string;
-  toJSON(): TokenizerJSON;
+  /** What the run folder's tokenizer.json holds: gptlab's vocab JSON (char, word) or Hugging Face's format (bpe, unigram). */
+  toJSON(): SavedTokenizer;
 }
 
+/** gptlab's own saved form of a vocabulary tokenizer (char, word). */
 export interface TokenizerJSON {
-  kind: TokenizerKind;
+  kind: string;
   vocab: string[];
   bos: number;
   unk: number | null;
@@ -31,23 +29,44 @@ export interface TokenizerJSON {
   version: number;
 }
 
+/** A Hugging Face tokenizer.json (the parts gptlab writes and reads; see hf.ts). */
+export interface HFTokenizerJSON {
+  version: string;
+  added_tokens: { id: number; content: string; single_word: boolean; lstrip: boolean; rstrip: boolean; normalized: boolean; special: boolean }[];
+  normalizer: unknown;
+  pre_tokenizer: unknown;
+  post_processor: unknown;
+  decoder: unknown;
+  model: { type: string; [key: string]: unknown };
+  truncation: unknown;
+  padding: unknown;
+}
+
+export type SavedTokenizer = TokenizerJSON | HFTokenizerJSON;
+
+/** One option a tokenizer kind takes (the registry's schema: CLI flags, help and checks come from it). */
+export interface OptionSpec {
+  type: "int";
+  min: number;
+  default: number;
+  description: string;
+}
+
+/**
+ * A tokenizer kind in the registry (tokenizers.ts): how to train one from text and how to read its saved JSON.
+ * Adding a kind is its file (exporting one of these) plus its test, and one line in the registry's list.
+ */
+export interface TokenizerEntry<K extends string = string> {
+  kind: K;
+  description: string;
+  /** options beyond unk and lineBreaks (e.g. vocabSize), with defaults */
+  schema?: Record<string, OptionSpec>;
+  create(text: string, opts: BuildOptions): Tokenizer;
+  /** true when json is this kind's saved form */
+  recognizes(json: Record<string, unknown>): boolean;
+  load(json: SavedTokenizer): Tokenizer;
+}
+
+import type { BuildOptions } from "./vocab.js";
 export { BOS_SYMBOL, UNK_SYMBOL } from "./vocab.js";
 export type { BuildOptions } from "./vocab.js";
-
-/** Rebuilds a tokenizer from toJSON() output (an object or its JSON string). */
-export function loadTokenizer(json: TokenizerJSON | string): Tokenizer {
-  let obj: unknown = json;
-  if (typeof json === "string") {
-    try {
-      obj = JSON.parse(json);
-    } catch (e) {
-      throw new Error(`loadTokenizer: the string is not valid JSON (${(e as Error).message})`);
-    }
-  }
-  if (typeof obj !== "object" || obj === null) throw new Error(`loadTokenizer needs an object from tokenizer.toJSON() (got ${String(obj)})`);
-  const j = obj as Partial<TokenizerJSON>;
-  if (j.version !== undefined && j.version !== 1) throw new Error(`tokenizer JSON version ${String(j.version)} is not supported (this gptlab reads version 1)`);
-  if (j.kind === "char") return CharTokenizer.fromJSON(j);
-  if (j.kind === "word") return WordTokenizer.fromJSON(j);
-  throw new Error(`tokenizer JSON kind must be "char" or "word" (got ${JSON.stringify(j.kind)})`);
-}

@@ -1,7 +1,7 @@
 // The part the char and word tokenizers share: a symbol <-> id table with BOS (and an optional UNK),
 // lookups that fail loudly on unknown symbols, decoding with BOS as the document separator, and JSON checks.
 
-import type { TokenizerJSON, TokenizerKind } from "./tokenizer.js";
+import type { SavedTokenizer, TokenizerJSON } from "./tokenizer.js";
 
 export const BOS_SYMBOL = "<BOS>";
 export const UNK_SYMBOL = "<UNK>";
@@ -10,6 +10,10 @@ export const UNK_SYMBOL = "<UNK>";
 export interface BuildOptions {
   /** Add an <UNK> token and map unknown symbols to it instead of throwing (default false). */
   unk?: boolean;
+  /** Keep line breaks as symbols (the text data mode, where "\n" is a character like any other); default false. */
+  lineBreaks?: boolean;
+  /** Target vocabulary size, special tokens included (bpe and unigram). */
+  vocabSize?: number;
 }
 
 /** Sorts symbols by UTF-16 code units (plain `<`), so the order never depends on the locale. */
@@ -31,7 +35,7 @@ export function withSpecials(sorted: string[], opts: BuildOptions = {}): { vocab
 }
 
 /** Validates the vocab/bos/unk fields of a tokenizer JSON; errors name the field. */
-export function checkJSON(kind: TokenizerKind, j: Partial<TokenizerJSON>): { vocab: string[]; bos: number; unk: number | null } {
+export function checkJSON(kind: string, j: Partial<TokenizerJSON>): { vocab: string[]; bos: number; unk: number | null } {
   const where = `${kind} tokenizer JSON`;
   if (!Array.isArray(j.vocab) || j.vocab.some((s) => typeof s !== "string")) throw new Error(`${where}: vocab must be an array of strings`);
   const n = j.vocab.length;
@@ -43,7 +47,7 @@ export function checkJSON(kind: TokenizerKind, j: Partial<TokenizerJSON>): { voc
 }
 
 export abstract class VocabTokenizer {
-  abstract readonly kind: TokenizerKind;
+  abstract readonly kind: string;
   readonly vocab: readonly string[];
   readonly bos: number;
   readonly unk: number | null;
@@ -75,25 +79,30 @@ export abstract class VocabTokenizer {
     );
   }
 
-  /** Symbols of the ids, split into documents at BOS; each document is joined by `joiner`. */
-  protected decodeWith(ids: ArrayLike<number>, joiner: string): string {
+  /** The ids split into documents at BOS, each rendered by `render` (its ids are checked first), joined by "\n". */
+  protected decodeDocs(ids: ArrayLike<number>, render: (docIds: number[]) => string): string {
     const docs: string[] = [];
-    let cur: string[] = [];
+    let cur: number[] = [];
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       if (!Number.isInteger(id) || id < 0 || id >= this.vocab.length) {
         throw new Error(`decode: token id ${id} at position ${i} is outside the vocabulary [0, ${this.vocab.length})`);
       }
       if (id === this.bos) {
-        if (i > 0) docs.push(cur.join(joiner));
+        if (i > 0) docs.push(render(cur));
         cur = [];
-      } else cur.push(this.vocab[id]);
+      } else cur.push(id);
     }
-    if (cur.length > 0 || ids.length === 0) docs.push(cur.join(joiner));
+    if (cur.length > 0 || ids.length === 0) docs.push(render(cur));
     return docs.join("\n");
   }
 
-  toJSON(): TokenizerJSON {
+  /** Symbols of the ids, split into documents at BOS; each document's symbols are joined by `joiner`. */
+  protected decodeWith(ids: ArrayLike<number>, joiner: string): string {
+    return this.decodeDocs(ids, (doc) => doc.map((id) => this.vocab[id]).join(joiner));
+  }
+
+  toJSON(): SavedTokenizer {
     return { kind: this.kind, vocab: this.vocab.slice(), bos: this.bos, unk: this.unk, version: 1 };
   }
 }

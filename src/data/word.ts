@@ -1,18 +1,20 @@
 // Word-level tokenizer (the word-level lab, microgpt-style): text is lowercased and split into words and
 // punctuation marks; each punctuation mark is its own token ("the cat sat." -> the | cat | sat | .).
 
-import type { Tokenizer, TokenizerJSON } from "./tokenizer.js";
+import type { Tokenizer, TokenizerEntry, TokenizerJSON } from "./tokenizer.js";
 import { VocabTokenizer, checkJSON, preview, sortSymbols, withSpecials } from "./vocab.js";
 import type { BuildOptions } from "./vocab.js";
 
 // A word is letters/digits, with inner apostrophes kept ("don't", "cat's"); any other non-space character
 // is a token by itself. Whitespace only separates.
 const TOKEN_RE = /[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*|[^\s\p{L}\p{N}]/gu;
+// The text data mode keeps each line break as a token of its own.
+const TOKEN_RE_LINES = /[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*|[^\s\p{L}\p{N}]|\n/gu;
 
 /** The words and punctuation marks of text, lowercased, with their character offsets. */
-export function splitWords(text: string): { word: string; offset: number }[] {
+export function splitWords(text: string, lineBreaks = false): { word: string; offset: number }[] {
   const out: { word: string; offset: number }[] = [];
-  for (const m of text.toLowerCase().matchAll(TOKEN_RE)) out.push({ word: m[0], offset: m.index ?? 0 });
+  for (const m of text.toLowerCase().matchAll(lineBreaks ? TOKEN_RE_LINES : TOKEN_RE)) out.push({ word: m[0], offset: m.index ?? 0 });
   return out;
 }
 
@@ -20,7 +22,7 @@ export class WordTokenizer extends VocabTokenizer implements Tokenizer {
   readonly kind = "word" as const;
 
   encode(text: string): number[] {
-    return splitWords(text).map(({ word, offset }, i) => this.idOf(word, () => `at word ${i} (0-based; character ${offset}) of ${preview(text)}`));
+    return splitWords(text, this.ids.has("\n")).map(({ word, offset }, i) => this.idOf(word, () => `at word ${i} (0-based; character ${offset}) of ${preview(text)}`));
   }
 
   /** Words joined with single spaces, so decode(encode(s)) is s lowercased with punctuation spaced out. */
@@ -37,8 +39,16 @@ export class WordTokenizer extends VocabTokenizer implements Tokenizer {
 /** A word tokenizer over the distinct words and punctuation marks of text (lowercased), sorted by code unit. */
 export function buildWordTokenizer(text: string, opts: BuildOptions = {}): WordTokenizer {
   if (typeof text !== "string") throw new Error(`buildWordTokenizer needs a string (got ${typeof text})`);
-  const words = splitWords(text).map((w) => w.word);
+  const words = splitWords(text, opts.lineBreaks).map((w) => w.word);
   if (words.length === 0) throw new Error("buildWordTokenizer: the text has no words; give it the training text");
   const { vocab, bos, unk } = withSpecials(sortSymbols(words), opts);
   return new WordTokenizer(vocab, bos, unk);
 }
+
+export const wordEntry: TokenizerEntry<"word"> = {
+  kind: "word",
+  description: "lowercase words and punctuation marks of the training text",
+  create: buildWordTokenizer,
+  recognizes: (j) => j.kind === "word",
+  load: (j) => WordTokenizer.fromJSON(j as Partial<TokenizerJSON>),
+};

@@ -13,7 +13,7 @@ import * as os from "node:os";
 import { GPT, describeModel, validateConfig } from "../nn/gpt.js";
 import type { GPTConfig } from "../nn/gpt.js";
 import { Rng } from "../core/random.js";
-import { loadTokenizer } from "../data/tokenizer.js";
+import { loadTokenizer } from "../data/tokenizers.js";
 import type { Tokenizer } from "../data/tokenizer.js";
 import type { Run, RunMetrics, RunState } from "../train/run.js";
 import { resolveRunConfig } from "../train/config.js";

@@ -1,6 +1,7 @@
 import { buildCharTokenizer, CharTokenizer } from "../../src/data/char.js";
 import { buildWordTokenizer, splitWords, WordTokenizer } from "../../src/data/word.js";
-import { BOS_SYMBOL, UNK_SYMBOL, loadTokenizer } from "../../src/data/tokenizer.js";
+import { BOS_SYMBOL, UNK_SYMBOL } from "../../src/data/tokenizer.js";
+import { loadTokenizer } from "../../src/data/tokenizers.js";
 
 describe("character tokenizer", () => {
   const text = "emma\nolivia\nava\n";
