@@ -24,7 +24,7 @@ export function readText(file: string): string {
   } catch {
     const at = firstInvalidUtf8(bytes);
     throw new Error(
-      `data file ${abs} is not UTF-8 text: byte ${at} (0-based) is 0x${bytes[at].toString(16).toUpperCase().padStart(2, "0")}, which no UTF-8 character starts or continues with. ` +
+      `data file ${abs} is not UTF-8 text: byte ${at} (0-based) is 0x${bytes[at].toString(16).toUpperCase().padStart(2, "0")}, which does not start a valid UTF-8 character there. ` +
         `Convert it, e.g. iconv -f latin1 -t utf-8 ${JSON.stringify(file)} > out.txt`,
     );
   }
@@ -41,7 +41,7 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
     const n = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
     if (n === 0) return i;
     for (let k = 1; k < n; k++) {
-      if (i + k >= bytes.length || (bytes[i + k] & 0xc0) !== 0x80) return i + k < bytes.length ? i + k : i;
+      if (i + k >= bytes.length || (bytes[i + k] & 0xc0) !== 0x80) return i;
     }
     if (strictUtf8Part(bytes.subarray(i, i + n))) return i; // overlong, surrogate or beyond U+10FFFF
     i += n;

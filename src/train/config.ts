@@ -16,6 +16,10 @@ import type { ArgDefault } from "../io/args.js";
 import { checkField, defaultsOf, describeValue } from "../core/schema.js";
 import type { FieldSpec, Schema } from "../core/schema.js";
 import { presets } from "../nn/gpt.js";
+import { tokenizerKinds, tokenizerHelp } from "../data/tokenizers.js";
+import type { TokenizerKind } from "../data/tokenizers.js";
+import { dataModes, dataModeHelp } from "../data/modes.js";
+import type { DataMode } from "../data/modes.js";
 import type { GPTConfig } from "../nn/gpt.js";
 
 export interface RunConfig {
@@ -29,9 +33,11 @@ export interface RunConfig {
   dropout: number | null;
   /** Text file, one document per line. */
   data: string;
-  tokenizer: "word" | "char";
-  /** documents: one line per row (batch 1 = the lab's one sentence per step); stream: random windows. */
-  mode: "documents" | "stream";
+  tokenizer: TokenizerKind;
+  /** Vocabulary size of a bpe or unigram tokenizer (null: 2000); char and word take theirs from the text. */
+  vocabSize: number | null;
+  /** documents: one line per row (batch 1 = the lab's one sentence per step); stream: random windows; text: the whole file as one stream. */
+  mode: DataMode;
   batchSize: number;
   valFraction: number;
   steps: number;
@@ -87,8 +93,9 @@ export const modelSchema = {
 /** Data: the file, its tokenizer and how it is cut into batches and split. */
 export const dataSchema = {
   data: { type: "string", default: "datasets/simple-sentences/sentences.txt", description: "text file, one document (sentence, name, line) per line" },
-  tokenizer: { type: "string", default: "word", choices: ["word", "char"], description: "tokenizer built from the data" },
-  mode: { type: "string", default: "documents", choices: ["documents", "stream"], description: "documents: one line per row; stream: random windows of the concatenated text" },
+  tokenizer: { type: "string", default: "word", choices: () => [...tokenizerKinds], description: `tokenizer built from the data: ${tokenizerHelp()}` },
+  vocabSize: { type: "integer", default: null, nullable: true, min: 257, description: "vocabulary size of bpe and unigram; none = 2000" },
+  mode: { type: "string", default: "documents", choices: () => [...dataModes], description: `how the file is read: ${dataModeHelp()}` },
   batchSize: { type: "integer", default: 1, min: 1, description: "rows per batch (documents mode with 1 = one sentence per step)" },
   valFraction: { type: "number", default: 0.1, min: 0, max: 1, maxExclusive: true, description: "share of lines held out for validation" },
 } as const satisfies Schema;

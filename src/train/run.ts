@@ -82,7 +82,7 @@ export class Run {
     const blockSize = c.blockSize ?? presetConfig(c.preset).blockSize;
     const dataPath = resolveUserPath(c.data);
     const text = inspectTextFile(dataPath);
-    this.data = loadDataset({ path: dataPath, tokenizer: tokenizer ?? c.tokenizer, mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed });
+    this.data = loadDataset({ path: dataPath, tokenizer: tokenizer ?? c.tokenizer, vocabSize: tokenizer ? undefined : c.vocabSize ?? undefined, mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed });
     this.tokenizer = this.data.tokenizer;
     warnIfMostlyHeldOut(c, this.data);
     const parts = runComponents(c);
