@@ -29,3 +29,4 @@ export { saveRun, loadModel, loadWeights, restoreRunState, prepareRunFolder, isR
 export { trainInFolder, resumeConfigChanges } from "./train/train-in-folder.js";
 export type { TrainInFolderOptions, TrainInFolderResult, SaveStats } from "./train/train-in-folder.js";
 export { EXIT } from "./cli/exit-codes.js";
+export * from "./sweep/index.js";

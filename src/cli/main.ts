@@ -20,6 +20,7 @@ import { scheduleKinds } from "../optim/schedules.js";
 import { optimizerRegistry } from "../optim/optimizers.js";
 import { defaultsOf, fieldHelp, resolveOptions } from "../core/schema.js";
 import type { Schema } from "../core/schema.js";
+import { sweepCommand } from "./sweep.js";
 
 const USAGE = `gptlab: train and explore tiny GPT language models
 
@@ -32,6 +33,7 @@ Commands:
   bench    training throughput of the presets and the M1-M3 benchmark models
   export   turn notebooks into standalone TypeScript scripts
   regress  run the exported notebook scripts and compare their figures with the baselines
+  sweep    hyperparameter sweeps: plan | run | collect | lr-range (local cores, Slurm, Kubernetes, CI matrix)
 
 Run "npx gptlab <command> --help" for the options of a command.`;
 
@@ -321,6 +323,8 @@ export async function main(argv: string[]): Promise<void> {
         return delegate("scripts/export-notebooks.ts", rest);
       case "regress":
         return delegate("scripts/regress.ts", rest);
+      case "sweep":
+        return void sweepCommand(rest);
       case undefined:
       case "--help":
       case "-h":
@@ -328,7 +332,7 @@ export async function main(argv: string[]): Promise<void> {
         console.log(USAGE);
         return;
       default:
-        throw new Error(`unknown command "${command}"; commands: train, sample, eval, bench, export, regress (npx gptlab --help)`);
+        throw new Error(`unknown command "${command}"; commands: train, sample, eval, bench, export, regress, sweep (npx gptlab --help)`);
     }
   } catch (e) {
     console.error(`gptlab ${command ?? ""}: ${(e as Error).message}`);

@@ -1,0 +1,74 @@
+// The sweep folder: sweep.json (name, metric, axes, the definition), plan.jsonl (one trial per line) and one ordinary
+// run folder per trial under trials/<id>/. A folder is bound to one plan: a different plan is refused, never mixed in.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { RUN_FILES } from "../io/checkpoint.js";
+import type { Plan, SweepDefinition, Trial } from "./definition.js";
+
+export const SWEEP_FILES = { sweep: "sweep.json", plan: "plan.jsonl", trials: "trials", results: "results.jsonl", csv: "results.csv" } as const;
+
+/** The plan as JSON lines: one trial per line, in plan order. */
+export function planLines(plan: Plan): string {
+  return plan.trials.map((t) => JSON.stringify(t)).join("\n") + "\n";
+}
+
+export function trialDir(dir: string, trial: Trial): string {
+  return path.join(dir, SWEEP_FILES.trials, trial.id);
+}
+
+/** Writes sweep.json and plan.jsonl into dir, or checks that the plan already there is the same one. */
+export function writeSweepFolder(dir: string, plan: Plan, definition: SweepDefinition): void {
+  const planFile = path.join(dir, SWEEP_FILES.plan);
+  const lines = planLines(plan);
+  if (fs.existsSync(planFile)) {
+    if (fs.readFileSync(planFile, "utf8") === lines) return;
+    throw new Error(`sweep folder ${dir} holds a different sweep (its plan.jsonl differs from this definition's plan); choose another --dir, or run the saved one with: npx gptlab sweep run --dir ${dir}`);
+  }
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0 && !fs.existsSync(path.join(dir, SWEEP_FILES.sweep))) {
+    throw new Error(`folder ${dir} is not empty and holds no sweep; choose another --dir`);
+  }
+  fs.mkdirSync(path.join(dir, SWEEP_FILES.trials), { recursive: true });
+  const meta = { format: "gptlab-sweep", version: 1, name: plan.name, metric: plan.metric, axes: plan.axes, trials: plan.trials.length, definition };
+  atomicWrite(path.join(dir, SWEEP_FILES.sweep), JSON.stringify(meta, null, 2) + "\n");
+  atomicWrite(planFile, lines);
+}
+
+/** The plan saved in a sweep folder. */
+export function readSweepFolder(dir: string): Plan {
+  const metaFile = path.join(dir, SWEEP_FILES.sweep);
+  const planFile = path.join(dir, SWEEP_FILES.plan);
+  if (!fs.existsSync(metaFile) || !fs.existsSync(planFile)) {
+    throw new Error(`${dir} is not a sweep folder (no ${SWEEP_FILES.sweep} / ${SWEEP_FILES.plan}); make one with: npx gptlab sweep plan DEFINITION.json --dir ${dir}`);
+  }
+  const meta = JSON.parse(fs.readFileSync(metaFile, "utf8")) as { name: string; metric: string; axes: string[] };
+  const trials = fs.readFileSync(planFile, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as Trial);
+  return { name: meta.name, metric: meta.metric, axes: meta.axes, trials };
+}
+
+export type TrialState = "pending" | "stopped" | "completed" | "diverged" | "failed";
+
+/** What a trial folder holds: nothing finished (pending), a run saved part-way (stopped), or a finished run. */
+export function trialState(dir: string): { state: TrialState; metrics: TrialMetrics | null } {
+  const file = path.join(dir, RUN_FILES.metrics);
+  if (!fs.existsSync(file)) return { state: "pending", metrics: null };
+  const metrics = JSON.parse(fs.readFileSync(file, "utf8")) as TrialMetrics;
+  const reason = metrics.final?.stopReason;
+  if (reason === "completed" || reason === "diverged") return { state: reason, metrics };
+  return { state: "stopped", metrics };
+}
+
+/** The part of metrics.json a sweep reads. */
+export interface TrialMetrics {
+  config: Record<string, unknown>;
+  model: { params: number };
+  final: Record<string, number | string | null>;
+  timing: { tokensPerSec: number; elapsedMs: number };
+  history: { steps: Array<{ step: number; loss: number | null; lr: number }>; evals: Array<{ step: number; trainLoss: number | null; valLoss: number | null }> };
+}
+
+export function atomicWrite(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
