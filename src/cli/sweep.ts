@@ -181,6 +181,7 @@ async function runIndexed(dir: string, p: Plan, indexes: number[]): Promise<numb
   try {
     for (const index of indexes) {
       const trial = p.trials[index];
+      console.log(`trial ${index} ${trial.id} (${describeParams(trial.params)}): started`);
       const outcome = await runTrial(trialDir(dir, trial), trial.config, { signal: controller.signal });
       const what = outcome.skipped ? "already done" : outcome.resumedAt > 0 ? `${outcome.reason} (resumed at step ${outcome.resumedAt})` : outcome.reason;
       console.log(`trial ${index} ${trial.id} (${describeParams(trial.params)}): ${what}`);
