@@ -152,6 +152,8 @@ function plan(argv: string[]): number {
     image: o.image || undefined,
     claim: o.claim || undefined,
   });
+  // Slurm does not create the folder of --output
+  if (o.emit === "slurm") fs.mkdirSync(path.join(dir, "slurm"), { recursive: true });
   process.stdout.write(text);
   console.error(`sweep ${p.name}: ${p.trials.length} trials planned in ${dir}; collect with: npx gptlab sweep collect ${dir}`);
   return EXIT.ok;
