@@ -1,6 +1,7 @@
 // Training-speed benchmark (npm run bench): trains M1-M3 and the presets for a fixed number of steps on seeded
 // synthetic tokens, one child process per model (so peak RSS is per model), and prints a table and JSON.
 //
+// npm run bench -- --only sweep runs the sweep-speed benchmark instead (bench/sweep.ts).
 // usage: npm run bench -- [--only M1,M3] [--presets] [--steps N] [--windows N] [--backend NAME,...] [--threads 1,2]
 //                         [--compare] [--tfjs] [--json FILE] [--inline]
 //   --steps    steps per timed window (default per model); the median window gives steps/s
@@ -25,6 +26,7 @@ import type { BenchModel } from "./models.js";
 import { median, parseArgs } from "./util.js";
 
 const USAGE = `npm run bench -- [--only M1,M3] [--presets] [--steps N] [--windows N] [--backend NAME,...] [--threads 1,2] [--compare] [--tfjs] [--json FILE] [--inline]
+(--only sweep: the sweep-speed benchmark, bench/sweep.ts: 16 lab trials on the worker pool vs one process.)
 Trains the benchmark models M1 (the lab model), M2, M3 (and with --presets the presets) on seeded random tokens,
 one child process per model, and prints steps/s, tokens/s, ms/step, GFLOP/s and peak RSS as a table and JSON.
   --steps    steps per timed window (default: about 1 s and at least 3 steps, as bench/torch_ref.py); the median
@@ -251,6 +253,12 @@ function main(): void {
   const all: Record<string, BenchModel> = { ...BENCH_MODELS, ...presetModels() };
   if (o.child) {
     console.log(JSON.stringify(runModel(o.child, all[o.child], o)));
+    return;
+  }
+  // the sweep-speed benchmark (local worker pool vs one process) is a script of its own
+  if (o.only === "sweep") {
+    const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1].replace(/bench\.ts$/, "sweep.ts"), ...process.argv.slice(2)], { stdio: "inherit" });
+    process.exitCode = r.status ?? 1;
     return;
   }
   const names = o.only ? o.only.split(",").map((s) => s.trim()) : [...Object.keys(BENCH_MODELS), ...(o.presets ? Object.keys(presetModels()) : [])];
