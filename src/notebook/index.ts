@@ -13,3 +13,5 @@ export type { TrainView, TrainViewOptions, SweepOptions, KeepBest, RunSummary } 
 export { projectPath, writeSplitCorpus, memorizerLoss } from "./corpus.js";
 export { record, recordedFigures, tolerances } from "./record.js";
 export type { Tolerance, ToleranceName } from "./record.js";
+export { sweep, sweepResult, sweepHeatmap, sweepCurves, sweepSlider, trialCurves, lrRangeFigure } from "./sweep.js";
+export type { SweepResult, SweepRunOptions, HeatmapOptions, CurvesOptions, SliderOptions } from "./sweep.js";

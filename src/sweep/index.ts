@@ -15,3 +15,5 @@ export { emitSweep, EMIT_KINDS, GITHUB_MATRIX_MAX } from "./emit.js";
 export type { EmitKind, EmitOptions } from "./emit.js";
 export { lrRangeTest, lrRangeDefaults, rangeLr } from "./lr-range.js";
 export type { LrRangeOptions, LrRangePoint, LrRangeResult } from "./lr-range.js";
+export { meanOver, bestPerGroup, fitPowerLaw } from "./analysis.js";
+export type { PowerLawFit } from "./analysis.js";
