@@ -2,6 +2,9 @@
 // progress line (Interrupt stops it; running the cell again continues), and figures of the collected table: a heatmap
 // over two axes, overlaid loss curves coloured by an axis, and one figure that steps through an axis with a slider.
 
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { planSweep } from "../sweep/definition.js";
 import type { Plan, SweepDefinition } from "../sweep/definition.js";
@@ -21,8 +24,13 @@ import { palette, thin } from "./plot.js";
 export interface SweepRunOptions {
   /** Worker processes. Default one per core. */
   jobs?: number;
-  /** Sweep folder. Default runs/sweeps/<name> under the project root. */
+  /**
+   * Sweep folder. Default runs/sweeps/<name>-<hash of the plan> under the project root: running the cell again reuses
+   * the finished trials, and other parameters get a folder of their own.
+   */
   dir?: string;
+  /** Train every trial anew, in a new temporary folder (the regression's CI runs: nothing cached counts). */
+  fresh?: boolean;
   /** Stop on Interrupt (SIGINT). Default: in a kernel. */
   interrupt?: boolean;
   intervalMs?: number;
@@ -42,7 +50,8 @@ export interface SweepResult {
 /** Runs (or continues) a sweep on the local worker pool and returns the collected table. */
 export async function sweep(definition: SweepDefinition, options: SweepRunOptions = {}): Promise<SweepResult> {
   const plan = planSweep(definition);
-  const dir = options.dir ?? projectPath(path.join("runs", "sweeps", plan.name));
+  const planHash = createHash("sha256").update(plan.trials.map((t) => t.id).join(",")).digest("hex").slice(0, 8);
+  const dir = options.fresh ? fs.mkdtempSync(path.join(os.tmpdir(), `gptlab-sweep-${plan.name}-`)) : options.dir ?? projectPath(path.join("runs", "sweeps", `${plan.name}-${planHash}`));
   writeSweepFolder(dir, plan, definition);
   const bar = new Progress(plan.trials.length, { label: `sweep ${plan.name}`, intervalMs: options.intervalMs ?? 500 });
   const interrupt = new InterruptSignal();
