@@ -155,7 +155,9 @@ function expectedTraces(nb: Notebook): number[] {
   for (const cell of nb.cells) {
     for (const out of cell.outputs ?? []) {
       const fig = out.data?.[PLOTLY_MIME] as { data?: unknown[] } | undefined;
-      if (fig) counts.push(Array.isArray(fig.data) ? fig.data.length : 1);
+      // plotly draws a heatmap without a "trace" group, and hidden traces (a slider's other steps) not at all
+      const drawn = (t: unknown): boolean => (t as { visible?: unknown }).visible !== false && (t as { type?: unknown }).type !== "heatmap";
+      if (fig) counts.push(Array.isArray(fig.data) ? fig.data.filter(drawn).length : 1);
     }
   }
   return counts;

@@ -53,11 +53,14 @@ const lrMax = Math.max(...params.lrs);
 const lrMin = Math.min(...params.lrs);
 const atEdge = bestPerBatch.filter((r) => r.lr === lrMax || r.lr === lrMin).length;
 const trend = bestPerBatch.map((r) => `batch ${r.batchSize}: lr ${r.lr} (val loss ${(r.val_loss as number).toFixed(3)})`).join("; ");
+const same = bestPerBatch.every((r) => r.lr === bestPerBatch[0].lr);
 const rising = bestPerBatch.every((r, i) => i === 0 || (r.lr as number) >= (bestPerBatch[i - 1].lr as number));
 __nb.out(show.markdown(
   `Best of the grid: **lr ${grid.best!.lr}, batch ${grid.best!.batchSize}**, validation loss **${(grid.best!.val_loss as number).toFixed(3)}** ` +
     `(perplexity ${(grid.best!.val_ppl as number).toFixed(1)}). Best lr per batch size: ${trend}. ` +
-    (rising ? "The best lr does not fall as the batch grows: a larger batch averages out gradient noise and tolerates a larger step. " : "The best lr does not rise steadily with the batch size here. ") +
+    (same ? "The best lr is the same for every batch size: on a grid this coarse, the batch size moves the loss, not the best lr. "
+      : rising ? "The best lr grows with the batch: a larger batch averages out gradient noise and tolerates a larger step. "
+      : "The best lr does not rise steadily with the batch size here. ") +
     (atEdge ? `${atEdge} of ${bestPerBatch.length} best lrs sit at the edge of the grid (${lrMin} or ${lrMax}): the optimum may lie outside it.` : "Every best lr lies inside the grid."),
 ));
 
