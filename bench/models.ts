@@ -20,11 +20,13 @@ function model(config: Partial<GPTConfig>, batch: number, seq: number): BenchMod
   return { config: c, batch, seq, vocab: c.vocabSize, nEmbd: c.nEmbd, nHead: c.nHead, nLayer: c.nLayer };
 }
 
-/** The lab model and two larger shapes, all with the lab's architecture (RMSNorm without weights, ReLU, no biases). */
+/** The lab model and two larger shapes with the lab's architecture (RMSNorm without weights, ReLU, no biases), and M4, GPT-2 style. */
 export const BENCH_MODELS: Record<string, BenchModel> = {
   M1: model({ vocabSize: 597, nEmbd: 32, nHead: 4, nLayer: 2, blockSize: 16 }, 1, 7),
   M2: model({ vocabSize: 27, nEmbd: 64, nHead: 4, nLayer: 4, blockSize: 32 }, 32, 32),
   M3: model({ vocabSize: 2048, nEmbd: 128, nHead: 4, nLayer: 4, blockSize: 128 }, 16, 128),
+  // GPT-2 style (LayerNorm with weight and bias, GELU, biases, tied embeddings) at the size nanoGPT recommends for CPUs
+  M4: model({ ...presets.gpt2, vocabSize: 65, nEmbd: 128, nHead: 4, nLayer: 4, blockSize: 64 }, 12, 64),
 };
 
 /** Every preset at the lab's vocabulary (597 words), batch 8 of full blocks. */

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-# PyTorch reference for the speed benchmark: the same three GPT shapes as bench/bench.ts (microgpt-style:
-# no biases, weightless RMSNorm, ReLU 4x MLP, untied lm_head), timed as steps/s and tokens/s; prints JSON.
+# PyTorch reference for the speed benchmark: the same GPT shapes as bench/bench.ts, M1-M3 microgpt-style (no biases,
+# weightless RMSNorm, ReLU 4x MLP, untied lm_head), M4 GPT-2 style (LayerNorm with weight and bias, tanh GELU,
+# biases, tied embeddings, final LayerNorm), timed as steps/s and tokens/s; prints JSON.
 #
 # usage: /usr/bin/python3 bench/torch_ref.py [--threads 1,2] [--models M1,M2,M3] [--windows 5] [--seconds 1.0]
 import argparse
@@ -19,6 +20,7 @@ MODELS = {
     "M1": dict(vocab=597, n_embd=32, n_head=4, n_layer=2, block=16, batch=1, seq=7),
     "M2": dict(vocab=27, n_embd=64, n_head=4, n_layer=4, block=32, batch=32, seq=32),
     "M3": dict(vocab=2048, n_embd=128, n_head=4, n_layer=4, block=128, batch=16, seq=128),
+    "M4": dict(vocab=65, n_embd=128, n_head=4, n_layer=4, block=64, batch=12, seq=64, gpt2=True),
 }
 
 
@@ -27,9 +29,17 @@ def rmsnorm(x, eps=1e-5):
 
 
 class Block(nn.Module):
-    def __init__(self, c, nh, separate_qkv):
+    def __init__(self, c, nh, separate_qkv, gpt2=False):
         super().__init__()
         self.nh = nh
+        self.gpt2 = gpt2
+        if gpt2:  # nanoGPT's Block: LayerNorm with weight and bias, biases everywhere, tanh GELU
+            self.ln_1, self.ln_2 = nn.LayerNorm(c), nn.LayerNorm(c)
+            self.c_attn = nn.Linear(c, 3 * c)
+            self.c_proj = nn.Linear(c, c)
+            self.c_fc = nn.Linear(c, 4 * c)
+            self.mlp_proj = nn.Linear(4 * c, c)
+            return
         if separate_qkv:  # microgpt's attn_wq, attn_wk, attn_wv: three matmuls instead of one
             q, k, v = (nn.Linear(c, c, bias=False) for _ in range(3))
             self.q, self.k, self.v = q, k, v
@@ -43,7 +53,10 @@ class Block(nn.Module):
     def forward(self, x, mask):
         B, T, C = x.shape
         hs = C // self.nh
-        q, k, v = self.c_attn(rmsnorm(x)).split(C, dim=2)  # (B, T, C) each
+        norm1 = self.ln_1 if self.gpt2 else rmsnorm
+        norm2 = self.ln_2 if self.gpt2 else rmsnorm
+        act = (lambda h: F.gelu(h, approximate="tanh")) if self.gpt2 else F.relu
+        q, k, v = self.c_attn(norm1(x)).split(C, dim=2)  # (B, T, C) each
         q = q.view(B, T, self.nh, hs).transpose(1, 2)  # (B, nh, T, hs)
         k = k.view(B, T, self.nh, hs).transpose(1, 2)
         v = v.view(B, T, self.nh, hs).transpose(1, 2)
@@ -51,32 +64,38 @@ class Block(nn.Module):
         att = att.masked_fill(mask[:T, :T], float("-inf")).softmax(dim=-1)
         y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
         x = x + self.c_proj(y)
-        x = x + self.mlp_proj(F.relu(self.c_fc(rmsnorm(x))))
+        x = x + self.mlp_proj(act(self.c_fc(norm2(x))))
         return x
 
 
 class GPT(nn.Module):
-    def __init__(self, vocab, n_embd, n_head, n_layer, block, separate_qkv=False):
+    def __init__(self, vocab, n_embd, n_head, n_layer, block, separate_qkv=False, gpt2=False, **_):
         super().__init__()
+        self.gpt2 = gpt2
         self.wte = nn.Embedding(vocab, n_embd)
         self.wpe = nn.Embedding(block, n_embd)
-        self.h = nn.ModuleList([Block(n_embd, n_head, separate_qkv) for _ in range(n_layer)])
+        self.h = nn.ModuleList([Block(n_embd, n_head, separate_qkv, gpt2) for _ in range(n_layer)])
         self.lm_head = nn.Linear(n_embd, vocab, bias=False)
+        if gpt2:
+            self.ln_f = nn.LayerNorm(n_embd)
+            self.lm_head.weight = self.wte.weight  # tied, as nanoGPT
         self.register_buffer("mask", torch.ones(block, block, dtype=torch.bool).triu(1), persistent=False)
 
     def forward(self, idx, targets):
         B, T = idx.shape
-        x = rmsnorm(self.wte(idx) + self.wpe(torch.arange(T)))  # (B, T, C)
+        x = self.wte(idx) + self.wpe(torch.arange(T))  # (B, T, C)
+        if not self.gpt2:
+            x = rmsnorm(x)
         for block in self.h:
             x = block(x, self.mask)
-        logits = self.lm_head(x)  # (B, T, V)
+        logits = self.lm_head(self.ln_f(x) if self.gpt2 else x)  # (B, T, V)
         return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
 
 
 def time_model(name, spec, threads, windows, seconds, seed, separate_qkv):
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
-    model = GPT(spec["vocab"], spec["n_embd"], spec["n_head"], spec["n_layer"], spec["block"], separate_qkv)
+    model = GPT(**{k: v for k, v in spec.items() if k not in ("batch", "seq")}, separate_qkv=separate_qkv)
     opt = torch.optim.Adam(model.parameters(), lr=0.01, betas=(0.85, 0.99), eps=1e-8)
     B, T, V = spec["batch"], spec["seq"], spec["vocab"]
     gen = torch.Generator().manual_seed(seed)

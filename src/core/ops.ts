@@ -159,9 +159,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const M = x.size / K;
   const out = alloc(x, M * N);
   kernels().gemm(false, true, M, N, K, x.data, weight.data, out, false); // (M,K) . (N,K)^T
-  if (bias) {
-    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) out[i * N + j] += bias.data[j];
-  }
+  if (bias) elementwise(kernels()).addBias(out, bias.data, M, N);
   const parents = bias ? [x, weight, bias] : [x, weight];
   return opResult(out, [...x.shape.slice(0, -1), N], parents, (o) => {
     const g = o.grad!;
@@ -171,10 +169,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
       k.gemm(false, false, M, K, N, g, weight.data, dx.grad, dx.accumulate); // dx (M,K) += dy (M,N) . W (N,K)
     }
     if (weight.requiresGrad) k.gemm(true, false, N, K, M, g, x.data, weight.ensureGrad(), true); // dW (N,K) += dy^T . x
-    if (bias && bias.requiresGrad) {
-      const gb = bias.ensureGrad();
-      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) gb[j] += g[i * N + j];
-    }
+    if (bias && bias.requiresGrad) elementwise(k).biasGrad(bias.ensureGrad(), g, M, N);
   });
 }
 

@@ -101,6 +101,10 @@ export interface ElementwiseKernels {
   addForward(out: Arr, a: Arr, b: Arr, n: number): void;
   /** dst += src. */
   accumulate(dst: Arr, src: Arr, n: number): void;
+  /** out (M,N) += bias (N) on every row. */
+  addBias(out: Arr, bias: Arr, M: number, N: number): void;
+  /** dbias (N) += the column sums of g (M,N), each summed over rows in order. */
+  biasGrad(dbias: Arr, g: Arr, M: number, N: number): void;
   /** The sum of x^2 (a gradient norm squared). */
   sumSquares(x: Arr, n: number): number;
   /**
@@ -123,6 +127,12 @@ const jsElementwise: ElementwiseKernels = {
   },
   accumulate(dst, src, n) {
     for (let i = 0; i < n; i++) dst[i] += src[i];
+  },
+  addBias(out, bias, M, N) {
+    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) out[i * N + j] += bias[j];
+  },
+  biasGrad(dbias, g, M, N) {
+    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) dbias[j] += g[i * N + j];
   },
   sumSquares(x, n) {
     let s = 0;

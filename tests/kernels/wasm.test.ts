@@ -189,6 +189,24 @@ describe.each(backends.map((b): [string, WasmBackend] => [b.name, b]))("the %s b
     for (let i = 0; i < n; i++) expect(acc[i]).toBe(Math.fround(d0[i] + x[i]));
   });
 
+  test.each([true, false])("addBias and biasGrad give the bits of the JS row loops (resident: %s)", (res) => {
+    const m = mk(res);
+    // 1031 = 31 x 33 and 7 x 147: column counts with 16-wide, 4-wide and scalar parts
+    for (const [M, N] of [[31, 33], [7, 147], [1031, 1]]) {
+      const bias = x.subarray(0, N).slice();
+      const want = y.slice();
+      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) want[i * N + j] = Math.fround(want[i * N + j] + bias[j]);
+      const out = m(y);
+      be.addBias(out, m(bias), M, N);
+      expect(Buffer.from(out.buffer, out.byteOffset, 4 * n).equals(Buffer.from(want.buffer))).toBe(true);
+      const gWant = d0.subarray(0, N).slice();
+      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) gWant[j] = Math.fround(gWant[j] + x[i * N + j]);
+      const g = m(d0.subarray(0, N).slice());
+      be.biasGrad(g, m(x), M, N);
+      expect(Array.from(g)).toEqual(Array.from(gWant));
+    }
+  });
+
   test.each([true, false])("sumSquares is within float32 rounding of the float64 sum (resident: %s)", (res) => {
     let want = 0;
     for (let i = 0; i < n; i++) want += x[i] * x[i];

@@ -867,6 +867,51 @@ export function accumulate(dst: usize, src: usize, n: i32): void {
   for (let i = n4; i < n; i++) st(dst + (<usize>i << 2), ld(dst + (<usize>i << 2)) + ld(src + (<usize>i << 2)));
 }
 
+/** out (M,N) += bias (N) on every row. */
+export function addBias(out: usize, bias: usize, M: i32, N: i32): void {
+  const n4 = N & ~3;
+  const row = <usize>N << 2;
+  for (let r = 0; r < M; r++) {
+    const o = out + <usize>r * row;
+    for (let j: usize = 0; j < <usize>n4 << 2; j += 16) v128.store(o + j, f32x4.add(v128.load(o + j), v128.load(bias + j)));
+    for (let j = n4; j < N; j++) st(o + (<usize>j << 2), ld(o + (<usize>j << 2)) + ld(bias + (<usize>j << 2)));
+  }
+}
+
+/** dbias (N) += the column sums of g (M,N), each column summed row by row in order (as a JS loop does). */
+export function biasGrad(dbias: usize, g: usize, M: i32, N: i32): void {
+  const row = <usize>N << 2;
+  let j = 0;
+  for (; j + 16 <= N; j += 16) {
+    const p = dbias + (<usize>j << 2);
+    let a0 = v128.load(p), a1 = v128.load(p + 16), a2 = v128.load(p + 32), a3 = v128.load(p + 48);
+    let q = g + (<usize>j << 2);
+    for (let r = 0; r < M; r++, q += row) {
+      a0 = f32x4.add(a0, v128.load(q));
+      a1 = f32x4.add(a1, v128.load(q + 16));
+      a2 = f32x4.add(a2, v128.load(q + 32));
+      a3 = f32x4.add(a3, v128.load(q + 48));
+    }
+    v128.store(p, a0);
+    v128.store(p + 16, a1);
+    v128.store(p + 32, a2);
+    v128.store(p + 48, a3);
+  }
+  for (; j + 4 <= N; j += 4) {
+    const p = dbias + (<usize>j << 2);
+    let a = v128.load(p);
+    let q = g + (<usize>j << 2);
+    for (let r = 0; r < M; r++, q += row) a = f32x4.add(a, v128.load(q));
+    v128.store(p, a);
+  }
+  for (; j < N; j++) {
+    const p = dbias + (<usize>j << 2);
+    let a = ld(p);
+    for (let r = 0; r < M; r++) a += ld(g + <usize>r * row + (<usize>j << 2));
+    st(p, a);
+  }
+}
+
 /** Sum of x^2 (float32 within blocks of 64, float64 across). */
 export function sumSquares(x: usize, n: i32): f64 {
   const n4 = n & ~3;

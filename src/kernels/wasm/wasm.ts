@@ -49,6 +49,8 @@ interface KernelExports {
   reluBackward(dx: number, dout: number, x: number, n: number, accumulate: number): void;
   addForward(out: number, a: number, b: number, n: number): void;
   accumulate(dst: number, src: number, n: number): void;
+  addBias(out: number, bias: number, M: number, N: number): void;
+  biasGrad(dbias: number, g: number, M: number, N: number): void;
   sumSquares(x: number, n: number): number;
   adamStep(p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, bc1: number, bc2: number, shrink: number, l2: number): void;
 }
@@ -338,6 +340,16 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
     accumulate(dst, src, n) {
       if (!heap.isResident(dst) || !heap.isResident(src)) return fast.accumulate(dst, src, n);
       parallel("accumulate", valueRanges(n).map(([i, j]) => [dst.byteOffset + 4 * i, src.byteOffset + 4 * i, j - i]));
+    },
+
+    addBias(out, bias, M, N) {
+      if (!heap.isResident(out) || !heap.isResident(bias)) return fast.addBias(out, bias, M, N);
+      ex.addBias(out.byteOffset, bias.byteOffset, M, N);
+    },
+
+    biasGrad(dbias, g, M, N) {
+      if (!heap.isResident(dbias) || !heap.isResident(g)) return fast.biasGrad(dbias, g, M, N);
+      ex.biasGrad(dbias.byteOffset, g.byteOffset, M, N);
     },
 
     sumSquares(x, n) {
