@@ -94,7 +94,6 @@ export const modelSchema = {
 export const dataSchema = {
   data: { type: "string", default: "datasets/simple-sentences/sentences.txt", description: "text file, one document (sentence, name, line) per line" },
   tokenizer: { type: "string", default: "word", choices: () => [...tokenizerKinds], description: `tokenizer built from the data: ${tokenizerHelp()}` },
-  vocabSize: { type: "integer", default: null, nullable: true, min: 257, description: "vocabulary size of bpe and unigram; none = 2000" },
   mode: { type: "string", default: "documents", choices: () => [...dataModes], description: `how the file is read: ${dataModeHelp()}` },
   batchSize: { type: "integer", default: 1, min: 1, description: "rows per batch (documents mode with 1 = one sentence per step)" },
   valFraction: { type: "number", default: 0.1, min: 0, max: 1, maxExclusive: true, description: "share of lines held out for validation" },
@@ -180,6 +179,8 @@ export const runConfigSchema: Readonly<Record<keyof RunConfig, FieldSpec>> = {
   optimizer: kindField(registries[1], "adam"),
   ...componentFields(registries[1]),
   ...trainerRest,
+  // added after the keys runs always had, so their config.json key order stays
+  vocabSize: { type: "integer", default: null, nullable: true, min: 257, description: "vocabulary size of bpe and unigram; none = 2000" },
 } as unknown as Record<keyof RunConfig, FieldSpec>;
 
 export const defaultRunConfig: RunConfig = defaultsOf(runConfigSchema) as unknown as RunConfig;
