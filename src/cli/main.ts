@@ -11,6 +11,7 @@ import { defaultRunConfig, parseConfigArgs, runConfigHelp } from "../train/confi
 import type { RunConfig } from "../train/config.js";
 import { RUN_FILES, loadModel, prepareRunFolder, restoreRunState, saveRun, savedRunConfig, savedTokenizer, isRunFolder } from "../io/checkpoint.js";
 import { sampleText } from "../eval/sample.js";
+import { continueFrom } from "../train/continue.js";
 import { evaluateLoss } from "../eval/metrics.js";
 import { loadDataset } from "../data/dataset.js";
 import { Rng } from "../core/random.js";
@@ -142,11 +143,14 @@ function train(argv: string[]): void {
   } else {
     out = (overrides.out as string | null | undefined) ?? freshRunFolder((overrides.preset as string | undefined) ?? defaultRunConfig.preset);
     prepareRunFolder(out, { force });
-    run = new Run({ ...overrides, out } as Partial<RunConfig>);
+    const initFrom = overrides.initFrom as string | null | undefined;
+    run = initFrom ? continueFrom(initFrom, { ...overrides, out } as Partial<RunConfig>) : new Run({ ...overrides, out } as Partial<RunConfig>);
+    if (initFrom) console.log(`starting from the weights of ${initFrom} (fresh optimizer and schedule)`);
   }
   const c = run.config;
   console.log(`gptlab train: preset ${c.preset}, ${run.numParams.toLocaleString("en-US")} parameters, vocab ${run.tokenizer.vocabSize} (${c.tokenizer}), data ${c.data} (${run.data.trainDocs.length} train / ${run.data.valDocs.length} val lines)`);
   console.log(`  ${c.steps} steps, ${c.optimizer} lr ${c.lr} schedule ${c.schedule}, batch ${c.batchSize} (${c.mode}), seed ${c.seed}, kernels ${kernels().name} (${c.threads === 0 ? "threads: one per core" : `${c.threads} threads`}); ln(V) = ${Math.log(run.tokenizer.vocabSize).toFixed(4)}`);
+  if (run.replay) console.log(`  replay: ${(c.replayFraction * 100).toFixed(1)}% of the batches from ${c.replayData} (${run.replay.trainDocs.length} train lines)`);
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once("SIGINT", onSigint);

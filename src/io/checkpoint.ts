@@ -115,9 +115,10 @@ export function restoreRunState(run: Run, dir: string): void {
   // carry the earlier history over, so metrics.json of the resumed run covers every step
   const metricsFile = path.join(dir, RUN_FILES.metrics);
   if (fs.existsSync(metricsFile)) {
-    const saved = readJSON<{ history?: { steps: Run["history"]["steps"]; evals: Run["history"]["evals"] } }>(metricsFile, "metrics");
+    const saved = readJSON<{ history?: { steps: Run["history"]["steps"]; evals: Run["history"]["evals"]; samples?: Run["trainingSamples"] } }>(metricsFile, "metrics");
     run.history.steps = (saved.history?.steps ?? []).filter((r) => r.step <= run.step);
     run.history.evals = (saved.history?.evals ?? []).filter((r) => r.step <= run.step);
+    run.trainingSamples = (saved.history?.samples ?? []).filter((r) => r.step <= run.step);
   }
 }
 

@@ -56,6 +56,16 @@ export interface RunConfig {
   /** Samples written after training. */
   samples: number;
   temperature: number;
+  /** Sample from fixed prompts every N steps during training (0 = off); printed by the CLI, kept in metrics.json. */
+  sampleEvery: number;
+  /** Prompts of those samples, separated by "|" ("" = one sample from BOS). */
+  samplePrompts: string;
+  /** Run folder whose weights and tokenizer a new run starts from (continueFrom / --init-from; null = fresh init). */
+  initFrom: string | null;
+  /** Text file mixed into the training batches (replay of earlier data; null = none). */
+  replayData: string | null;
+  /** Share of training batches drawn from replayData, in [0, 1). */
+  replayFraction: number;
 }
 
 export const defaultRunConfig: RunConfig = {
@@ -94,6 +104,11 @@ export const defaultRunConfig: RunConfig = {
   out: null,
   samples: 10,
   temperature: 0.8,
+  sampleEvery: 0,
+  samplePrompts: "",
+  initFrom: null,
+  replayData: null,
+  replayFraction: 0,
 };
 
 export const runConfigHelp: Record<keyof RunConfig, string> = {
@@ -132,6 +147,11 @@ export const runConfigHelp: Record<keyof RunConfig, string> = {
   out: "run folder (metrics.json, model.safetensors, samples.txt)",
   samples: "samples generated after training",
   temperature: "sampling temperature for those samples",
+  sampleEvery: "sample from fixed prompts every N steps during training (0 = off)",
+  samplePrompts: 'prompts of those samples, separated by "|" ("" = one sample from BOS)',
+  initFrom: "run folder to start from: its weights and tokenizer (fine-tuning on new data; fresh optimizer and schedule)",
+  replayData: "text file mixed into the training batches (replay of earlier data)",
+  replayFraction: "share of training batches drawn from replayData, in [0, 1)",
 };
 
 const choices: Partial<Record<keyof RunConfig, readonly string[]>> = {
@@ -143,7 +163,7 @@ const choices: Partial<Record<keyof RunConfig, readonly string[]>> = {
 };
 
 const nullableNumbers = new Set<keyof RunConfig>(["nEmbd", "nHead", "nLayer", "blockSize", "dropout"]);
-const nullableStrings = new Set<keyof RunConfig>(["out"]);
+const nullableStrings = new Set<keyof RunConfig>(["out", "initFrom", "replayData"]);
 
 function describe(v: unknown): string {
   return typeof v === "string" ? `${JSON.stringify(v)}, a string` : JSON.stringify(v);
@@ -175,13 +195,15 @@ export function resolveRunConfig(overrides: Partial<RunConfig> = {}, base: RunCo
     const v = c[key];
     if (v !== null && !(Number.isInteger(v) && (v as number) >= 1)) throw new Error(`config.${key} must be an integer >= 1 (got ${describe(v)})`);
   }
-  for (const key of ["warmupSteps", "evalEvery", "seed", "samples", "threads"] as const) {
+  for (const key of ["warmupSteps", "evalEvery", "seed", "samples", "threads", "sampleEvery"] as const) {
     if (!(Number.isInteger(c[key]) && c[key] >= 0)) throw new Error(`config.${key} must be an integer >= 0 (got ${describe(c[key])})`);
   }
   if (!(c.lr > 0)) throw new Error(`config.lr must be a finite number > 0 (got ${describe(c.lr)})`);
   if (!(c.valFraction >= 0 && c.valFraction < 1)) throw new Error(`config.valFraction must be in [0, 1) (got ${describe(c.valFraction)})`);
   if (!(c.clipNorm >= 0)) throw new Error(`config.clipNorm must be >= 0 (got ${describe(c.clipNorm)}); 0 turns clipping off`);
   if (!(c.temperature >= 0)) throw new Error(`config.temperature must be >= 0 (got ${describe(c.temperature)}); 0 means greedy`);
+  if (!(c.replayFraction >= 0 && c.replayFraction < 1)) throw new Error(`config.replayFraction must be in [0, 1) (got ${describe(c.replayFraction)})`);
+  if (c.replayFraction > 0 && c.replayData === null) throw new Error(`config.replayFraction is ${c.replayFraction} but config.replayData is not set: name the file to replay`);
   if (c.warmupSteps > c.steps) throw new Error(`config.warmupSteps (${c.warmupSteps}) must not exceed config.steps (${c.steps})`);
   return c;
 }

@@ -20,6 +20,9 @@ import { Trainer } from "./trainer.js";
 import { resolveUserPath } from "../io/paths.js";
 import type { Callback, EndEvent, TrainTask } from "./trainer.js";
 import { History, Progress } from "./callbacks.js";
+import { SampleEvery, parsePrompts } from "./samples.js";
+import type { TrainingSample } from "./samples.js";
+import { withReplay } from "../data/mixture.js";
 import { modelOverrides, resolveRunConfig } from "./config.js";
 import type { RunConfig } from "./config.js";
 
@@ -59,6 +62,10 @@ export class Run {
   readonly config: RunConfig;
   readonly modelConfig: GPTConfig;
   readonly data: LoadedDataset;
+  /** The replayed dataset (config.replayData), whose validation split shows what is forgotten; null without replay. */
+  readonly replay: LoadedDataset | null = null;
+  /** Samples drawn during training (config.sampleEvery), in metrics.json's history.samples. */
+  trainingSamples: TrainingSample[] = [];
   readonly tokenizer: Tokenizer;
   readonly model: GPT;
   readonly optimizer: Optimizer;
@@ -81,7 +88,10 @@ export class Run {
     setBackend(c.backend);
     setThreads(c.threads);
     const blockSize = c.blockSize ?? presetConfig(c.preset).blockSize;
-    this.data = loadDataset({ path: resolveUserPath(c.data), tokenizer: tokenizer ?? c.tokenizer, mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed });
+    if (c.initFrom !== null && tokenizer === undefined) throw new Error(`config.initFrom (${c.initFrom}): start from a run folder with continueFrom(dir, overrides) or npx gptlab train --init-from DIR, which load its tokenizer and weights`);
+    const dataOpts = { mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed };
+    this.data = loadDataset({ path: resolveUserPath(c.data), tokenizer: tokenizer ?? c.tokenizer, ...dataOpts });
+    if (c.replayData !== null) ({ data: this.data, replay: this.replay } = withReplay(this.data, { path: resolveUserPath(c.replayData), fraction: c.replayFraction, ...dataOpts }));
     this.tokenizer = this.data.tokenizer;
     this.modelConfig = presetConfig(c.preset, { ...modelOverrides(c), vocabSize: this.tokenizer.vocabSize });
     this.model = new GPT(this.modelConfig, new Rng(c.seed));
@@ -127,6 +137,10 @@ export class Run {
   makeTrainer(opts: RunOptions = {}): Trainer<Batch> {
     const c = this.config;
     const callbacks: Callback[] = [this.history, ...(opts.progress ? [new Progress()] : []), ...(opts.callbacks ?? [])];
+    if (c.sampleEvery > 0) {
+      const prompts = parsePrompts(c.samplePrompts);
+      callbacks.splice(1, 0, new SampleEvery(this.model, this.tokenizer, { every: c.sampleEvery, prompts, temperature: c.temperature, seed: c.seed + 5, into: this.trainingSamples, stream: opts.progress ? process.stderr : undefined }));
+    }
     const trainer = new Trainer<Batch>({
       task: this.task(),
       store: this.model.store,
@@ -222,7 +236,7 @@ export class Run {
         bestValLoss: this.bestLoss,
       },
       timing: this.history.timing,
-      history: { steps, evals: this.history.evals },
+      history: { steps, evals: this.history.evals, samples: this.trainingSamples },
     };
   }
 }
@@ -238,7 +252,7 @@ export interface RunMetrics {
   data: { path: string; docs: number; trainDocs: number; valDocs: number; vocabSize: number };
   final: Record<string, number | string | null>;
   timing: History["timing"];
-  history: { steps: History["steps"]; evals: History["evals"] };
+  history: { steps: History["steps"]; evals: History["evals"]; samples: TrainingSample[] };
 }
 
 function optimizerConfig(c: RunConfig) {

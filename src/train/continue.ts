@@ -1,0 +1,39 @@
+// Continuing a trained model on new data (nanoGPT's init_from): a new Run with the source's tokenizer and model
+// config, whose weights start as the source's, with a fresh optimizer, schedule and step count. The source is a
+// Run in memory or a run folder written by `npx gptlab train`.
+
+import * as path from "node:path";
+import { loadWeights, savedRunConfig, savedTokenizer, RUN_FILES } from "../io/checkpoint.js";
+import { resolveUserPath } from "../io/paths.js";
+import { Run } from "./run.js";
+import type { RunConfig } from "./config.js";
+
+/** Model settings a continued run must share with its source (the weights must fit). */
+const MODEL_KEYS = ["preset", "nEmbd", "nHead", "nLayer", "blockSize", "dropout"] as const;
+
+/**
+ * A new run on `overrides` (new data, steps, LR, replay...) that starts from the source's weights. The model
+ * keys (preset, sizes) come from the source; overriding one with another value is an error.
+ */
+export function continueFrom(source: Run | string, overrides: Partial<RunConfig> = {}): Run {
+  const fromDir = typeof source === "string";
+  const dir = fromDir ? resolveUserPath(source) : null;
+  const base = fromDir ? savedRunConfig(dir!) : source.config;
+  for (const key of MODEL_KEYS) {
+    const v = overrides[key];
+    if (v !== undefined && v !== base[key]) {
+      throw new Error(`continueFrom: ${key} is ${JSON.stringify(base[key])} in the source run; a continued run keeps the model (got ${JSON.stringify(v)})`);
+    }
+  }
+  const model: Partial<RunConfig> = {};
+  for (const key of MODEL_KEYS) (model as Record<string, unknown>)[key] = base[key];
+  const initFrom = fromDir ? source : `(in memory: ${source.config.data} at step ${source.step})`;
+  const tokenizer = fromDir ? savedTokenizer(dir!) : source.tokenizer;
+  const run = new Run({ ...overrides, ...model, tokenizer: base.tokenizer, initFrom }, tokenizer);
+  if (fromDir) loadWeights(run.model, path.join(dir!, RUN_FILES.weights));
+  else {
+    if (run.model.numParams !== source.model.numParams) throw new Error(`continueFrom: the source model has ${source.model.numParams} parameters, the new one ${run.model.numParams}`);
+    run.model.store.data.set(source.model.store.data);
+  }
+  return run;
+}
