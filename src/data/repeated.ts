@@ -9,6 +9,11 @@ export interface RepeatedOptions {
   vocab: number;
   /** Length of the random half; each document is that half twice (2 * length characters). */
   length: number;
+  /**
+   * Longest half (default: length): each document's half length is drawn from length..maxLength, so the repeat
+   * is not at a fixed distance and a fixed-offset copy cannot stand in for an induction head.
+   */
+  maxLength?: number;
   seed: number;
 }
 
@@ -18,13 +23,16 @@ export function repeatedSequences(count: number, opts: RepeatedOptions): string[
   checkInt("vocab", opts.vocab, 2);
   checkInt("length", opts.length, 2);
   checkInt("seed", opts.seed, 0);
+  const maxLength = opts.maxLength ?? opts.length;
+  checkInt("maxLength", maxLength, opts.length);
   if (opts.vocab > 26) throw new Error(`vocab must be at most 26 letters (got ${opts.vocab})`);
   const rng = new Rng(opts.seed);
   const letters = "abcdefghijklmnopqrstuvwxyz";
   const docs: string[] = [];
   for (let d = 0; d < count; d++) {
     let half = "";
-    for (let i = 0; i < opts.length; i++) half += letters[rng.int(opts.vocab)];
+    const n = opts.length + rng.int(maxLength - opts.length + 1);
+    for (let i = 0; i < n; i++) half += letters[rng.int(opts.vocab)];
     docs.push(half + half);
   }
   return docs;

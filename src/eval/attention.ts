@@ -74,32 +74,45 @@ export interface InductionReport {
 }
 
 /**
- * Measures a batch of [BOS] s s [BOS] rows (s of `length` tokens, src/data/repeated.ts). The query at position
- * p = L+1+j holds s_j again; an induction head attends to p-L+1, the token after s_j's first occurrence, and
- * copies it. Positions p in L+1..2L-1 are scored (and the same targets s_1..s_{L-1} in the first half).
+ * Measures a batch of [BOS] s s [BOS] rows (src/data/repeated.ts; each row's half length L is read from its
+ * targets: 2L + 1 of them are not padding). The query at position p = L+1+j holds s_j again; an induction head
+ * attends to p-L+1, the token after s_j's first occurrence, and copies it. Positions p in L+1..2L-1 are scored,
+ * and the same targets s_1..s_{L-1} in the first half (positions 1..L-1) for comparison.
  */
-export function inductionReport(model: GPT, inputs: Int32Array, targets: Int32Array, B: number, T: number, length: number): InductionReport {
-  const L = length;
-  if (T < 2 * L) throw new Error(`inductionReport: rows of T=${T} cannot hold two halves of length ${L} after BOS (need T >= ${2 * L})`);
+export function inductionReport(model: GPT, inputs: Int32Array, targets: Int32Array, B: number, T: number): InductionReport {
+  const halves: number[] = [];
+  for (let b = 0; b < B; b++) {
+    let n = 0;
+    for (let t = 0; t < T; t++) if (targets[b * T + t] >= 0) n++;
+    if (n % 2 !== 1 || n < 5) throw new Error(`inductionReport: row ${b} has ${n} targets; rows must be [BOS] s s [BOS] with s of 2 or more tokens (not cut by blockSize)`);
+    const L = (n - 1) / 2;
+    for (let i = 1; i <= L; i++) {
+      if (inputs[b * T + i] !== inputs[b * T + L + i]) throw new Error(`inductionReport: row ${b} is not [BOS] s s [BOS]: token ${i} differs from token ${L + i}`);
+    }
+    halves.push(L);
+  }
   const maps = attentionMaps(model, inputs, B, T);
   const { nLayer, nHead } = maps;
+  const scored = halves.reduce((n, L) => n + L - 1, 0);
   const prefixMatching = maps.layers.map((a) => {
     const scores: number[] = [];
     for (let h = 0; h < nHead; h++) {
       let sum = 0;
-      for (let b = 0; b < B; b++) for (let p = L + 1; p <= 2 * L - 1; p++) sum += a[((b * nHead + h) * T + p) * T + (p - L + 1)];
-      scores.push(sum / (B * (L - 1)));
+      for (let b = 0; b < B; b++) {
+        const L = halves[b];
+        for (let p = L + 1; p <= 2 * L - 1; p++) sum += a[((b * nHead + h) * T + p) * T + (p - L + 1)];
+      }
+      scores.push(sum / scored);
     }
     return scores;
   });
   let best = { layer: 0, head: 0, score: -Infinity };
   for (let l = 0; l < nLayer; l++) for (let h = 0; h < nHead; h++) if (prefixMatching[l][h] > best.score) best = { layer: l, head: h, score: prefixMatching[l][h] };
   const losses = positionLosses(maps.logits, targets, model.config.vocabSize);
-  const mean = (from: number, to: number): number => {
+  const mean = (from: (L: number) => number, to: (L: number) => number): number => {
     let s = 0;
-    let n = 0;
-    for (let b = 0; b < B; b++) for (let p = from; p <= to; p++) if (!Number.isNaN(losses[b * T + p])) (s += losses[b * T + p]), n++;
-    return n ? s / n : NaN;
+    for (let b = 0; b < B; b++) for (let p = from(halves[b]); p <= to(halves[b]); p++) s += losses[b * T + p];
+    return s / scored;
   };
-  return { prefixMatching, best, firstHalfLoss: mean(1, L - 1), secondHalfLoss: mean(L + 1, 2 * L - 1) };
+  return { prefixMatching, best, firstHalfLoss: mean(() => 1, (L) => L - 1), secondHalfLoss: mean((L) => L + 1, (L) => 2 * L - 1) };
 }

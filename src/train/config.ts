@@ -16,6 +16,8 @@ export interface RunConfig {
   nLayer: number | null;
   blockSize: number | null;
   dropout: number | null;
+  /** Blocks without the MLP: attention and the residual stream only (the induction-head toy). */
+  attentionOnly: boolean;
   /** Text file, one document per line. */
   data: string;
   tokenizer: "word" | "char";
@@ -75,6 +77,7 @@ export const defaultRunConfig: RunConfig = {
   nLayer: null,
   blockSize: null,
   dropout: null,
+  attentionOnly: false,
   data: "datasets/simple-sentences/sentences.txt",
   tokenizer: "word",
   mode: "documents",
@@ -118,6 +121,7 @@ export const runConfigHelp: Record<keyof RunConfig, string> = {
   nLayer: "transformer blocks",
   blockSize: "context length in tokens",
   dropout: "dropout probability in [0, 1)",
+  attentionOnly: "blocks without the MLP (attention-only model)",
   data: "text file, one document (sentence, name, line) per line",
   tokenizer: "word | char",
   mode: "documents (one line per row) | stream (random windows)",
@@ -220,6 +224,7 @@ export function modelOverrides(c: RunConfig): Partial<GPTConfig> {
   if (c.nLayer !== null) o.nLayer = c.nLayer;
   if (c.blockSize !== null) o.blockSize = c.blockSize;
   if (c.dropout !== null) o.dropout = c.dropout;
+  if (c.attentionOnly) o.attentionOnly = true;
   return o;
 }
 

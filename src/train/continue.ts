@@ -9,7 +9,7 @@ import { Run } from "./run.js";
 import type { RunConfig } from "./config.js";
 
 /** Model settings a continued run must share with its source (the weights must fit). */
-const MODEL_KEYS = ["preset", "nEmbd", "nHead", "nLayer", "blockSize", "dropout"] as const;
+const MODEL_KEYS = ["preset", "nEmbd", "nHead", "nLayer", "blockSize", "dropout", "attentionOnly"] as const;
 
 /**
  * A new run on `overrides` (new data, steps, LR, replay...) that starts from the source's weights. The model
