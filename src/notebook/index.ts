@@ -13,3 +13,6 @@ export type { TrainView, TrainViewOptions, SweepOptions, KeepBest, RunSummary } 
 export { projectPath, writeSplitCorpus, memorizerLoss } from "./corpus.js";
 export { record, recordedFigures, tolerances } from "./record.js";
 export type { Tolerance, ToleranceName } from "./record.js";
+export { barChart, heatmapGrid } from "./charts.js";
+export type { BarChartOptions, HeatmapPanel, HeatmapGridOptions } from "./charts.js";
+export { samplesView, samplesContent, samplesByStep, SamplesView } from "./samples.js";

@@ -1,9 +1,9 @@
 // Continuing a trained model on new data (nanoGPT's init_from): a new Run with the source's tokenizer and model
 // config, whose weights start as the source's, with a fresh optimizer, schedule and step count. The source is a
-// Run in memory or a run folder written by `npx gptlab train`.
+// Run in memory or a run folder written by `npx gptlab train` (then the run's config.initFrom names it, and the
+// Run loads its weights itself: new Run({ initFrom: dir, ... }) alone works as well, with the model keys given).
 
-import * as path from "node:path";
-import { loadWeights, savedRunConfig, savedTokenizer, RUN_FILES } from "../io/checkpoint.js";
+import { savedRunConfig } from "../io/checkpoint.js";
 import { resolveUserPath } from "../io/paths.js";
 import { Run } from "./run.js";
 import type { RunConfig } from "./config.js";
@@ -27,13 +27,9 @@ export function continueFrom(source: Run | string, overrides: Partial<RunConfig>
   }
   const model: Partial<RunConfig> = {};
   for (const key of MODEL_KEYS) (model as Record<string, unknown>)[key] = base[key];
-  const initFrom = fromDir ? source : `(in memory: ${source.config.data} at step ${source.step})`;
-  const tokenizer = fromDir ? savedTokenizer(dir!) : source.tokenizer;
-  const run = new Run({ ...overrides, ...model, tokenizer: base.tokenizer, initFrom }, tokenizer);
-  if (fromDir) loadWeights(run.model, path.join(dir!, RUN_FILES.weights));
-  else {
-    if (run.model.numParams !== source.model.numParams) throw new Error(`continueFrom: the source model has ${source.model.numParams} parameters, the new one ${run.model.numParams}`);
-    run.model.store.data.set(source.model.store.data);
-  }
+  if (fromDir) return new Run({ ...overrides, ...model, tokenizer: base.tokenizer, initFrom: source });
+  const run = new Run({ ...overrides, ...model, tokenizer: base.tokenizer, initFrom: null }, source.tokenizer);
+  if (run.model.numParams !== source.model.numParams) throw new Error(`continueFrom: the source model has ${source.model.numParams} parameters, the new one ${run.model.numParams}`);
+  run.model.store.data.set(source.model.store.data);
   return run;
 }

@@ -18,6 +18,8 @@ import type { LossStats } from "../eval/metrics.js";
 import { sampleText } from "../eval/sample.js";
 import { Trainer } from "./trainer.js";
 import { resolveUserPath } from "../io/paths.js";
+import { loadWeights, savedTokenizer, RUN_FILES } from "../io/checkpoint.js";
+import * as path from "node:path";
 import type { Callback, EndEvent, TrainTask } from "./trainer.js";
 import { History, Progress } from "./callbacks.js";
 import { SampleEvery, parsePrompts } from "./samples.js";
@@ -88,13 +90,16 @@ export class Run {
     setBackend(c.backend);
     setThreads(c.threads);
     const blockSize = c.blockSize ?? presetConfig(c.preset).blockSize;
-    if (c.initFrom !== null && tokenizer === undefined) throw new Error(`config.initFrom (${c.initFrom}): start from a run folder with continueFrom(dir, overrides) or npx gptlab train --init-from DIR, which load its tokenizer and weights`);
+    // initFrom (nanoGPT's init_from): the saved run's tokenizer here, its weights once the model is built
+    const initDir = c.initFrom === null ? null : resolveUserPath(c.initFrom);
+    if (initDir !== null && tokenizer === undefined) tokenizer = savedTokenizer(initDir);
     const dataOpts = { mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed };
     this.data = loadDataset({ path: resolveUserPath(c.data), tokenizer: tokenizer ?? c.tokenizer, ...dataOpts });
     if (c.replayData !== null) ({ data: this.data, replay: this.replay } = withReplay(this.data, { path: resolveUserPath(c.replayData), fraction: c.replayFraction, ...dataOpts }));
     this.tokenizer = this.data.tokenizer;
     this.modelConfig = presetConfig(c.preset, { ...modelOverrides(c), vocabSize: this.tokenizer.vocabSize });
     this.model = new GPT(this.modelConfig, new Rng(c.seed));
+    if (initDir !== null) loadWeights(this.model, path.join(initDir, RUN_FILES.weights));
     this.optimizer = createOptimizer(this.model.store, optimizerConfig(c));
     this.schedule = scheduleFor(c);
     this.dropoutRng = new Rng(c.seed + 3);

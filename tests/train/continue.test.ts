@@ -27,7 +27,7 @@ describe("continueFrom", () => {
     const b = continueFrom(a, { data: fileB, steps: 40 });
     expect(Buffer.from(b.model.store.data.buffer, b.model.store.data.byteOffset, b.model.store.data.byteLength).equals(Buffer.from(a.model.store.data.buffer, a.model.store.data.byteOffset, a.model.store.data.byteLength))).toBe(true);
     expect(b.step).toBe(0);
-    expect(b.config.initFrom).toMatch(/in memory/);
+    expect(b.config.initFrom).toBeNull();
     const before = b.evaluate("val")!.loss;
     b.train();
     expect(b.evaluate("val")!.loss).toBeLessThan(before);
@@ -47,8 +47,14 @@ describe("continueFrom", () => {
     expect(() => continueFrom(path.join(dir, "runA"), { data: fileB, nEmbd: 64 })).toThrow(/nEmbd is null in the source run; a continued run keeps the model \(got 64\)/);
   });
 
-  test("new Run with initFrom but no tokenizer points to continueFrom instead of training from scratch", () => {
-    expect(() => new Run({ ...small, data: fileB, initFrom: "runs/x" })).toThrow(/config.initFrom \(runs\/x\): start from a run folder with continueFrom/);
+  test("new Run({ initFrom }) loads the folder's tokenizer and weights itself; a missing folder is a clear error", () => {
+    const a = new Run({ ...small, data: fileA }, tokenizer);
+    a.train();
+    saveRun(a, path.join(dir, "runC"));
+    const b = new Run({ ...small, data: fileB, initFrom: path.join(dir, "runC") });
+    expect(Array.from(b.model.store.data)).toEqual(Array.from(a.model.store.data));
+    expect(() => new Run({ ...small, data: fileB, initFrom: path.join(dir, "nope") })).toThrow(/tokenizer not found: .*nope.*is this a gptlab run folder/);
+    expect(() => new Run({ ...small, nEmbd: 24, data: fileB, initFrom: path.join(dir, "runC") })).toThrow(/has shape .* the model expects/);
   });
 });
 
