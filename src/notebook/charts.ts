@@ -79,7 +79,7 @@ export function heatmapGrid(panels: HeatmapPanel[], options: HeatmapGridOptions 
       yaxis: `y${n}`,
       zmin: options.zmin ?? 0,
       zmax: options.zmax ?? 1,
-      colorscale: "Blues",
+      colorscale: [[0, "#ffffff"], [0.25, "#9ecae1"], [1, "#08306b"]], // white at 0: the empty upper triangle reads as blank
       showscale: i === 0,
       hovertemplate: "query %{y}<br>key %{x}<br>weight %{z:.3f}<extra></extra>",
     });

@@ -19,6 +19,9 @@ export function continueFrom(source: Run | string, overrides: Partial<RunConfig>
   const fromDir = typeof source === "string";
   const dir = fromDir ? resolveUserPath(source) : null;
   const base = fromDir ? savedRunConfig(dir!) : source.config;
+  if (overrides.tokenizer !== undefined && overrides.tokenizer !== base.tokenizer) {
+    throw new Error(`continueFrom: the source run has a ${base.tokenizer} tokenizer; a continued run keeps it (got tokenizer ${JSON.stringify(overrides.tokenizer)})`);
+  }
   for (const key of MODEL_KEYS) {
     const v = overrides[key];
     if (v !== undefined && v !== base[key]) {

@@ -93,6 +93,7 @@ export class Run {
     // initFrom (nanoGPT's init_from): the saved run's tokenizer here, its weights once the model is built
     const initDir = c.initFrom === null ? null : resolveUserPath(c.initFrom);
     if (initDir !== null && tokenizer === undefined) tokenizer = savedTokenizer(initDir);
+    if (initDir !== null && tokenizer!.kind !== c.tokenizer) throw new Error(`config.tokenizer is "${c.tokenizer}" but the run in ${c.initFrom} has a ${tokenizer!.kind} tokenizer: a continued run keeps its tokenizer (pass --tokenizer ${tokenizer!.kind} or leave it out)`);
     const dataOpts = { mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed };
     this.data = loadDataset({ path: resolveUserPath(c.data), tokenizer: tokenizer ?? c.tokenizer, ...dataOpts });
     if (c.replayData !== null) ({ data: this.data, replay: this.replay } = withReplay(this.data, { path: resolveUserPath(c.replayData), fraction: c.replayFraction, ...dataOpts }));

@@ -44,6 +44,8 @@ describe("continueFrom", () => {
     expect(b.config.initFrom).toBe(path.join(dir, "runA"));
     expect(b.tokenizer.toJSON()).toEqual(a.tokenizer.toJSON());
     expect(Array.from(b.model.store.data)).toEqual(Array.from(a.model.store.data));
+    expect(() => continueFrom(path.join(dir, "runA"), { data: fileB, tokenizer: "word" })).toThrow(/the source run has a char tokenizer; a continued run keeps it/);
+    expect(() => new Run({ ...small, tokenizer: "word", data: fileB, initFrom: path.join(dir, "runA") })).toThrow(/config.tokenizer is "word" but the run in .* has a char tokenizer/);
     expect(() => continueFrom(path.join(dir, "runA"), { data: fileB, nEmbd: 64 })).toThrow(/nEmbd is null in the source run; a continued run keeps the model \(got 64\)/);
   });
 
