@@ -81,8 +81,9 @@ const rows = names.map((n) => {
   const aPeak = Math.max(...w.map((x) => x.loss));
   const bEnd = runsB[n].evaluate("val")!.loss;
   const key = n.replace("%", "pct").replace(/[^a-z0-9]+/gi, "_").toLowerCase();
-  record(`a_val_end_${key}`, aEnd, "trained");
-  record(`b_val_end_${key}`, bEnd, "trained");
+  // forgetting amplifies rounding: the kernel backends differ by up to 3e-4 relative here (measured: fast vs wasm)
+  record(`a_val_end_${key}`, aEnd, { rel: 2e-3 }, "phase 2 amplifies float32 rounding differences between backends");
+  record(`b_val_end_${key}`, bEnd, { rel: 2e-3 }, "phase 2 amplifies float32 rounding differences between backends");
   const counts = (runsB[n].data.train as { counts?: number[] }).counts;
   return { run: n, "batches from A": counts ? counts[1] : 0, "A val loss: start": w[0].loss, "A: peak": aPeak, "A: end": aEnd, "A: rise": aEnd - w[0].loss, "B val loss: end": bEnd };
 });
