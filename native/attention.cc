@@ -23,12 +23,13 @@ inline int up32(int n) { return (n + 31) & ~31; }
 
 __attribute__((target("avx2,fma"))) inline __m256 ftz(__m256 v) {
   const __m256 absv = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v);
-  return _mm256_and_ps(v, _mm256_cmp_ps(absv, _mm256_set1_ps(TINY), _CMP_GE_OQ));
+  // zero the lanes below TINY; a NaN compares false and stays NaN (a NaN must reach the loss on every backend)
+  return _mm256_andnot_ps(_mm256_cmp_ps(absv, _mm256_set1_ps(TINY), _CMP_LT_OQ), v);
 }
 
 /** e^x on eight lanes (x <= 0 here): 2^n e^r, n = round(x / ln 2), degree-6 polynomial (Cephes expf). */
 __attribute__((target("avx2,fma"))) inline __m256 exp8(__m256 x) {
-  x = _mm256_max_ps(x, _mm256_set1_ps(-87.33f));
+  x = _mm256_max_ps(_mm256_set1_ps(-87.33f), x); // maxps returns its second operand for a NaN: keep x's
   const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
   r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);

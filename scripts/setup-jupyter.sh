@@ -28,8 +28,21 @@ if [ ! -x node_modules/.bin/tslab ]; then
   exit 1
 fi
 
-# the kernel spec starts `tslab` from PATH, so whoever runs notebooks puts node_modules/.bin on PATH
-if ! "$PY" -m jupyter kernelspec list 2>/dev/null | grep -q '^ *tslab '; then
-  PATH="$PWD/node_modules/.bin:$PATH" node_modules/.bin/tslab install --python="$PY"
+# The kernel spec starts the project's own tslab by its absolute path, so Jupyter, `jupyter nbconvert --execute`
+# and VS Code find the kernel without node_modules/.bin on PATH. A spec that starts anything else (e.g. plain
+# `tslab` from PATH, as `tslab install` writes by default) is rewritten. GPTLAB_KERNEL_PREFIX=DIR installs the spec
+# under DIR/share/jupyter/kernels instead of the default place (tests; a Jupyter that reads JUPYTER_PATH).
+TSLAB="$PWD/node_modules/.bin/tslab"
+PREFIX_ARG=""
+if [ -n "${GPTLAB_KERNEL_PREFIX:-}" ]; then PREFIX_ARG="--prefix=$GPTLAB_KERNEL_PREFIX"; fi
+CURRENT=$("$PY" -c "
+import json, sys
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+try: print(KernelSpecManager().get_kernel_spec('tslab').argv[0])
+except NoSuchKernel: print('')
+" 2>/dev/null || true)
+if [ "$CURRENT" != "$TSLAB" ]; then
+  echo "registering the tslab kernel: $TSLAB (was: ${CURRENT:-none})"
+  "$TSLAB" install --python="$PY" --binary="$TSLAB" $PREFIX_ARG
 fi
 echo "Jupyter $("$PY" -m jupyter nbconvert --version 2>/dev/null) (nbconvert) with the tslab kernel is ready"

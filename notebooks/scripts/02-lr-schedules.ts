@@ -27,7 +27,7 @@ const params = notebookParams({
 
 // %% cell 3
 __nb.cell(3, 2);
-import { Run, resolveRunConfig, scheduleFor, scheduleKinds, sampleSchedule, recommendedWarmup, scaledPeakLr, describeModel, presetConfig } from "../../src/index.js";
+import { Run, resolveRunConfig, runComponents, makeSchedule, scheduleKinds, sampleSchedule, recommendedWarmup, scaledPeakLr, describeModel, presetConfig } from "../../src/index.js";
 import type { RunConfig } from "../../src/index.js";
 import { show, showTable, smallMultiples, trainSweep, lossCurves, projectPath, record, showRecords, loadPlotly } from "../../src/notebook/index.js";
 __nb.out(loadPlotly(true));
@@ -53,7 +53,7 @@ function scheduleConfig(kind: string): Partial<RunConfig> {
 const schedules = scheduleKinds.map((k) => ({ info: k, config: resolveRunConfig(scheduleConfig(k.kind)) }));
 __nb.out(show.plot(smallMultiples(
   schedules.map((s) => {
-    const points = sampleSchedule(scheduleFor(s.config), s.config.steps, Math.max(1, Math.floor(s.config.steps / 500)));
+    const points = sampleSchedule(makeSchedule(runComponents(s.config).schedule), s.config.steps, Math.max(1, Math.floor(s.config.steps / 500)));
     return {
       title: s.info.kind,
       series: [{ name: s.info.kind, x: points.map((p) => p.step), y: points.map((p) => p.lr) }],
@@ -68,7 +68,7 @@ __nb.cell(6, 4);
 const checkpoints = [0, params.warmupSteps, Math.floor(params.steps / 2), params.steps - 1];
 __nb.out(showTable(
   schedules.map((s) => {
-    const fn = scheduleFor(s.config);
+    const fn = makeSchedule(runComponents(s.config).schedule);
     const row: Record<string, string | number> = { schedule: s.info.kind, formula: s.info.formula };
     for (const step of checkpoints) {
       row[`step ${step}`] = fn(step);

@@ -4,19 +4,23 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { Run } from "../train/run.js";
+import { trainInFolder } from "../train/train-in-folder.js";
+import { EXIT } from "./exit-codes.js";
 import { packageRootFrom } from "../io/paths.js";
 import { kernels } from "../kernels/index.js";
-import { defaultRunConfig, parseConfigArgs, runConfigHelp } from "../train/config.js";
+import { checkGivenOptionsApply, defaultRunConfig, kebab, parseConfigArgs, resolveRunConfig, runConfigSchema } from "../train/config.js";
 import type { RunConfig } from "../train/config.js";
-import { RUN_FILES, loadModel, prepareRunFolder, restoreRunState, saveRun, savedRunConfig, savedTokenizer, isRunFolder } from "../io/checkpoint.js";
+import { CHECKPOINTS, RUN_FILES, RunFolderTakenError, checkpointDir, claimRunFolder, loadModel, isRunFolder } from "../io/checkpoint.js";
 import { sampleText } from "../eval/sample.js";
-import { continueFrom } from "../train/continue.js";
+import { sourceModelKeys } from "../train/continue.js";
 import { evaluateLoss } from "../eval/metrics.js";
 import { loadDataset } from "../data/dataset.js";
 import { Rng } from "../core/random.js";
 import { presetDescriptions } from "../nn/gpt.js";
 import { scheduleKinds } from "../optim/schedules.js";
+import { optimizerRegistry } from "../optim/optimizers.js";
+import { defaultsOf, fieldHelp, resolveOptions } from "../core/schema.js";
+import type { Schema } from "../core/schema.js";
 
 const USAGE = `gptlab: train and explore tiny GPT language models
 
@@ -32,61 +36,93 @@ Commands:
 
 Run "npx gptlab <command> --help" for the options of a command.`;
 
+/** One line per option of a schema: `  --kebab-name   description (what it takes; default X)`. */
+function optionLines(schema: Schema, extra: Array<[string, string]> = []): string {
+  const rows: Array<[string, string]> = [
+    ...Object.entries(schema).filter(([, spec]) => !spec.codeOnly).map(([k, spec]): [string, string] => [`--${kebab(k)}`, fieldHelp(spec)]),
+    ...extra,
+  ];
+  const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
+  return rows.map(([flag, text]) => `  ${flag.padEnd(width)} ${text}`).join("\n");
+}
+
 function trainHelp(): string {
-  const width = Math.max(...Object.keys(defaultRunConfig).map((k) => kebab(k).length)) + 2;
-  const lines = (Object.keys(defaultRunConfig) as Array<keyof RunConfig>).map(
-    (k) => `  --${kebab(k).padEnd(width)} ${runConfigHelp[k]} (default: ${JSON.stringify(defaultRunConfig[k])})`,
-  );
   return `Usage: npx gptlab train [--key=value ...]
 
-Trains a GPT and writes a run folder: metrics.json (per-step loss and lr, evaluations), model.safetensors
-(nanoGPT tensor names), config.json, tokenizer.json, trainer-state.safetensors (for --resume) and samples.txt.
+Trains a GPT and writes a run folder: metrics.json (the run's status, per-step loss and lr, evaluations), and
+the checkpoints last/ (saved every --save-every steps and every --save-every-seconds, and at the end) and best/
+(lowest validation loss), each with model.safetensors (nanoGPT tensor names), config.json, tokenizer.json,
+trainer-state.safetensors (last/ only, for --resume), metrics.json and, at the end, samples.txt.
+
+Ctrl-C, SIGTERM and SIGHUP stop training after the current step and save it (exit code ${EXIT.stopped}); a diverged run
+exits with ${EXIT.diverged}, bad options with ${EXIT.badInput}, a failed save with ${EXIT.ioError}.
 
 Example (the word-level lab run):
   npx gptlab train --preset lab --data datasets/simple-sentences/sentences.txt --steps 5000 --lr 0.01 --schedule linear --seed 42 --out runs/lab
 
-Options:
-${lines.join("\n")}
-  --resume DIR${" ".repeat(Math.max(1, width - 10))} continue the run saved in DIR up to --steps (weights, optimizer, data position, RNG)
-  --force${" ".repeat(Math.max(1, width - 5))} replace the run already in --out
+Options (each at most once; an option of another schedule or optimizer than the chosen one is refused):
+${optionLines(runConfigSchema, [
+  ["--resume DIR", "continue the run saved in DIR exactly (weights, optimizer, data position, RNG) up to its --steps"],
+  ["--allow-config-change", "with --resume: apply changed options (lr, schedule, steps of a linear schedule...) and record them in metrics.json"],
+  ["--force", "replace the run already in --out"],
+])}
 
 Presets:
 ${Object.entries(presetDescriptions).map(([k, v]) => `  ${k.padEnd(10)} ${v}`).join("\n")}
 
-Schedules:
-${scheduleKinds.map((s) => `  ${s.kind.padEnd(20)} ${s.description}`).join("\n")}
+Schedules (warmup, where offered: lr·(step+1)/warmupSteps; then the formula with s = step - warmupSteps):
+${scheduleKinds.map((s) => `  ${s.kind.padEnd(20)} ${s.description}: ${s.formula}`).join("\n")}
+
+Optimizers:
+${optimizerRegistry.map((o) => `  ${o.kind.padEnd(20)} ${o.description}`).join("\n")}
 `;
 }
 
-const SAMPLE_HELP = `Usage: npx gptlab sample --run DIR [options]
+const sampleSchema = {
+  run: { type: "string", default: "", description: 'run folder written by "gptlab train" (required)' },
+  n: { type: "integer", default: 10, min: 1, description: "number of samples" },
+  temperature: { type: "number", default: 0.8, min: 0, description: "0 = greedy; lower is more conservative" },
+  topK: { type: "integer", default: 0, min: 0, description: "keep only the K most likely tokens (0 = all)" },
+  topP: { type: "number", default: 1, min: 0, minExclusive: true, max: 1, description: "keep the smallest set of tokens whose probability reaches P (1 = all; nucleus sampling)" },
+  prompt: { type: "string", default: "", description: "text every sample starts with" },
+  maxTokens: { type: "integer", default: 0, min: 0, description: "tokens per sample at most (0 = the model's block size)" },
+  seed: runConfigSchema.seed,
+} as const satisfies Schema;
+
+const evalSchema = {
+  run: { type: "string", default: "", description: 'run folder written by "gptlab train" (required)' },
+  data: { type: "string", default: "", description: "another text file, one document per line (every line is evaluated)" },
+  split: { type: "string", default: "val", choices: ["val", "train"], description: "the run's split to evaluate (ignored with --data)" },
+  batches: { type: "integer", default: 200, min: 1, description: "evaluation batches at most" },
+} as const satisfies Schema;
+
+function sampleHelp(): string {
+  return `Usage: npx gptlab sample --run DIR [options]
 
 Generates text from the model saved in a run folder, each sample starting from BOS and ending at BOS.
 
 Options:
-  --run DIR            run folder written by "gptlab train" (required)
-  --n N                number of samples (default 10)
-  --temperature T      0 = greedy; lower is more conservative (default 0.8)
-  --top-k K            keep only the K most likely tokens
-  --top-p P            keep the smallest set of tokens whose probability reaches P (nucleus sampling)
-  --prompt TEXT        text every sample starts with
-  --max-tokens N       tokens per sample at most (default: the model's block size)
-  --seed S             sampling seed (default 42)
+${optionLines(sampleSchema)}
 `;
+}
 
-const EVAL_HELP = `Usage: npx gptlab eval --run DIR [--data FILE] [--split val|train|all]
+function evalHelp(): string {
+  return `Usage: npx gptlab eval --run DIR [--data FILE] [--split val|train]
 
 Mean cross-entropy (nats/token), perplexity = exp(loss) and bits per token of a trained model.
 Without --data it evaluates the run's own data with the run's split.
 
 Options:
-  --run DIR       run folder written by "gptlab train" (required)
-  --data FILE     another text file, one document per line (every line is evaluated)
-  --split S       val | train (default val; ignored with --data)
-  --batches N     evaluation batches at most (default 200)
+${optionLines(evalSchema)}
 `;
+}
 
-function kebab(s: string): string {
-  return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** Parses a command's options against its schema: flags, types, ranges and choices, each error naming the flag. */
+function commandOptions<S extends Schema>(command: string, schema: S, argv: string[]) {
+  const known = defaultsOf(schema) as unknown as Record<string, string | number>;
+  const { overrides, positional } = parseConfigArgs(argv, known, new Set());
+  if (positional.length) throw new Error(`unexpected argument "${positional[0]}" (see npx gptlab ${command} --help)`);
+  return resolveOptions((key) => `--${kebab(key)}`, schema, overrides);
 }
 
 function wantsHelp(args: readonly string[]): boolean {
@@ -95,6 +131,8 @@ function wantsHelp(args: readonly string[]): boolean {
 
 /** Pulls flag options (with or without a value) out of args before the config parser sees them. */
 function takeOption(args: string[], name: string, hasValue: boolean): string | boolean | undefined {
+  const count = args.filter((a) => a === `--${name}` || a.startsWith(`--${name}=`)).length;
+  if (count > 1) throw new Error(`--${name} is given ${count} times; give it once`);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === `--${name}`) {
@@ -123,57 +161,109 @@ function fmt(n: number | null | undefined, digits = 4): string {
   return n === null || n === undefined ? "n/a" : n.toFixed(digits);
 }
 
-function train(argv: string[]): void {
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+async function train(argv: string[]): Promise<void> {
   if (wantsHelp(argv)) return void process.stdout.write(trainHelp());
   const args = [...argv];
   const resume = takeOption(args, "resume", true) as string | undefined;
   const force = takeOption(args, "force", false) === true;
+  const allowConfigChange = takeOption(args, "allow-config-change", false) === true;
   const { overrides, positional } = parseConfigArgs(args);
+  // --init-from DIR: the model keys and tokenizer of the run it starts from, unless given
+  if (typeof overrides.initFrom === "string" && resume === undefined) Object.assign(overrides, { ...sourceModelKeys(overrides.initFrom), ...overrides });
   if (positional.length) throw new Error(`unexpected argument "${positional[0]}"; options look like --steps=300 (see npx gptlab train --help)`);
-  let run: Run;
+  if (resume !== undefined && resume.trim() === "") throw new Error(`--resume needs a run folder (got an empty string); give the folder of the run to continue, e.g. --resume runs/lab`);
+  if (allowConfigChange && resume === undefined) throw new Error("--allow-config-change only applies with --resume DIR");
   let out: string;
-  if (resume) {
-    const saved = savedRunConfig(resume);
-    out = (overrides.out as string | undefined) ?? resume;
-    run = new Run({ ...saved, ...overrides, out }, savedTokenizer(resume));
-    restoreRunState(run, resume);
-    if (run.step >= run.config.steps) throw new Error(`run ${resume} already has ${run.step} steps; pass --steps N with N > ${run.step} to train further`);
-    if (path.resolve(out) !== path.resolve(resume)) prepareRunFolder(out, { force });
-    console.log(`resuming ${resume} at step ${run.step} -> ${run.config.steps}`);
+  if (resume !== undefined) {
+    out = (overrides.out as string | null | undefined) ?? resume;
+    if (path.resolve(out) !== path.resolve(resume)) {
+      // continue into another folder: claim it, then copy the checkpoint over
+      const unit = checkpointDir(resume);
+      if (!unit) throw new Error(`${resume} holds no checkpoint to continue (is it a gptlab run folder?)`);
+      claimRunFolder(out, { force });
+      fs.cpSync(unit, path.join(out, CHECKPOINTS.last), { recursive: true });
+    }
   } else {
+    checkGivenOptionsApply(resolveRunConfig(overrides as Partial<RunConfig>), Object.keys(overrides));
     out = (overrides.out as string | null | undefined) ?? freshRunFolder((overrides.preset as string | undefined) ?? defaultRunConfig.preset);
-    prepareRunFolder(out, { force });
-    const initFrom = overrides.initFrom as string | null | undefined;
-    run = initFrom ? continueFrom(initFrom, { ...overrides, out } as Partial<RunConfig>) : new Run({ ...overrides, out } as Partial<RunConfig>);
-    if (initFrom) console.log(`starting from the weights of ${initFrom} (fresh optimizer and schedule)`);
   }
-  const c = run.config;
-  console.log(`gptlab train: preset ${c.preset}, ${run.numParams.toLocaleString("en-US")} parameters, vocab ${run.tokenizer.vocabSize} (${c.tokenizer}), data ${c.data} (${run.data.trainDocs.length} train / ${run.data.valDocs.length} val lines)`);
-  console.log(`  ${c.steps} steps, ${c.optimizer} lr ${c.lr} schedule ${c.schedule}, batch ${c.batchSize} (${c.mode}), seed ${c.seed}, kernels ${kernels().name} (${c.threads === 0 ? "threads: one per core" : `${c.threads} threads`}); ln(V) = ${Math.log(run.tokenizer.vocabSize).toFixed(4)}`);
-  if (run.replay) console.log(`  replay: ${(c.replayFraction * 100).toFixed(1)}% of the batches from ${c.replayData} (${run.replay.trainDocs.length} train lines)`);
+  const pickFolder = resume === undefined && !overrides.out;
   const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once("SIGINT", onSigint);
-  const end = run.train({ progress: true, signal: controller.signal });
-  process.removeListener("SIGINT", onSigint);
+  let signalName: string | null = null;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signalName = sig;
+    controller.abort();
+  };
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
+  let result: Awaited<ReturnType<typeof trainInFolder>> | null = null;
+  try {
+    while (!result) {
+      try {
+        result = await trainOnce();
+      } catch (e) {
+        // another gptlab train took this runs/<preset>-N a moment ago: take the next one
+        if (!(pickFolder && e instanceof RunFolderTakenError)) throw e;
+        out = freshRunFolder((overrides.preset as string | undefined) ?? defaultRunConfig.preset);
+      }
+    }
+  } catch (e) {
+    if (/could not (save|write)/.test((e as Error).message)) {
+      console.error(`gptlab train: ${(e as Error).message}`);
+      process.exitCode = EXIT.ioError;
+      return;
+    }
+    throw e;
+  } finally {
+    for (const sig of STOP_SIGNALS) process.removeListener(sig, onSignal);
+  }
+  function trainOnce(): ReturnType<typeof trainInFolder> {
+    return trainInFolder(out, { ...overrides, out } as Partial<RunConfig>, {
+      resume: resume !== undefined,
+      allowConfigChange,
+      force,
+      signal: controller.signal,
+      progress: true,
+      onReady: (run, resumedFrom) => {
+        const c = run.config;
+        if (resumedFrom !== null) console.log(`resuming ${out} at step ${resumedFrom} -> ${c.steps}`);
+        console.log(`gptlab train: preset ${c.preset}, ${run.numParams.toLocaleString("en-US")} parameters, vocab ${run.tokenizer.vocabSize} (${c.tokenizer}), data ${c.data} (${run.data.trainDocs.length} train / ${run.data.valDocs.length} val lines)`);
+        console.log(`  ${c.steps} steps, ${c.optimizer} lr ${c.lr} schedule ${c.schedule}, batch ${c.batchSize} (${c.mode}), seed ${c.seed}, kernels ${kernels().name} (${c.threads === 0 ? "threads: one per core" : `${c.threads} threads`}); ln(V) = ${Math.log(run.tokenizer.vocabSize).toFixed(4)}`);
+        const every = [c.saveEvery > 0 ? `${c.saveEvery} steps` : "", c.saveEverySeconds > 0 ? `${c.saveEverySeconds} s` : ""].filter(Boolean).join(" and every ");
+        console.log(`  checkpoints: ${out}/${CHECKPOINTS.last} ${every ? `every ${every}` : "at the end only"}, ${out}/${CHECKPOINTS.best} (lowest val loss)`);
+        if (c.initFrom !== null && resumedFrom === null) console.log(`  starting from the weights of ${c.initFrom} (fresh optimizer and schedule)`);
+        if (run.replay) console.log(`  replay: ${(c.replayFraction * 100).toFixed(1)}% of the batches from ${c.replayData} (${run.replay.trainDocs.length} train lines)`);
+        for (const w of run.warnings) console.warn(`warning: ${w}`);
+      },
+    });
+  }
+  const { run, end } = result;
+  const c = run.config;
   const m = run.metrics().final;
   console.log(`done: ${end.reason} at step ${end.step} in ${(end.elapsedMs / 1000).toFixed(1)} s (${run.history.timing.stepsPerSec.toFixed(0)} steps/s, ${run.history.timing.tokensPerSec.toFixed(0)} tokens/s)`);
+  if (end.reason === "diverged") {
+    const good = checkpointDir(out) ? `; ${out}/${CHECKPOINTS.last} keeps the last good checkpoint` : "";
+    console.error(`gptlab train: diverged at step ${end.divergedAtStep} with lr ${end.divergedLr} (loss ${run.history.steps[run.history.steps.length - 1]?.loss}): lower --lr (or add warmup / --clip-norm)${good}; the history is in ${out}/${RUN_FILES.metrics}`);
+    process.exitCode = EXIT.diverged;
+    return;
+  }
   console.log(`  loss: first step ${fmt(m.firstLoss as number)}, last step ${fmt(m.lastLoss as number)}, mean of first 500 steps ${fmt(m.meanLossFirst500 as number)}, mean of last 500 steps ${fmt(m.meanLossLast500 as number)}`);
   console.log(`  eval: train loss ${fmt(m.trainLoss as number)} (ppl ${fmt(m.trainPerplexity as number, 2)}), val loss ${fmt(m.valLoss as number)} (ppl ${fmt(m.valPerplexity as number, 2)})`);
-  const samples = run.sample();
-  saveRun(run, out, samples);
+  if (end.reason === "aborted") {
+    console.log(`stopped by ${signalName ?? "a signal"} at step ${end.step} of ${c.steps}, saved in ${out}/${CHECKPOINTS.last}; continue with: npx gptlab train --resume ${out}`);
+    process.exitCode = EXIT.stopped;
+    return;
+  }
+  const samples = fs.existsSync(path.join(out, CHECKPOINTS.last, RUN_FILES.samples)) ? fs.readFileSync(path.join(out, CHECKPOINTS.last, RUN_FILES.samples), "utf8").trim().split("\n") : [];
   console.log(`samples (temperature ${c.temperature}):`);
   for (const s of samples.slice(0, 5)) console.log(`  ${s}`);
-  console.log(`run folder: ${out} (${Object.values(RUN_FILES).join(", ")})`);
-  if (end.reason === "aborted") console.log(`interrupted: continue with npx gptlab train --resume ${out} --steps ${c.steps}`);
+  console.log(`run folder: ${out} (${RUN_FILES.metrics}, ${CHECKPOINTS.last}/ and ${CHECKPOINTS.best}/ with ${[RUN_FILES.weights, RUN_FILES.config, RUN_FILES.tokenizer, RUN_FILES.state, RUN_FILES.samples].join(", ")})`);
 }
 
 function sample(argv: string[]): void {
-  if (wantsHelp(argv)) return void process.stdout.write(SAMPLE_HELP);
-  const known = { run: "", n: 10, temperature: 0.8, topK: 0, topP: 1, prompt: "", maxTokens: 0, seed: 42 };
-  const { overrides, positional } = parseConfigArgs(argv, known, new Set());
-  if (positional.length) throw new Error(`unexpected argument "${positional[0]}" (see npx gptlab sample --help)`);
-  const o = { ...known, ...overrides } as typeof known;
+  if (wantsHelp(argv)) return void process.stdout.write(sampleHelp());
+  const o = commandOptions("sample", sampleSchema, argv);
   if (!o.run) throw new Error("sample needs --run DIR, a folder written by npx gptlab train");
   const { model, tokenizer } = loadModel(o.run);
   const texts = sampleText(model, tokenizer, {
@@ -189,12 +279,9 @@ function sample(argv: string[]): void {
 }
 
 function evalCmd(argv: string[]): void {
-  if (wantsHelp(argv)) return void process.stdout.write(EVAL_HELP);
-  const known = { run: "", data: "", split: "val", batches: 200 };
-  const { overrides } = parseConfigArgs(argv, known, new Set());
-  const o = { ...known, ...overrides } as typeof known;
+  if (wantsHelp(argv)) return void process.stdout.write(evalHelp());
+  const o = commandOptions("eval", evalSchema, argv);
   if (!o.run) throw new Error("eval needs --run DIR, a folder written by npx gptlab train");
-  if (o.split !== "val" && o.split !== "train") throw new Error(`--split must be val or train (got "${o.split}")`);
   const { model, tokenizer, runConfig } = loadModel(o.run);
   const data = loadDataset({
     path: o.data || runConfig.data,
@@ -223,12 +310,12 @@ function delegate(script: string, argv: string[]): void {
   process.exitCode = r.status ?? 1;
 }
 
-export function main(argv: string[]): void {
+export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case "train":
-        return train(rest);
+        return await train(rest);
       case "sample":
         return sample(rest);
       case "eval":
@@ -251,6 +338,6 @@ export function main(argv: string[]): void {
   } catch (e) {
     console.error(`gptlab ${command ?? ""}: ${(e as Error).message}`);
     if (process.env.GPTLAB_DEBUG) console.error((e as Error).stack);
-    process.exitCode = 2;
+    process.exitCode = EXIT.badInput;
   }
 }

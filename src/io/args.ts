@@ -27,6 +27,9 @@ export function describeArg(v: unknown): string {
   return typeof v === "string" ? `"${v}"` : JSON.stringify(v);
 }
 
+/** A number as people write it in decimal: 300, -2, 0.5, .5, 3e-4 (not 0x10, 0b11, 1_000, Infinity or " 5"). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 /** Converts one text value to the type of the default; errors name the option, the type and the default. */
 export function parseArgText(key: string, text: string, def: ArgDefault, opts: { nullable?: boolean; numeric?: boolean } = {}): ArgDefault {
   if (opts.nullable && (text === "none" || text === "null")) return null;
@@ -34,7 +37,10 @@ export function parseArgText(key: string, text: string, def: ArgDefault, opts: {
   const bad = (): Error => new Error(`--${key} must be a ${kind}${opts.nullable ? ' or "none"' : ""} like its default ${describeArg(def)} (got "${text}")`);
   if (kind === "number") {
     const n = Number(text);
-    if (text.trim() === "" || !Number.isFinite(n)) throw bad();
+    if (!DECIMAL.test(text) || !Number.isFinite(n)) {
+      if (/^[+-]?0[xob]/i.test(text)) throw new Error(`--${key} takes a decimal number (got "${text}"; write ${Number.isFinite(n) ? n : "it in decimal"})`);
+      throw bad();
+    }
     return n;
   }
   if (kind === "boolean") {
@@ -57,7 +63,7 @@ export function parseArgText(key: string, text: string, def: ArgDefault, opts: {
   if (kind === "string[]") return items.map(String);
   return items.map((item) => {
     const n = typeof item === "number" ? item : Number(item);
-    if (typeof item === "boolean" || item === "" || !Number.isFinite(n)) throw bad();
+    if (typeof item === "boolean" || (typeof item === "string" && !DECIMAL.test(item)) || !Number.isFinite(n)) throw bad();
     return n;
   });
 }
@@ -71,6 +77,7 @@ export function parseArgs(defaults: Readonly<Record<string, ArgDefault>>, argv: 
   const noun = opts.noun ?? "option";
   const has = (k: string): boolean => Object.prototype.hasOwnProperty.call(defaults, k);
   const values: Record<string, ArgDefault> = {};
+  const given: Record<string, string> = {};
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -100,6 +107,10 @@ export function parseArgs(defaults: Readonly<Record<string, ArgDefault>>, argv: 
       else if (next === undefined) throw new Error(`--${raw} needs a value (default ${describeArg(def)})`);
       else text = argv[++i];
     }
+    if (Object.prototype.hasOwnProperty.call(values, key)) {
+      throw new Error(`--${raw} is given twice (${describeArg(given[key])} and "${text}"); give each ${noun} once`);
+    }
+    given[key] = text;
     values[key] = parseArgText(raw, text, def, { nullable: opts.nullable?.has(key), numeric: opts.numeric?.has(key) });
   }
   return { values, positional };

@@ -1,16 +1,22 @@
-// Run folders: weights in safetensors with nanoGPT tensor names (loadable from PyTorch), the config and tokenizer
-// as JSON, and the whole trainer state (optimizer moments, step, RNG and data position) for an exact resume.
+// Run folders. A checkpoint is one unit: a folder (last/, best/) holding the weights in safetensors with nanoGPT
+// tensor names (loadable from PyTorch), the config and tokenizer as JSON, the whole trainer state (optimizer
+// moments, step, RNG and data position) and the metrics up to its step. It is written complete into a temporary
+// folder, fsynced, and switched in by a rename, so a crash leaves the old unit or the new one, never a mix.
+// Everything read back is checked: a damaged or hand-edited file gives an error naming the file and the field.
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readSafetensorsFile, writeSafetensorsFile } from "./safetensors.js";
-import type { SafetensorsTensor } from "./safetensors.js";
-import { GPT, validateConfig } from "../nn/gpt.js";
+import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
+import type { DecodedSafetensors, SafetensorsTensor } from "./safetensors.js";
+import { IoCrash, fsyncDir, ioStep, writeErrorMessage, writeFileAtomic, writeFileDurable } from "./atomic.js";
+import * as os from "node:os";
+import { GPT, describeModel, validateConfig } from "../nn/gpt.js";
 import type { GPTConfig } from "../nn/gpt.js";
 import { Rng } from "../core/random.js";
 import { loadTokenizer } from "../data/tokenizer.js";
 import type { Tokenizer } from "../data/tokenizer.js";
-import type { Run, RunState } from "../train/run.js";
+import type { Run, RunMetrics, RunState } from "../train/run.js";
+import { resolveRunConfig } from "../train/config.js";
 import type { RunConfig } from "../train/config.js";
 
 export const RUN_FILES = {
@@ -22,15 +28,61 @@ export const RUN_FILES = {
   samples: "samples.txt",
 } as const;
 
+/** The checkpoint units of a run folder: the latest state (for --resume) and the best by validation loss. */
+export const CHECKPOINTS = { last: "last", best: "best" } as const;
+export type CheckpointName = (typeof CHECKPOINTS)[keyof typeof CHECKPOINTS];
+
 const FORMAT = "gptlab";
 const VERSION = "1";
+/** JSON files above this size are refused before parsing (a run's metrics.json is a few MB per 10^5 steps). */
+const MAX_JSON_BYTES = 512 * 1024 * 1024;
 
 /** True when dir already holds a gptlab run (so it must not be overwritten silently). */
 export function isRunFolder(dir: string): boolean {
-  return [RUN_FILES.weights, RUN_FILES.metrics, RUN_FILES.config].some((f) => fs.existsSync(path.join(dir, f)));
+  return [RUN_FILES.weights, RUN_FILES.metrics, RUN_FILES.config, CHECKPOINTS.last, `.${CHECKPOINTS.last}.old`].some((f) => fs.existsSync(path.join(dir, f)));
 }
 
-/** Refuses to reuse a folder that holds a run, unless asked to replace it. */
+/** The folder is already claimed by another run (the CLI then picks the next free runs/<preset>-N). */
+export class RunFolderTakenError extends Error {}
+
+/**
+ * Claims a run folder for one process, atomically: the folder is created if missing, then metrics.json is created
+ * with O_EXCL, so of two runs started at once on the same folder exactly one gets it. With force an existing run
+ * in it is removed first. Throws when the folder holds a run.
+ */
+export function claimRunFolder(dir: string, opts: { force?: boolean } = {}): void {
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new Error(`run folder ${dir} is a file; choose another --out`);
+  if (opts.force && isRunFolder(dir)) {
+    for (const f of [...Object.values(RUN_FILES), CHECKPOINTS.last, CHECKPOINTS.best, `.${CHECKPOINTS.last}.old`, `.${CHECKPOINTS.best}.old`]) {
+      fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+    }
+  }
+  fs.mkdirSync(path.dirname(path.resolve(dir)), { recursive: true });
+  try {
+    fs.mkdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  }
+  const claim = JSON.stringify({ format: "gptlab-metrics", version: 1, final: { step: 0, stopReason: null } }, null, 2) + "\n";
+  let fd: number;
+  try {
+    fd = fs.openSync(path.join(dir, RUN_FILES.metrics), "wx");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") {
+      throw new RunFolderTakenError(`run folder ${dir} already holds a run; choose another --out, continue it with --resume ${dir}, or replace it with --force`);
+    }
+    throw e;
+  }
+  try {
+    fs.writeSync(fd, claim);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fsyncDir(dir);
+}
+
+/** Refuses to reuse a folder that holds a run, unless asked to replace it (kept for callers that save by hand). */
 export function prepareRunFolder(dir: string, opts: { force?: boolean; resume?: boolean } = {}): void {
   if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new Error(`run folder ${dir} is a file; choose another --out`);
   if (!opts.force && !opts.resume && isRunFolder(dir)) {
@@ -39,99 +91,355 @@ export function prepareRunFolder(dir: string, opts: { force?: boolean; resume?: 
   fs.mkdirSync(dir, { recursive: true });
 }
 
-function writeJSON(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
-  fs.renameSync(tmp, file);
+function json(value: unknown): string {
+  return JSON.stringify(value, null, 2) + "\n";
+}
+
+/**
+ * How loaders read a checkpoint's files. Everything read goes through here, so the fuzz test can hand the same
+ * loaders mutated bytes in memory (thousands per second) instead of writing files.
+ */
+export const unitFiles: { read(file: string): Buffer; exists(file: string): boolean } = {
+  read: (file) => fs.readFileSync(file),
+  exists: (file) => fs.existsSync(file),
+};
+
+function readBytes(file: string, what: string): Buffer {
+  if (!unitFiles.exists(file)) throw new Error(`${what} not found: ${file} (is this a gptlab run folder? train one with: npx gptlab train --out DIR)`);
+  try {
+    return unitFiles.read(file);
+  } catch (e) {
+    throw new Error(`could not read ${what} ${file} (${(e as Error).message})`);
+  }
 }
 
 function readJSON<T>(file: string, what: string): T {
-  if (!fs.existsSync(file)) throw new Error(`${what} not found: ${file} (is this a gptlab run folder? train one with: npx gptlab train --out DIR)`);
+  const bytes = readBytes(file, what);
+  if (bytes.length > MAX_JSON_BYTES) throw new Error(`${what} ${file} is ${bytes.length} bytes, over the ${MAX_JSON_BYTES}-byte limit: not a gptlab file`);
+  let value: unknown;
   try {
-    return JSON.parse(fs.readFileSync(file, "utf8")) as T;
+    value = JSON.parse(bytes.toString("utf8"));
   } catch (e) {
     throw new Error(`${what} ${file} is not valid JSON: ${(e as Error).message}`);
   }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${what} ${file} must hold a JSON object`);
+  return value as T;
 }
 
-/** Weights of a model as safetensors entries named like nanoGPT's state_dict. */
-export function weightTensors(model: GPT): SafetensorsTensor[] {
-  return model.store.params.map((p) => ({ name: p.name, dtype: "F32", shape: [...p.tensor.shape], data: Float32Array.from(p.tensor.data) }));
+/** Weights of a model as safetensors entries named like nanoGPT's state_dict (from `data`, a copy of store.data, if given). */
+export function weightTensors(model: GPT, data?: Float32Array | Float64Array): SafetensorsTensor[] {
+  return model.store.params.map((p) => {
+    const src = data ? data.subarray(p.offset, p.offset + p.tensor.size) : p.tensor.data;
+    return { name: p.name, dtype: "F32", shape: [...p.tensor.shape], data: Float32Array.from(src) };
+  });
 }
 
-/** Saves weights, config, tokenizer, trainer state, metrics and samples of a run. */
+/** Throws naming the tensor and the count when an array holds NaN or Inf. */
+function checkFinite(file: string, name: string, data: ArrayLike<number>): void {
+  let bad = 0;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) bad++;
+  if (bad > 0) throw new Error(`${file}: tensor "${name}" has ${bad} non-finite value${bad === 1 ? "" : "s"} (NaN or Inf) of ${data.length}: the run diverged or the file is damaged`);
+}
+
+export interface CheckpointOptions {
+  /** Weights to save instead of the model's current ones (best/ saves a snapshot taken at the best evaluation). */
+  weights?: Float32Array | Float64Array;
+  /** Samples to write as samples.txt. */
+  samples?: string[];
+  /** Leave the trainer state out (best/ holds a model, not a resumable state). */
+  stateless?: boolean;
+}
+
+/** The files of a checkpoint unit, as bytes (weights first, so a non-finite weight stops the save before any write). */
+function checkpointFiles(run: Run, opts: CheckpointOptions): Array<[string, Uint8Array | string]> {
+  const where = `checkpoint of step ${run.step}`;
+  const weights = weightTensors(run.model, opts.weights);
+  for (const t of weights) checkFinite(where, t.name, t.data);
+  const meta = { format: FORMAT, version: VERSION, config: JSON.stringify(run.modelConfig) };
+  const files: Array<[string, Uint8Array | string]> = [[RUN_FILES.weights, encodeSafetensors(weights, meta, { hash: true })]];
+  if (!opts.stateless) {
+    const opt = run.optimizer.getState();
+    const moments: SafetensorsTensor[] = [];
+    const optMeta: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(opt)) {
+      if (v instanceof Float32Array || v instanceof Float64Array) {
+        checkFinite(where, `optimizer.${k}`, v);
+        moments.push({ name: `optimizer.${k}`, dtype: v instanceof Float64Array ? "F64" : "F32", shape: [v.length], data: v });
+      } else optMeta[k] = v;
+    }
+    const stateMeta = { format: FORMAT, version: VERSION, optimizer: JSON.stringify(optMeta), run: JSON.stringify(run.getState()) };
+    files.push([RUN_FILES.state, encodeSafetensors(moments, stateMeta, { hash: true })]);
+  }
+  files.push([RUN_FILES.config, json({ run: run.config, model: run.modelConfig })]);
+  files.push([RUN_FILES.tokenizer, json(run.tokenizer.toJSON())]);
+  files.push([RUN_FILES.metrics, json(run.metrics())]);
+  if (opts.samples?.length) files.push([RUN_FILES.samples, opts.samples.join("\n") + "\n"]);
+  return files;
+}
+
+let unitCounter = 0;
+
+/**
+ * Writes a checkpoint unit dir/<name>/ atomically: every file into a fresh temporary folder (checked writes,
+ * fsync), the folder fsynced, the old unit moved aside to .<name>.old, the new one renamed in, the run folder
+ * fsynced, the old one removed. A crash at any point leaves <name>/ (old or new, complete) or, in the instant
+ * between the two renames, .<name>.old, which checkpointDir() falls back to. On an error (a full disk) the
+ * temporary folder is removed, the previous unit is untouched and the error says what happened.
+ */
+export function saveCheckpoint(run: Run, dir: string, name: CheckpointName = CHECKPOINTS.last, opts: CheckpointOptions = {}): string {
+  const files = checkpointFiles(run, opts);
+  const target = path.join(dir, name);
+  const old = path.join(dir, `.${name}.old`);
+  const tmp = path.join(dir, `.${name}.tmp-${process.pid}-${unitCounter++}`);
+  // temporary units of saves that crashed (the folder belongs to this run, so none is in flight)
+  for (const f of fs.readdirSync(dir)) if (f.startsWith(`.${name}.tmp-`)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+  try {
+    ioStep("mkdir", tmp);
+    fs.mkdirSync(tmp);
+    for (const [file, data] of files) writeFileDurable(path.join(tmp, file), data);
+    fsyncDir(tmp);
+  } catch (e) {
+    if (e instanceof IoCrash) throw e;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw new Error(`could not save the ${name} checkpoint of step ${run.step} in ${dir}: ${writeErrorMessage(e)}; the previous checkpoint is untouched`);
+  }
+  if (fs.existsSync(target)) {
+    // target is complete here, so a leftover .old from an earlier crash is stale
+    ioStep("remove", old);
+    fs.rmSync(old, { recursive: true, force: true });
+    ioStep("rename", target);
+    fs.renameSync(target, old);
+  }
+  ioStep("rename", tmp);
+  fs.renameSync(tmp, target);
+  fsyncDir(dir);
+  ioStep("remove", old);
+  fs.rmSync(old, { recursive: true, force: true });
+  return target;
+}
+
+/** Writes the run folder's top-level metrics.json (the run's status: final.stopReason, history), atomically. */
+export function writeRunMetrics(run: Run, dir: string, metrics: RunMetrics = run.metrics()): void {
+  try {
+    writeFileAtomic(path.join(dir, RUN_FILES.metrics), json(metrics));
+  } catch (e) {
+    if (e instanceof IoCrash) throw e;
+    throw new Error(`could not write ${path.join(dir, RUN_FILES.metrics)}: ${writeErrorMessage(e)}`);
+  }
+}
+
+/**
+ * Saves weights, config, tokenizer, trainer state, metrics and samples of a run: the last/ unit and the
+ * top-level metrics.json.
+ */
 export function saveRun(run: Run, dir: string, samples: string[] = []): void {
   fs.mkdirSync(dir, { recursive: true });
-  const meta = { format: FORMAT, version: VERSION, config: JSON.stringify(run.modelConfig) };
-  writeSafetensorsFile(path.join(dir, RUN_FILES.weights), weightTensors(run.model), meta);
-  writeJSON(path.join(dir, RUN_FILES.config), { run: run.config, model: run.modelConfig });
-  writeJSON(path.join(dir, RUN_FILES.tokenizer), run.tokenizer.toJSON());
-  const opt = run.optimizer.getState();
-  const moments: SafetensorsTensor[] = [];
-  const optMeta: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(opt)) {
-    if (v instanceof Float32Array || v instanceof Float64Array) moments.push({ name: `optimizer.${k}`, dtype: v instanceof Float64Array ? "F64" : "F32", shape: [v.length], data: v });
-    else optMeta[k] = v;
+  saveCheckpoint(run, dir, CHECKPOINTS.last, { samples });
+  writeRunMetrics(run, dir);
+}
+
+/**
+ * The folder holding the latest complete checkpoint of a run folder: dir/last, else dir/.last.old (a save
+ * interrupted between its two renames), else dir itself when the files are there (a unit given directly, such
+ * as runs/x/best, or a folder written before checkpoints were units); null when there is none.
+ */
+export function checkpointDir(dir: string): string | null {
+  for (const d of [path.join(dir, CHECKPOINTS.last), path.join(dir, `.${CHECKPOINTS.last}.old`), dir]) {
+    if (unitFiles.exists(path.join(d, RUN_FILES.weights)) && unitFiles.exists(path.join(d, RUN_FILES.config))) return d;
   }
-  writeSafetensorsFile(path.join(dir, RUN_FILES.state), moments, { format: FORMAT, version: VERSION, optimizer: JSON.stringify(optMeta), run: JSON.stringify(run.getState()) });
-  writeJSON(path.join(dir, RUN_FILES.metrics), run.metrics());
-  if (samples.length) fs.writeFileSync(path.join(dir, RUN_FILES.samples), samples.join("\n") + "\n");
+  return null;
 }
 
-/** A trained model and its tokenizer from a run folder (for sampling and evaluation). */
+function requireCheckpoint(dir: string): string {
+  if (!unitFiles.exists(dir)) throw new Error(`run folder not found: ${dir} (train one with: npx gptlab train --out DIR)`);
+  const d = checkpointDir(dir);
+  if (d) return d;
+  if (fs.existsSync(path.join(dir, RUN_FILES.metrics))) throw new Error(`run folder ${dir} has no checkpoint yet (the run stopped before its first save)`);
+  throw new Error(`run config not found: ${path.join(dir, RUN_FILES.config)} (is this a gptlab run folder? train one with: npx gptlab train --out DIR)`);
+}
+
+/** A trained model and its tokenizer from a run folder or a checkpoint unit (for sampling and evaluation). */
 export function loadModel(dir: string): { model: GPT; tokenizer: Tokenizer; config: GPTConfig; runConfig: RunConfig } {
-  const saved = savedConfig(dir);
-  const config = validateConfig(saved.model);
-  const tokenizer = savedTokenizer(dir);
-  if (tokenizer.vocabSize !== config.vocabSize) throw new Error(`${dir}: tokenizer has ${tokenizer.vocabSize} tokens but the model expects ${config.vocabSize}`);
-  const model = new GPT(config, new Rng(0));
-  loadWeights(model, path.join(dir, RUN_FILES.weights));
-  return { model, tokenizer, config, runConfig: saved.run };
+  const unit = requireCheckpoint(dir);
+  const saved = savedConfig(unit);
+  const tokenizer = savedTokenizer(unit);
+  if (tokenizer.vocabSize !== saved.model.vocabSize) throw new Error(`${unit}: tokenizer has ${tokenizer.vocabSize} tokens but the model expects ${saved.model.vocabSize}`);
+  const weightBytes = describeModel(saved.model).weightBytes;
+  if (!(weightBytes <= 0.8 * os.totalmem())) throw new Error(`${path.join(unit, RUN_FILES.config)}: the model it describes needs ${weightBytes} bytes of weights, more than this machine's memory: the file is damaged`);
+  const model = new GPT(saved.model, new Rng(0));
+  loadWeights(model, path.join(unit, RUN_FILES.weights));
+  return { model, tokenizer, config: saved.model, runConfig: saved.run };
 }
 
-/** Copies weights from a safetensors file into a model, checking every name and shape. */
+function readSafetensorsChecked(file: string): DecodedSafetensors {
+  const bytes = readBytes(file, "safetensors file");
+  let decoded: DecodedSafetensors;
+  try {
+    decoded = decodeSafetensors(bytes);
+  } catch (e) {
+    throw new Error(`${file} is not a valid safetensors file: ${(e as Error).message}`);
+  }
+  if (decoded.metadata.format !== undefined && decoded.metadata.format !== FORMAT) {
+    throw new Error(`${file} is not a gptlab file (metadata format ${JSON.stringify(decoded.metadata.format)})`);
+  }
+  return decoded;
+}
+
+/** Copies weights from a safetensors file into a model, checking every name, shape, dtype and value. */
 export function loadWeights(model: GPT, file: string): void {
-  const { tensors } = readSafetensorsFile(file);
+  const { tensors, metadata } = readSafetensorsChecked(file);
+  if (metadata.config !== undefined) {
+    let meta: unknown;
+    try {
+      meta = JSON.parse(metadata.config);
+    } catch {
+      throw new Error(`${file}: metadata "config" is not valid JSON`);
+    }
+    const diff = differingKeys(model.config as unknown as Record<string, unknown>, (meta ?? {}) as Record<string, unknown>);
+    if (diff.length) throw new Error(`${file}: the weights were saved with another model config than the one given (config.json): ${diff.map((k) => `${k} ${JSON.stringify((meta as Record<string, unknown>)[k])} in the weights, ${JSON.stringify((model.config as unknown as Record<string, unknown>)[k])} given`).join("; ")}`);
+  }
   for (const p of model.store.params) {
     const t = tensors.get(p.name);
     if (!t) throw new Error(`${file}: tensor "${p.name}" is missing (the file holds: ${[...tensors.keys()].slice(0, 8).join(", ")}...)`);
+    if (t.dtype !== "F32") throw new Error(`${file}: tensor "${p.name}" has dtype ${t.dtype}, the model needs F32`);
     if (t.shape.join() !== p.tensor.shape.join()) throw new Error(`${file}: tensor "${p.name}" has shape [${t.shape.join(", ")}], the model expects [${p.tensor.shape.join(", ")}]`);
-    p.tensor.data.set(t.data);
+    checkFinite(file, p.name, t.data);
   }
   const extra = [...tensors.keys()].filter((k) => !model.store.params.some((p) => p.name === k));
   if (extra.length) throw new Error(`${file}: unexpected tensors ${extra.join(", ")} (a different model config?)`);
+  for (const p of model.store.params) p.tensor.data.set(tensors.get(p.name)!.data);
 }
 
-/** Restores weights, optimizer and run state saved by saveRun into a freshly built run with the same config. */
-export function restoreRunState(run: Run, dir: string): void {
-  loadWeights(run.model, path.join(dir, RUN_FILES.weights));
-  const file = path.join(dir, RUN_FILES.state);
-  const { tensors, metadata } = readSafetensorsFile(file);
-  if (metadata.format !== FORMAT) throw new Error(`${file} is not a gptlab trainer state (format ${JSON.stringify(metadata.format)})`);
-  const opt: Record<string, unknown> = JSON.parse(metadata.optimizer);
-  for (const [name, t] of tensors) opt[name.replace(/^optimizer\./, "")] = t.data;
-  run.optimizer.setState(opt as never);
-  run.setState(JSON.parse(metadata.run) as RunState);
-  // carry the earlier history over, so metrics.json of the resumed run covers every step
-  const metricsFile = path.join(dir, RUN_FILES.metrics);
-  if (fs.existsSync(metricsFile)) {
-    const saved = readJSON<{ history?: { steps: Run["history"]["steps"]; evals: Run["history"]["evals"]; samples?: Run["trainingSamples"] } }>(metricsFile, "metrics");
-    run.history.steps = (saved.history?.steps ?? []).filter((r) => r.step <= run.step);
-    run.history.evals = (saved.history?.evals ?? []).filter((r) => r.step <= run.step);
-    run.trainingSamples = (saved.history?.samples ?? []).filter((r) => r.step <= run.step);
+/** Keys whose values differ between two flat configs (both directions), sorted. */
+export function differingKeys(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
+}
+
+function isInt(v: unknown, min = 0): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= min;
+}
+
+/** Checks every field of a saved RunState (values from a file are not trusted); errors name the field. */
+export function validateRunState(s: unknown, file: string, totalSteps: number): RunState {
+  const bad = (field: string, want: string, v: unknown): never => {
+    throw new Error(`${file}: trainer state "${field}" must be ${want} (got ${JSON.stringify(v) ?? String(v)})`);
+  };
+  if (typeof s !== "object" || s === null || Array.isArray(s)) return bad("run", "an object", s);
+  const r = s as Record<string, unknown>;
+  if (!isInt(r.step)) bad("step", "an integer >= 0", r.step);
+  const step = r.step as number;
+  if (step > totalSteps) bad("step", `at most the run's ${totalSteps} steps`, step);
+  if (r.bestStep !== null && !(isInt(r.bestStep, 1) && r.bestStep <= step)) bad("bestStep", `null or an integer in [1, ${step}]`, r.bestStep);
+  if (r.bestLoss !== null && !(typeof r.bestLoss === "number" && Number.isFinite(r.bestLoss))) bad("bestLoss", "null or a finite number", r.bestLoss);
+  if ((r.bestStep === null) !== (r.bestLoss === null)) bad("bestLoss", "null exactly when bestStep is null", r.bestLoss);
+  for (const k of ["dropoutRng", "sampleRng"]) {
+    const w = r[k];
+    if (!(Array.isArray(w) && w.length === 4 && w.every((x) => isInt(x) && x <= 0xffffffff) && w.some((x) => x !== 0))) bad(k, "four uint32 words, not all zero", w);
+  }
+  if (typeof r.trainData !== "object" || r.trainData === null || Array.isArray(r.trainData)) bad("trainData", "an object", r.trainData);
+  return r as unknown as RunState;
+}
+
+function parseMeta(file: string, metadata: Record<string, string>, key: string): unknown {
+  if (metadata[key] === undefined) throw new Error(`${file}: metadata "${key}" is missing (not a gptlab trainer state)`);
+  try {
+    return JSON.parse(metadata[key]);
+  } catch {
+    throw new Error(`${file}: metadata "${key}" is not valid JSON`);
   }
 }
 
-function savedConfig(dir: string): { run: RunConfig; model: GPTConfig } {
-  return readJSON<{ run: RunConfig; model: GPTConfig }>(path.join(dir, RUN_FILES.config), "run config");
+function checkHistory(file: string, metrics: Partial<RunMetrics>, step: number): RunMetrics["history"] {
+  const h = metrics.history;
+  if (typeof h !== "object" || h === null || !Array.isArray(h.steps) || !Array.isArray(h.evals)) throw new Error(`${file}: "history" must hold the arrays "steps" and "evals"`);
+  if (h.steps.length !== step) throw new Error(`${file}: "history.steps" has ${h.steps.length} records, the trainer state is at step ${step}: the files are from different saves`);
+  h.steps.forEach((r, i) => {
+    if (typeof r !== "object" || r === null || r.step !== i + 1 || !(typeof r.lr === "number") || !(typeof r.loss === "number" || r.loss === null)) {
+      throw new Error(`${file}: "history.steps[${i}]" must be { step: ${i + 1}, loss, lr, gradNorm } (got ${JSON.stringify(r)})`);
+    }
+  });
+  h.evals.forEach((r, i) => {
+    if (typeof r !== "object" || r === null || !isInt(r.step, 1) || r.step > step) throw new Error(`${file}: "history.evals[${i}]" must have a step in [1, ${step}] (got ${JSON.stringify(r)})`);
+  });
+  return h;
 }
 
-/** The run config saved in a run folder. */
+/**
+ * Restores weights, optimizer, run state and history saved by saveCheckpoint into a freshly built run with the
+ * same config. `dir` is a run folder or a unit. Every field is checked before anything is applied.
+ */
+export function restoreRunState(run: Run, dir: string): void {
+  const unit = requireCheckpoint(dir);
+  const savedModel = savedConfig(unit).model;
+  const modelDiff = differingKeys(savedModel as unknown as Record<string, unknown>, run.modelConfig as unknown as Record<string, unknown>);
+  if (modelDiff.length) {
+    const show = (c: GPTConfig, k: string): string => JSON.stringify((c as unknown as Record<string, unknown>)[k]);
+    throw new Error(`${path.join(unit, RUN_FILES.config)}: the model section differs from the model this run builds: ${modelDiff.map((k) => `${k} ${show(savedModel, k)} saved, ${show(run.modelConfig, k)} built`).join("; ")}`);
+  }
+  const file = path.join(unit, RUN_FILES.state);
+  const { tensors, metadata } = readSafetensorsChecked(file);
+  if (metadata.format !== FORMAT) throw new Error(`${file} is not a gptlab trainer state (format ${JSON.stringify(metadata.format)})`);
+  const opt = parseMeta(file, metadata, "optimizer");
+  if (typeof opt !== "object" || opt === null || Array.isArray(opt)) throw new Error(`${file}: metadata "optimizer" must be a JSON object`);
+  const state = validateRunState(parseMeta(file, metadata, "run"), file, run.config.steps);
+  const optState: Record<string, unknown> = { ...(opt as Record<string, unknown>) };
+  for (const [name, t] of tensors) {
+    if (!name.startsWith("optimizer.")) throw new Error(`${file}: unexpected tensor "${name}"`);
+    checkFinite(file, name, t.data);
+    optState[name.slice("optimizer.".length)] = t.data;
+  }
+  const metricsFile = path.join(unit, RUN_FILES.metrics);
+  const saved = unitFiles.exists(metricsFile) ? readJSON<Partial<RunMetrics>>(metricsFile, "metrics") : null;
+  const history = saved ? checkHistory(metricsFile, saved, state.step) : null;
+  loadWeights(run.model, path.join(unit, RUN_FILES.weights));
+  const fail = (what: string, e: unknown): never => {
+    throw new Error(`${file}: ${what}: ${(e as Error).message}`);
+  };
+  try {
+    run.optimizer.setState(optState as never);
+  } catch (e) {
+    fail("optimizer state", e);
+  }
+  try {
+    run.setState(state);
+  } catch (e) {
+    fail("run state", e);
+  }
+  if (history) {
+    run.history.steps = history.steps;
+    run.history.evals = history.evals;
+    run.trainingSamples = (history.samples ?? []).filter((r) => r.step <= state.step);
+  }
+  if (saved && Array.isArray(saved.configChanges)) run.configChanges = saved.configChanges;
+}
+
+/** config.json of a unit, validated: the run config key by key, the model config, and the two against each other. */
+function savedConfig(unit: string): { run: RunConfig; model: GPTConfig } {
+  const file = path.join(unit, RUN_FILES.config);
+  const saved = readJSON<{ run?: unknown; model?: unknown }>(file, "run config");
+  for (const k of ["run", "model"] as const) {
+    if (typeof saved[k] !== "object" || saved[k] === null || Array.isArray(saved[k])) throw new Error(`${file}: "${k}" must be a JSON object`);
+  }
+  try {
+    return { run: resolveRunConfig(saved.run as Partial<RunConfig>), model: validateConfig(saved.model as Partial<GPTConfig>) };
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
+}
+
+/** The run config saved in a run folder's latest checkpoint. */
 export function savedRunConfig(dir: string): RunConfig {
-  return savedConfig(dir).run;
+  return savedConfig(requireCheckpoint(dir)).run;
 }
 
-/** The tokenizer saved in a run folder. */
+/** The tokenizer saved in a run folder's latest checkpoint. */
 export function savedTokenizer(dir: string): Tokenizer {
-  return loadTokenizer(readJSON(path.join(dir, RUN_FILES.tokenizer), "tokenizer"));
+  const file = path.join(requireCheckpoint(dir), RUN_FILES.tokenizer);
+  try {
+    return loadTokenizer(readJSON(file, "tokenizer"));
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new Error(msg.includes(file) ? msg : `${file}: ${msg}`);
+  }
 }

@@ -1,8 +1,11 @@
 // The safetensors format (Hugging Face): 8-byte little-endian header length, a JSON header, raw little-endian data.
-// Encode/decode with validation, and atomic file writes (temp file + rename) so a crash never leaves half a file.
+// Encode/decode with validation, an integrity hash of the tensor bytes in the metadata (verified on load, so
+// flipped bits are caught), and atomic file writes (checked writes, fsync, rename) so a crash never leaves half a file.
 
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
+import { createHash } from "node:crypto";
+import { IoCrash, writeFileAtomic, writeErrorMessage } from "./atomic.js";
 
 export type SafetensorsDType = "F32" | "F64" | "I32" | "U32";
 export type SafetensorsData = Float32Array | Float64Array | Int32Array | Uint32Array;
@@ -43,6 +46,19 @@ const MAX_HEADER_BYTES = 100_000_000;
 
 const METADATA_KEY = "__metadata__";
 
+/** Metadata key of the SHA-256 (hex) of the data section; files without it still load. */
+export const HASH_KEY = "gptlab.sha256";
+
+function dataHash(parts: Iterable<Uint8Array>): string {
+  const h = createHash("sha256");
+  for (const p of parts) h.update(p);
+  return h.digest("hex");
+}
+
+function tensorBytes(t: SafetensorsTensor): Uint8Array {
+  return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+}
+
 /** The data is written and read as raw bytes of the host's typed arrays, which is the file's byte order only on a little-endian host. */
 function assertLittleEndianHost(): void {
   if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
@@ -64,10 +80,11 @@ function isShape(shape: unknown): shape is number[] {
  * Serializes tensors (data laid out contiguously in the given order) and optional string metadata.
  * The header is padded with spaces so the data starts at an 8-byte aligned offset.
  */
-export function encodeSafetensors(tensors: SafetensorsTensor[], metadata?: Record<string, string>): Uint8Array {
+export function encodeSafetensors(tensors: SafetensorsTensor[], metadata?: Record<string, string>, opts: { hash?: boolean } = {}): Uint8Array {
   assertLittleEndianHost();
   const header: Record<string, unknown> = {};
-  if (metadata !== undefined) {
+  if (metadata !== undefined || opts.hash) {
+    metadata = { ...(metadata ?? {}) };
     if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
       throw new Error(`safetensors metadata must be an object of string values (got ${JSON.stringify(metadata)})`);
     }
@@ -76,6 +93,7 @@ export function encodeSafetensors(tensors: SafetensorsTensor[], metadata?: Recor
     }
     header[METADATA_KEY] = metadata;
   }
+  const meta = header[METADATA_KEY] as Record<string, string> | undefined;
   const seen = new Set<string>();
   let offset = 0;
   for (const t of tensors) {
@@ -95,6 +113,7 @@ export function encodeSafetensors(tensors: SafetensorsTensor[], metadata?: Recor
     header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, end] };
     offset = end;
   }
+  if (opts.hash && meta) meta[HASH_KEY] = dataHash(tensors.map(tensorBytes));
   const json = new TextEncoder().encode(JSON.stringify(header));
   const headerLen = Math.ceil(json.length / 8) * 8; // 8 + headerLen is then a multiple of 8
   const out = new Uint8Array(8 + headerLen + offset);
@@ -103,7 +122,7 @@ export function encodeSafetensors(tensors: SafetensorsTensor[], metadata?: Recor
   out.fill(0x20, 8 + json.length, 8 + headerLen);
   let pos = 8 + headerLen;
   for (const t of tensors) {
-    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), pos);
+    out.set(tensorBytes(t), pos);
     pos += t.data.byteLength;
   }
   return out;
@@ -136,7 +155,7 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
 
   const dataStart = 8 + headerLen;
   const dataLen = bytes.length - dataStart;
-  const metadata: Record<string, string> = {};
+  const metadata: Record<string, string> = Object.create(null) as Record<string, string>;
   const entries: Array<{ name: string; dtype: SafetensorsDType; shape: number[]; begin: number; end: number }> = [];
   for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
     if (name === METADATA_KEY) {
@@ -184,6 +203,10 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
     expectedBegin = e.end;
   }
   if (expectedBegin !== dataLen) throw new Error(`safetensors: tensors cover ${expectedBegin} data bytes but the file has ${dataLen} (trailing bytes)`);
+  if (HASH_KEY in metadata) {
+    const actual = dataHash([bytes.subarray(dataStart)]);
+    if (actual !== metadata[HASH_KEY]) throw new Error(`safetensors: the tensor bytes do not match the file's ${HASH_KEY} (${String(metadata[HASH_KEY]).slice(0, 16)}..., computed ${actual.slice(0, 16)}...): the file is damaged`);
+  }
 
   const tensors = new Map<string, DecodedTensor>();
   for (const e of byOffset) {
@@ -195,26 +218,19 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
   return { tensors, metadata };
 }
 
-let tempCounter = 0;
-
-/** Writes a safetensors file atomically: a temp file in the same directory, fsync, then rename over the target. */
+/**
+ * Writes a safetensors file atomically (checked writes, fsync, rename, folder fsync) with the integrity hash in
+ * its metadata. Errors name the file and, on a full disk, say so; the previous file is then untouched.
+ */
 export function writeSafetensorsFile(path: string, tensors: SafetensorsTensor[], metadata?: Record<string, string>): void {
-  const bytes = encodeSafetensors(tensors, metadata);
+  const bytes = encodeSafetensors(tensors, metadata, { hash: true });
   const dir = nodePath.dirname(path);
   if (!fs.existsSync(dir)) throw new Error(`writeSafetensorsFile: directory ${dir} does not exist (create it first)`);
-  const tmp = nodePath.join(dir, `.${nodePath.basename(path)}.tmp-${process.pid}-${tempCounter++}`);
   try {
-    const fd = fs.openSync(tmp, "w");
-    try {
-      fs.writeSync(fd, bytes);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, path);
+    writeFileAtomic(path, bytes);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw new Error(`writeSafetensorsFile: could not write ${path} (${(e as Error).message})`);
+    if (e instanceof IoCrash) throw e;
+    throw new Error(`writeSafetensorsFile: could not write ${path} (${writeErrorMessage(e)})`);
   }
 }
 

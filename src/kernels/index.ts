@@ -17,7 +17,9 @@ const registry = new Map<string, Backend>([
 const wasm = wasmRuntime();
 for (const b of wasm?.backends ?? []) registry.set(b.name, b);
 if (wasm) setLongLivedAllocator(allocKernelF32);
-const fastest: Backend = registry.get("wasm-native") ?? registry.get("wasm-fma") ?? registry.get("wasm") ?? fast;
+/** What "auto" takes: the first of these that is registered here (the --backend help is generated from it). */
+export const autoBackendOrder: readonly string[] = ["wasm-native", "wasm-fma", "wasm", "fast"];
+const fastest: Backend = autoBackendOrder.map((n) => registry.get(n)).find((b) => b !== undefined) ?? fast;
 // GPTLAB_BACKEND pins what "auto" means, e.g. "wasm" (bit-identical on every engine) for regression baselines
 const pinned = process.env.GPTLAB_BACKEND || null;
 const best: Backend = (pinned && registry.get(pinned)) || fastest;
@@ -45,6 +47,11 @@ export function setBackend(nameOrBackend: string | Backend): Backend {
   if (!found) throw new Error(`unknown kernel backend "${nameOrBackend}" (known: auto, ${backendNames().join(", ")})`);
   active = found;
   return active;
+}
+
+/** The backend "auto" stands for in this process (GPTLAB_BACKEND, when set, pins it). */
+export function autoBackendName(): string {
+  return best.name;
 }
 
 export function backendNames(): string[] {

@@ -1,8 +1,15 @@
 // Notebook parameters, papermill-style: the first cell declares `const params = notebookParams({ steps: 300, ... })`.
 // In Jupyter it returns the defaults (or $GPTLAB_PARAMS); the exported script also reads --steps 50 style arguments.
 
+//
+// A parameter named like a run-config option (steps, lr, seed, preset, ...) with a value of its type takes that
+// option's schema too: its range and choices are checked, and --help shows its description.
+
 import { inKernel } from "./kernel.js";
 import { argKind, describeArg as describe, parseArgs } from "../io/args.js";
+import { runConfigSchema } from "../train/config.js";
+import { allowedText, checkField } from "../core/schema.js";
+import type { FieldSpec } from "../core/schema.js";
 
 export type ParamValue = number | string | boolean | number[] | string[];
 export type Params = Record<string, ParamValue>;
@@ -17,6 +24,22 @@ function checkJSON(key: string, value: unknown, def: ParamValue): ParamValue {
   return value as ParamValue;
 }
 
+/** The run-config option a parameter shares its name and type with, if any. */
+function sharedSpec(key: string, def: ParamValue): FieldSpec | null {
+  const spec = (runConfigSchema as Readonly<Record<string, FieldSpec>>)[key];
+  if (!spec || Array.isArray(def)) return null;
+  return typeof def === (spec.type === "integer" ? "number" : spec.type) ? spec : null;
+}
+
+/** Checks parameters that share a run-config option's name against its range and choices. */
+function checkShared<T extends Params>(defaults: T, values: Partial<T>, where: string): Partial<T> {
+  for (const [key, value] of Object.entries(values)) {
+    const spec = sharedSpec(key, defaults[key]);
+    if (spec) checkField(`${where}${key}`, spec, value);
+  }
+  return values;
+}
+
 function unknownKey(key: string, defaults: Params, where: string): Error {
   return new Error(`unknown parameter ${where}${key}; known parameters: ${Object.keys(defaults).join(", ") || "(none)"}`);
 }
@@ -26,7 +49,7 @@ function unknownKey(key: string, defaults: Params, where: string): Error {
  * the default (number, string, boolean, or comma-separated / JSON arrays); unknown keys and bad values throw.
  */
 export function parseParamArgs<T extends Params>(defaults: T, argv: readonly string[]): Partial<T> {
-  return parseArgs(defaults, argv, { noun: "parameter" }).values as Partial<T>;
+  return checkShared(defaults, parseArgs(defaults, argv, { noun: "parameter" }).values as Partial<T>, "--");
 }
 
 /** Parses $GPTLAB_PARAMS, a JSON object of overrides (used when executing notebooks in Jupyter). */
@@ -45,13 +68,16 @@ export function parseParamJSON<T extends Params>(defaults: T, json: string): Par
     if (!Object.prototype.hasOwnProperty.call(defaults, key)) throw unknownKey(key, defaults, "GPTLAB_PARAMS.");
     out[key] = checkJSON(key, value, defaults[key]);
   }
-  return out as Partial<T>;
+  return checkShared(defaults, out as Partial<T>, "GPTLAB_PARAMS.");
 }
 
 /** A help text listing every parameter with its type and default. */
 export function paramsHelp(defaults: Params): string {
   const lines = ["parameters (override with --name value, or GPTLAB_PARAMS='{\"name\": value}'):"];
-  for (const [key, def] of Object.entries(defaults)) lines.push(`  --${key} <${argKind(def)}>  default ${describe(def)}`);
+  for (const [key, def] of Object.entries(defaults)) {
+    const spec = sharedSpec(key, def);
+    lines.push(`  --${key} <${argKind(def)}>  default ${describe(def)}${spec ? `: ${spec.description} (${allowedText(spec)})` : ""}`);
+  }
   return lines.join("\n");
 }
 

@@ -4,7 +4,7 @@
 import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
 import { show } from "./display.js";
-import { formatCell, formatTextTable } from "./text-table.js";
+import { formatCell, formatTextTable, titleHtml } from "./text-table.js";
 import { recordedFigures } from "./record.js";
 
 export type Row = Record<string, unknown>;
@@ -74,7 +74,7 @@ export function tableHtml(data: TableData, options: TableOptions = {}): string {
     },
   });
   const more = p.table.numRows() > p.limit ? `<div><i>${p.table.numRows() - p.limit} more rows</i></div>` : "";
-  return `${options.title ? `<div><b>${options.title}</b></div>` : ""}${html}${more}`;
+  return `${options.title ? titleHtml(options.title) : ""}${html}${more}`;
 }
 
 export function tableText(data: TableData, options: TableOptions = {}): string {

@@ -1,18 +1,33 @@
 // Plain-text tables for logs and scripts: aligned columns, numbers with a fixed number of digits.
 // Kept free of arquero (ESM-only) so that jest can test it and any module can print a table.
 
-/** Integers as they are; other numbers with `digits` decimals, or in exponent form when very large or small. */
+import { escapeHtml } from "./figure.js";
+
+/** Beyond this size a number in a lesson's table is a diverged run, not a figure to read: it prints as "> 1e9". */
+export const HUGE = 1e9;
+
+/**
+ * Integers as they are; other numbers with `digits` decimals, or in exponent form when very large or small.
+ * Infinite and huge values (|v| >= 1e9: a loss or perplexity of a run that blew up) print as "> 1e9" or "< -1e9",
+ * never as raw "Infinity" or "1.3e285".
+ */
 export function formatCell(value: unknown, digits = 4): string {
   if (value === null || value === undefined) return "";
   if (typeof value === "number") {
     if (Number.isNaN(value)) return "NaN";
-    if (!Number.isFinite(value) || Number.isInteger(value)) return String(value);
+    if (Math.abs(value) >= HUGE) return value > 0 ? "> 1e9" : "< -1e9";
+    if (Number.isInteger(value)) return String(value);
     const abs = Math.abs(value);
     return abs >= 1e6 || abs < Math.pow(10, -digits) ? value.toExponential(Math.max(1, digits - 1)) : value.toFixed(digits);
   }
   if (value instanceof Date) return value.toISOString();
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
+}
+
+/** A table's title as HTML, escaped: "<BOS> not counted" must show as written, not as an unknown tag. */
+export function titleHtml(title: string): string {
+  return `<div><b>${escapeHtml(title)}</b></div>`;
 }
 
 export interface TextTableOptions {

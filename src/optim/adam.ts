@@ -6,9 +6,12 @@ import { kernels } from "../kernels/index.js";
 import { elementwise } from "../kernels/fast.js";
 import type { Arr } from "../core/tensor.js";
 import type { ParamStore } from "../nn/params.js";
+import { defineOptimizer } from "./optimizer.js";
 import type { Optimizer } from "./optimizer.js";
-import { checkBool, checkKeys, checkLr, checkRange, checkSavedArray, checkStateHeader, decayRuns, definedOnly } from "./common.js";
+import { checkLr, checkSavedArray, checkStateHeader, decayRuns } from "./common.js";
 import type { DecayRun } from "./common.js";
+import { defaultsOf, resolveOptions } from "../core/schema.js";
+import type { FieldSpec, Schema } from "../core/schema.js";
 
 export interface AdamOptions {
   /** Decay of the first moment (the lab uses 0.85). */
@@ -25,10 +28,25 @@ export interface AdamOptions {
   biasCorrection: boolean;
 }
 
+/** Adam's hyperparameters, their defaults (the word-level lab's Adam) and ranges. */
+export const adamSchema = {
+  beta1: { type: "number", default: 0.85, min: 0, max: 1, maxExclusive: true, description: "Adam/AdamW decay of the first moment" },
+  beta2: { type: "number", default: 0.99, min: 0, max: 1, maxExclusive: true, description: "Adam/AdamW decay of the second moment" },
+  eps: { type: "number", default: 1e-8, min: 0, minExclusive: true, description: "Adam/AdamW epsilon" },
+  weightDecay: { type: "number", default: 0, min: 0, description: "weight decay on parameters with decay=true (matrices; adam and sgd: L2, adamw: decoupled)" },
+  biasCorrection: { type: "boolean", default: true, codeOnly: true, description: "divide the moments by 1 - beta^t" },
+} as const satisfies Record<keyof AdamOptions, FieldSpec>;
+
+/** AdamW: the same, with decoupled weight decay 0.1 on decay=true parameters. */
+export const adamwSchema = {
+  ...adamSchema,
+  weightDecay: { ...adamSchema.weightDecay, default: 0.1 },
+} as const satisfies Schema;
+
 /** The word-level lab's Adam. */
-export const adamDefaults: Readonly<AdamOptions> = { beta1: 0.85, beta2: 0.99, eps: 1e-8, weightDecay: 0, biasCorrection: true };
+export const adamDefaults: Readonly<AdamOptions> = defaultsOf(adamSchema);
 /** Same, with decoupled weight decay 0.1 on decay=true parameters. */
-export const adamwDefaults: Readonly<AdamOptions> = { ...adamDefaults, weightDecay: 0.1 };
+export const adamwDefaults: Readonly<AdamOptions> = defaultsOf(adamwSchema);
 
 export interface AdamState {
   kind: "adam" | "adamw";
@@ -40,22 +58,12 @@ export interface AdamState {
   hyper: AdamOptions;
 }
 
-const optionKeys: readonly (keyof AdamOptions)[] = ["beta1", "beta2", "eps", "weightDecay", "biasCorrection"];
-
 /** Fills in defaults and validates, naming the field: `adam.beta1 must be in [0, 1) (got 1.2)`. */
 export function resolveAdamOptions(kind: "adam" | "adamw", options: Partial<AdamOptions> = {}): AdamOptions {
-  checkKeys(kind, options, optionKeys);
-  const o = { ...(kind === "adamw" ? adamwDefaults : adamDefaults), ...definedOnly(options) };
-  return {
-    beta1: checkRange(`${kind}.beta1`, o.beta1, 0, 1, "[)"),
-    beta2: checkRange(`${kind}.beta2`, o.beta2, 0, 1, "[)"),
-    eps: checkRange(`${kind}.eps`, o.eps, 0, Infinity, "()"),
-    weightDecay: checkRange(`${kind}.weightDecay`, o.weightDecay, 0, Infinity, "[)"),
-    biasCorrection: checkBool(`${kind}.biasCorrection`, o.biasCorrection),
-  };
+  return resolveOptions(kind, kind === "adamw" ? adamwSchema : adamSchema, options);
 }
 
-export class Adam implements Optimizer {
+export class Adam implements Optimizer<AdamState> {
   readonly kind: "adam" | "adamw";
   private hyper: AdamOptions;
   private readonly m: Arr;
@@ -130,3 +138,17 @@ export class AdamW extends Adam {
     super(store, options, "adamw");
   }
 }
+
+export const adam = defineOptimizer({
+  kind: "adam",
+  description: "Adam with bias correction (the word-level lab's optimizer); weight decay as L2 on the gradient",
+  schema: adamSchema,
+  create: (store, options) => new Adam(store, options),
+});
+
+export const adamw = defineOptimizer({
+  kind: "adamw",
+  description: "Adam with decoupled weight decay (p -= lr·wd·p before the update)",
+  schema: adamwSchema,
+  create: (store, options) => new AdamW(store, options),
+});

@@ -1,61 +1,14 @@
-// Shared pieces of the optimizers and schedules: value checks with errors that name the field, the decay runs of a
+// Shared pieces of the optimizers and schedules: the value checks (from core/schema.ts), the decay runs of a
 // ParamStore, and copying a saved moment array (typed array or JSON number array) back into place.
 
 import type { Arr } from "../core/tensor.js";
 import type { ParamStore } from "../nn/params.js";
 
-/** How a bad value reads in an error: `1.2`, `"3e-4", a string`, `undefined`. */
-export function describeValue(value: unknown): string {
-  if (typeof value === "number") return String(value);
-  if (typeof value === "string") return `${JSON.stringify(value)}, a string`;
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return "an array";
-  return `${JSON.stringify(value) ?? String(value)}, a ${typeof value}`;
-}
+export { checkBool, checkInt, checkKeys, checkRange, describeValue } from "../core/schema.js";
+import { checkInt, checkRange, describeValue } from "../core/schema.js";
 
 function isNumber(value: unknown): value is number {
   return typeof value === "number" && Number.isFinite(value);
-}
-
-/**
- * Checks that `value` is a finite number in an interval and returns it. `lo`/`hi` may be ±Infinity; the bracket
- * kinds say whether each end is included, e.g. checkRange("adam.beta1", 1.2, 0, 1, "[)") throws
- * `adam.beta1 must be in [0, 1) (got 1.2)`.
- */
-export function checkRange(field: string, value: unknown, lo: number, hi: number, brackets: "[]" | "[)" | "(]" | "()"): number {
-  const loOk = (v: number): boolean => (brackets[0] === "[" ? v >= lo : v > lo);
-  const hiOk = (v: number): boolean => (brackets[1] === "]" ? v <= hi : v < hi);
-  if (isNumber(value) && loOk(value) && hiOk(value)) return value;
-  let want: string;
-  if (hi === Infinity) want = `a finite number ${brackets[0] === "[" ? ">=" : ">"} ${lo}`;
-  else want = `in ${brackets[0]}${lo}, ${hi}${brackets[1]}`;
-  throw new Error(`${field} must be ${want} (got ${describeValue(value)})`);
-}
-
-/**
- * Checks that `value` is an integer >= min (and <= max when given) and returns it. `maxName` names a bound that comes
- * from another field: `schedule.warmupSteps must be an integer in [0, totalSteps] (got 5000 with totalSteps 3000)`.
- */
-export function checkInt(field: string, value: unknown, min: number, max = Infinity, maxName = ""): number {
-  if (typeof value === "number" && Number.isInteger(value) && value >= min && value <= max) return value;
-  const want = max === Infinity ? `an integer >= ${min}` : `an integer in [${min}, ${maxName || max}]`;
-  const context = max !== Infinity && maxName ? ` with ${maxName} ${max}` : "";
-  throw new Error(`${field} must be ${want} (got ${describeValue(value)}${context})`);
-}
-
-export function checkBool(field: string, value: unknown): boolean {
-  if (typeof value === "boolean") return value;
-  throw new Error(`${field} must be true or false (got ${describeValue(value)})`);
-}
-
-/**
- * Throws if `obj` sets a key outside `allowed`, naming the key and listing the allowed ones. Keys whose value is
- * undefined count as unset (a CLI may build configs with every option present).
- */
-export function checkKeys(what: string, obj: object, allowed: readonly string[]): void {
-  for (const [key, value] of Object.entries(obj)) {
-    if (value !== undefined && !allowed.includes(key)) throw new Error(`${what}.${key} is not a known field (known: ${allowed.join(", ")})`);
-  }
 }
 
 /** The learning rate given to `step(lr)`: a finite number > 0. */

@@ -4,9 +4,12 @@
 import { allocArray, dtypeOf } from "../core/tensor.js";
 import type { Arr } from "../core/tensor.js";
 import type { ParamStore } from "../nn/params.js";
+import { defineOptimizer } from "./optimizer.js";
 import type { Optimizer } from "./optimizer.js";
-import { checkBool, checkKeys, checkLr, checkRange, checkSavedArray, checkStateHeader, decayRuns, definedOnly } from "./common.js";
+import { checkLr, checkSavedArray, checkStateHeader, decayRuns } from "./common.js";
 import type { DecayRun } from "./common.js";
+import { defaultsOf, resolveOptions } from "../core/schema.js";
+import type { FieldSpec } from "../core/schema.js";
 
 export interface SGDOptions {
   /** Momentum factor mu; 0 gives plain SGD (and keeps no buffer in use). */
@@ -18,7 +21,14 @@ export interface SGDOptions {
   weightDecay: number;
 }
 
-export const sgdDefaults: Readonly<SGDOptions> = { momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 };
+export const sgdSchema = {
+  momentum: { type: "number", default: 0.9, min: 0, max: 1, maxExclusive: true, description: "SGD momentum (0: plain SGD)" },
+  dampening: { type: "number", default: 0, min: 0, max: 1, codeOnly: true, description: "scales the new gradient into the buffer by 1 - dampening" },
+  nesterov: { type: "boolean", default: false, codeOnly: true, description: "Nesterov momentum (needs momentum > 0 and dampening 0)" },
+  weightDecay: { type: "number", default: 0, min: 0, description: "L2 weight decay on parameters with decay=true" },
+} as const satisfies Record<keyof SGDOptions, FieldSpec>;
+
+export const sgdDefaults: Readonly<SGDOptions> = defaultsOf(sgdSchema);
 
 export interface SGDState {
   kind: "sgd";
@@ -28,17 +38,8 @@ export interface SGDState {
   hyper: SGDOptions;
 }
 
-const optionKeys: readonly (keyof SGDOptions)[] = ["momentum", "dampening", "nesterov", "weightDecay"];
-
 export function resolveSGDOptions(options: Partial<SGDOptions> = {}): SGDOptions {
-  checkKeys("sgd", options, optionKeys);
-  const o = { ...sgdDefaults, ...definedOnly(options) };
-  const resolved: SGDOptions = {
-    momentum: checkRange("sgd.momentum", o.momentum, 0, 1, "[)"),
-    dampening: checkRange("sgd.dampening", o.dampening, 0, 1, "[]"),
-    nesterov: checkBool("sgd.nesterov", o.nesterov),
-    weightDecay: checkRange("sgd.weightDecay", o.weightDecay, 0, Infinity, "[)"),
-  };
+  const resolved: SGDOptions = resolveOptions("sgd", sgdSchema, options);
   if (resolved.nesterov && (resolved.momentum === 0 || resolved.dampening !== 0)) {
     throw new Error(
       `sgd.nesterov needs momentum > 0 and dampening 0 (got momentum ${resolved.momentum}, dampening ${resolved.dampening})`,
@@ -47,7 +48,7 @@ export function resolveSGDOptions(options: Partial<SGDOptions> = {}): SGDOptions
   return resolved;
 }
 
-export class SGD implements Optimizer {
+export class SGD implements Optimizer<SGDState> {
   readonly kind = "sgd" as const;
   private hyper: SGDOptions;
   private readonly buf: Arr;
@@ -105,3 +106,10 @@ export class SGD implements Optimizer {
     this.steps = t;
   }
 }
+
+export const sgd = defineOptimizer({
+  kind: "sgd",
+  description: "SGD with momentum (PyTorch's update), optionally Nesterov; L2 weight decay",
+  schema: sgdSchema,
+  create: (store, options) => new SGD(store, options),
+});

@@ -1,9 +1,20 @@
 // The run configuration (nanoGPT configurator style): typed defaults that train the lab model on the bundled
 // word corpus, overridable from notebook code or `--key=value` on the command line, validated key by key.
+//
+// It is composed from the components' option schemas (src/core/schema.ts): the model's and data's here, the LR
+// schedules' and optimizers' from their registries (each schedule or optimizer field becomes a run option of the
+// same name, or is read from the one its `from` names), and the trainer's. Validation, the CLI's flags, the
+// notebooks' checks and `gptlab train --help` all read these schemas.
 
-import { optimizerKinds } from "../optim/optimizer.js";
+import { optimizerEntry, optimizerRegistry } from "../optim/optimizers.js";
+import type { OptimizerConfig, OptimizerKind } from "../optim/optimizers.js";
+import { scheduleEntry, scheduleRegistry } from "../optim/schedules.js";
+import type { ScheduleConfig } from "../optim/schedules.js";
+import { autoBackendName, autoBackendOrder, backendNames } from "../kernels/index.js";
 import { parseArgs } from "../io/args.js";
 import type { ArgDefault } from "../io/args.js";
+import { checkField, defaultsOf, describeValue } from "../core/schema.js";
+import type { FieldSpec, Schema } from "../core/schema.js";
 import { presets } from "../nn/gpt.js";
 import type { GPTConfig } from "../nn/gpt.js";
 
@@ -17,7 +28,7 @@ export interface RunConfig {
   blockSize: number | null;
   dropout: number | null;
   /** Blocks without the MLP: attention and the residual stream only (the induction-head toy). */
-  attentionOnly: boolean;
+  attentionOnly: boolean | null;
   /** Text file, one document per line. */
   data: string;
   tokenizer: "word" | "char";
@@ -25,9 +36,13 @@ export interface RunConfig {
   mode: "documents" | "stream";
   batchSize: number;
   valFraction: number;
+  /** Text file mixed into the training batches (replay of earlier data; null = none). */
+  replayData: string | null;
+  /** Share of training batches drawn from replayData, in [0, 1). */
+  replayFraction: number;
   steps: number;
   lr: number;
-  /** constant | linear | warmup_cosine | warmup_cosine_floor | step | exponential | cosine_epoch */
+  /** A kind of the schedule registry (src/optim/schedules.ts): constant, linear, warmup_cosine, ... */
   schedule: string;
   warmupSteps: number;
   minLr: number;
@@ -35,7 +50,8 @@ export interface RunConfig {
   stepSize: number;
   gamma: number;
   stepsPerEpoch: number;
-  optimizer: "adam" | "adamw" | "sgd";
+  /** A kind of the optimizer registry (src/optim/optimizers.ts). */
+  optimizer: OptimizerKind;
   beta1: number;
   beta2: number;
   eps: number;
@@ -49,12 +65,16 @@ export interface RunConfig {
   /** Batches per split in each evaluation. */
   evalBatches: number;
   seed: number;
-  /** Kernel backend: "auto" (the fastest available), or a name: wasm-fma, wasm, fast, reference. */
+  /** Kernel backend: "auto" (the first available of autoBackendOrder), or a backend name (backendNames()). */
   backend: string;
   /** Kernel threads for the wasm backends (0 = one per core, at most 4); results do not depend on it. */
   threads: number;
   /** Run folder for metrics.json, checkpoint and samples (null: keep in memory). */
   out: string | null;
+  /** Save a checkpoint (run folder last/) every N steps (0 = by time only). */
+  saveEvery: number;
+  /** ... and at least every N seconds of training (0 = by steps only); at most this much work is lost on a kill. */
+  saveEverySeconds: number;
   /** Samples written after training. */
   samples: number;
   temperature: number;
@@ -64,118 +84,125 @@ export interface RunConfig {
   samplePrompts: string;
   /** Run folder whose weights and tokenizer a new run starts from (continueFrom / --init-from; null = fresh init). */
   initFrom: string | null;
-  /** Text file mixed into the training batches (replay of earlier data; null = none). */
-  replayData: string | null;
-  /** Share of training batches drawn from replayData, in [0, 1). */
-  replayFraction: number;
 }
 
-export const defaultRunConfig: RunConfig = {
-  preset: "lab",
-  nEmbd: null,
-  nHead: null,
-  nLayer: null,
-  blockSize: null,
-  dropout: null,
-  attentionOnly: false,
-  data: "datasets/simple-sentences/sentences.txt",
-  tokenizer: "word",
-  mode: "documents",
-  batchSize: 1,
-  valFraction: 0.1,
-  steps: 5000,
-  lr: 0.01,
-  schedule: "linear",
-  warmupSteps: 0,
-  minLr: 0,
-  stepSize: 1000,
-  gamma: 0.5,
-  stepsPerEpoch: 1000,
-  optimizer: "adam",
-  beta1: 0.85,
-  beta2: 0.99,
-  eps: 1e-8,
-  weightDecay: 0,
-  momentum: 0.9,
-  clipNorm: 0,
-  gradAccum: 1,
-  evalEvery: 500,
-  evalBatches: 100,
-  seed: 42,
-  backend: "auto",
-  threads: 0,
-  out: null,
-  samples: 10,
-  temperature: 0.8,
-  sampleEvery: 0,
-  samplePrompts: "",
-  initFrom: null,
-  replayData: null,
-  replayFraction: 0,
-};
+/** Model: a preset and the sizes that override it (null: the preset's; vocabSize comes from the tokenizer). */
+export const modelSchema = {
+  preset: { type: "string", default: "lab", choices: () => Object.keys(presets), description: "model preset" },
+  nEmbd: { type: "integer", default: null, nullable: true, min: 1, description: "embedding width; none = the preset's" },
+  nHead: { type: "integer", default: null, nullable: true, min: 1, description: "attention heads, must divide nEmbd; none = the preset's" },
+  nLayer: { type: "integer", default: null, nullable: true, min: 1, description: "transformer blocks; none = the preset's" },
+  blockSize: { type: "integer", default: null, nullable: true, min: 1, description: "context length in tokens; none = the preset's" },
+  dropout: { type: "number", default: null, nullable: true, min: 0, max: 1, maxExclusive: true, description: "dropout probability; none = the preset's" },
+  attentionOnly: { type: "boolean", default: null, nullable: true, description: "blocks without the MLP (attention-only model); none = the preset's" },
+} as const satisfies Schema;
 
-export const runConfigHelp: Record<keyof RunConfig, string> = {
-  preset: `model preset: ${Object.keys(presets).join(", ")}`,
-  nEmbd: "embedding width (overrides the preset)",
-  nHead: "attention heads (must divide nEmbd)",
-  nLayer: "transformer blocks",
-  blockSize: "context length in tokens",
-  dropout: "dropout probability in [0, 1)",
-  attentionOnly: "blocks without the MLP (attention-only model)",
-  data: "text file, one document (sentence, name, line) per line",
-  tokenizer: "word | char",
-  mode: "documents (one line per row) | stream (random windows)",
-  batchSize: "rows per batch (documents mode with 1 = one sentence per step)",
-  valFraction: "share of lines held out for validation, in [0, 1)",
-  steps: "optimizer steps",
-  lr: "peak learning rate",
-  schedule: "constant | linear | warmup_cosine | warmup_cosine_floor | step | exponential | cosine_epoch",
-  warmupSteps: "linear warmup steps (warmup_* schedules; optional for step/exponential/cosine_epoch)",
-  minLr: "floor of warmup_cosine_floor and cosine_epoch",
-  stepSize: "steps between decays (schedule step)",
-  gamma: "decay factor (schedules step, exponential)",
-  stepsPerEpoch: "period of cosine_epoch",
-  optimizer: optimizerKinds.join(" | "),
-  beta1: "Adam beta1",
-  beta2: "Adam beta2",
-  eps: "Adam epsilon",
-  weightDecay: "weight decay on matrices (AdamW: decoupled)",
-  momentum: "SGD momentum",
-  clipNorm: "clip the global gradient norm to this (0 = off)",
-  gradAccum: "micro-batches per optimizer step",
-  evalEvery: "evaluate train/val loss every N steps (0 = only at the end)",
-  evalBatches: "batches per split in each evaluation",
-  seed: "seed of every random choice (init, data order, dropout, sampling)",
-  backend: "kernel backend: auto (the fastest available: wasm-fma, wasm, then fast) | wasm-fma | wasm | fast | reference",
-  threads: "kernel threads of the wasm backends: 0 = one per core (at most 4); losses are identical for any count",
-  out: "run folder (metrics.json, model.safetensors, samples.txt)",
-  samples: "samples generated after training",
-  temperature: "sampling temperature for those samples",
-  sampleEvery: "sample from fixed prompts every N steps during training (0 = off)",
-  samplePrompts: 'prompts of those samples, separated by "|" ("" = one sample from BOS)',
-  initFrom: "run folder to start from: its weights and tokenizer (fine-tuning on new data; fresh optimizer and schedule)",
-  replayData: "text file mixed into the training batches (replay of earlier data)",
-  replayFraction: "share of training batches drawn from replayData, in [0, 1)",
-};
+/** Data: the file, its tokenizer and how it is cut into batches and split. */
+export const dataSchema = {
+  data: { type: "string", default: "datasets/simple-sentences/sentences.txt", description: "text file, one document (sentence, name, line) per line" },
+  tokenizer: { type: "string", default: "word", choices: ["word", "char"], description: "tokenizer built from the data" },
+  mode: { type: "string", default: "documents", choices: ["documents", "stream"], description: "documents: one line per row; stream: random windows of the concatenated text" },
+  batchSize: { type: "integer", default: 1, min: 1, description: "rows per batch (documents mode with 1 = one sentence per step)" },
+  valFraction: { type: "number", default: 0.1, min: 0, max: 1, maxExclusive: true, description: "share of lines held out for validation" },
+  replayData: { type: "string", default: null, nullable: true, description: "text file mixed into the training batches (replay of earlier data); none = no replay" },
+  replayFraction: { type: "number", default: 0, min: 0, max: 1, maxExclusive: true, description: "share of training batches drawn from replayData" },
+} as const satisfies Schema;
 
-const choices: Partial<Record<keyof RunConfig, readonly string[]>> = {
-  tokenizer: ["word", "char"],
-  mode: ["documents", "stream"],
-  optimizer: optimizerKinds,
-  schedule: ["constant", "linear", "warmup_cosine", "warmup_cosine_floor", "step", "exponential", "cosine_epoch"],
-  preset: Object.keys(presets),
-};
+/** Trainer: length, peak LR, clipping, accumulation, evaluation, seed, kernels, output and samples. */
+export const trainerSchema = {
+  steps: { type: "integer", default: 5000, min: 1, description: "optimizer steps" },
+  lr: { type: "number", default: 0.01, min: 0, minExclusive: true, description: "peak learning rate (what the schedule starts from or warms up to)" },
+  clipNorm: { type: "number", default: 0, min: 0, description: "clip the global gradient norm to this (0 = off)", hint: "0 turns clipping off" },
+  gradAccum: { type: "integer", default: 1, min: 1, description: "micro-batches per optimizer step" },
+  evalEvery: { type: "integer", default: 500, min: 0, description: "evaluate train/val loss every N steps (0 = only at the end)" },
+  evalBatches: { type: "integer", default: 100, min: 1, description: "batches per split in each evaluation" },
+  seed: {
+    type: "integer", default: 42, min: 0, max: 2 ** 32 - 1,
+    description: "seed of every random choice (init, data order, dropout, sampling)",
+    hint: "the generator takes a 32-bit seed, so a larger one would give the same run as a smaller one",
+  },
+  backend: { type: "string", default: "auto", choices: () => ["auto", ...backendNames()], description: backendDescription() },
+  threads: { type: "integer", default: 0, min: 0, description: "kernel threads of the wasm backends: 0 = one per core (at most 4); losses are identical for any count" },
+  out: { type: "string", default: null, nullable: true, description: "run folder (metrics.json, last/ and best/ checkpoints); none = runs/PRESET, or runs/PRESET-2, ... when that holds a run" },
+  saveEvery: { type: "integer", default: 0, min: 0, description: "save a checkpoint (last/) every N steps (0 = by time only)" },
+  saveEverySeconds: { type: "integer", default: 60, min: 0, description: "save a checkpoint at least every N seconds of training (0 = by steps only)" },
+  samples: { type: "integer", default: 10, min: 0, description: "samples generated after training" },
+  temperature: { type: "number", default: 0.8, min: 0, description: "sampling temperature for those samples", hint: "0 means greedy" },
+  sampleEvery: { type: "integer", default: 0, min: 0, description: "sample from fixed prompts every N steps during training (0 = off)" },
+  samplePrompts: { type: "string", default: "", description: 'prompts of those samples, separated by "|" ("" = one sample from BOS)' },
+  initFrom: { type: "string", default: null, nullable: true, description: "run folder to start from: its weights and tokenizer (fine-tuning on new data; fresh optimizer and schedule)" },
+} as const satisfies Schema;
 
-const nullableNumbers = new Set<keyof RunConfig>(["nEmbd", "nHead", "nLayer", "blockSize", "dropout"]);
-const nullableStrings = new Set<keyof RunConfig>(["out", "initFrom", "replayData"]);
-
-function describe(v: unknown): string {
-  return typeof v === "string" ? `${JSON.stringify(v)}, a string` : JSON.stringify(v);
+function backendDescription(): string {
+  return `kernel backend: auto = the first available of ${autoBackendOrder.join(", ")} (here: ${autoBackendName()}; GPTLAB_BACKEND pins it)`;
 }
+
+interface Registry {
+  readonly noun: "schedule" | "optimizer";
+  readonly entries: ReadonlyArray<{ readonly kind: string; readonly description: string; readonly schema: Schema }>;
+}
+const registries: readonly Registry[] = [
+  { noun: "schedule", entries: scheduleRegistry },
+  { noun: "optimizer", entries: optimizerRegistry },
+];
+
+/** For each schedule or optimizer option of the run config: which component and kinds read it. */
+export const componentFieldOwners: Record<string, { noun: "schedule" | "optimizer"; kinds: string[] }> = {};
+
+/**
+ * The run options of a registry: each field not read from another run key (`from`) and not code-only, once,
+ * with the spec of the first kind that declares it; a bound on another field names that field's run key.
+ */
+function componentFields(reg: Registry): Record<string, FieldSpec> {
+  const out: Record<string, FieldSpec> = {};
+  for (const entry of reg.entries) {
+    for (const [key, spec] of Object.entries(entry.schema)) {
+      if (spec.from || spec.codeOnly) continue;
+      (componentFieldOwners[key] ??= { noun: reg.noun, kinds: [] }).kinds.push(entry.kind);
+      if (out[key]) continue;
+      const bound = spec.maxField ? (entry.schema[spec.maxField].from ?? spec.maxField) : undefined;
+      out[key] = { ...spec, required: false, maxField: bound };
+    }
+  }
+  for (const [key, owner] of Object.entries(componentFieldOwners)) {
+    if (!out[key] || owner.kinds.length === reg.entries.length) continue;
+    out[key] = { ...out[key], description: `${out[key].description}; for ${owner.noun}${owner.kinds.length > 1 ? "s" : ""} ${owner.kinds.join(", ")}` };
+  }
+  return out;
+}
+
+function kindField(reg: Registry, def: string): FieldSpec {
+  const what = reg.noun === "schedule" ? "learning-rate schedule (Schedules below)" : "optimizer (Optimizers below)";
+  return { type: "string", default: def, choices: reg.entries.map((e) => e.kind), description: what };
+}
+
+const { steps, lr, ...trainerRest } = trainerSchema;
+/**
+ * Every run option. The key order is the order of config.json and of metrics.json's config (and of the run id's
+ * hash): model, data, steps, lr, schedule and its options, optimizer and its options, the rest of the trainer's.
+ */
+export const runConfigSchema: Readonly<Record<keyof RunConfig, FieldSpec>> = {
+  ...modelSchema,
+  ...dataSchema,
+  steps,
+  lr,
+  schedule: kindField(registries[0], "linear"),
+  ...componentFields(registries[0]),
+  optimizer: kindField(registries[1], "adam"),
+  ...componentFields(registries[1]),
+  ...trainerRest,
+} as unknown as Record<keyof RunConfig, FieldSpec>;
+
+export const defaultRunConfig: RunConfig = defaultsOf(runConfigSchema) as unknown as RunConfig;
+
+/** One help line per option, from the schema: `description (what it takes; default X)`. */
+export const runConfigHelp: Record<keyof RunConfig, string> = Object.fromEntries(
+  Object.entries(runConfigSchema).map(([k, spec]) => [k, spec.description]),
+) as Record<keyof RunConfig, string>;
 
 /** Merges overrides onto the defaults and checks every key: unknown keys, types and ranges are named. */
 export function resolveRunConfig(overrides: Partial<RunConfig> = {}, base: RunConfig = defaultRunConfig): RunConfig {
-  const known = Object.keys(defaultRunConfig);
+  const known = Object.keys(runConfigSchema);
   for (const key of Object.keys(overrides)) {
     if (!known.includes(key)) {
       const near = known.filter((k) => k.toLowerCase() === key.toLowerCase().replace(/[-_]/g, ""));
@@ -183,32 +210,11 @@ export function resolveRunConfig(overrides: Partial<RunConfig> = {}, base: RunCo
     }
   }
   const c = { ...base, ...stripUndefined(overrides) } as RunConfig;
-  for (const key of known as Array<keyof RunConfig>) {
-    const v = c[key];
-    const d = defaultRunConfig[key];
-    if (v === null && (nullableNumbers.has(key) || nullableStrings.has(key))) continue;
-    const type = nullableNumbers.has(key) ? "number" : nullableStrings.has(key) ? "string" : typeof d;
-    if (typeof v !== type || (type === "number" && !Number.isFinite(v as number))) {
-      throw new Error(`config.${key} must be a${type === "number" ? " finite number" : ` ${type}`} (got ${describe(v)})`);
-    }
-    const allowed = choices[key];
-    if (allowed && !allowed.includes(v as string)) throw new Error(`config.${key} must be one of ${allowed.join(", ")} (got ${describe(v)})`);
+  const values = c as unknown as Record<string, unknown>;
+  for (const [key, spec] of Object.entries(runConfigSchema)) {
+    checkField(`config.${key}`, spec, values[key], spec.maxField ? (values[spec.maxField] as number) : undefined);
   }
-  const positiveInt = ["steps", "batchSize", "gradAccum", "evalBatches", "stepSize", "stepsPerEpoch", "nEmbd", "nHead", "nLayer", "blockSize"] as const;
-  for (const key of positiveInt) {
-    const v = c[key];
-    if (v !== null && !(Number.isInteger(v) && (v as number) >= 1)) throw new Error(`config.${key} must be an integer >= 1 (got ${describe(v)})`);
-  }
-  for (const key of ["warmupSteps", "evalEvery", "seed", "samples", "threads", "sampleEvery"] as const) {
-    if (!(Number.isInteger(c[key]) && c[key] >= 0)) throw new Error(`config.${key} must be an integer >= 0 (got ${describe(c[key])})`);
-  }
-  if (!(c.lr > 0)) throw new Error(`config.lr must be a finite number > 0 (got ${describe(c.lr)})`);
-  if (!(c.valFraction >= 0 && c.valFraction < 1)) throw new Error(`config.valFraction must be in [0, 1) (got ${describe(c.valFraction)})`);
-  if (!(c.clipNorm >= 0)) throw new Error(`config.clipNorm must be >= 0 (got ${describe(c.clipNorm)}); 0 turns clipping off`);
-  if (!(c.temperature >= 0)) throw new Error(`config.temperature must be >= 0 (got ${describe(c.temperature)}); 0 means greedy`);
-  if (!(c.replayFraction >= 0 && c.replayFraction < 1)) throw new Error(`config.replayFraction must be in [0, 1) (got ${describe(c.replayFraction)})`);
   if (c.replayFraction > 0 && c.replayData === null) throw new Error(`config.replayFraction is ${c.replayFraction} but config.replayData is not set: name the file to replay`);
-  if (c.warmupSteps > c.steps) throw new Error(`config.warmupSteps (${c.warmupSteps}) must not exceed config.steps (${c.steps})`);
   return c;
 }
 
@@ -216,17 +222,52 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** The model config overrides a run config asks for. */
-export function modelOverrides(c: RunConfig): Partial<GPTConfig> {
-  const o: Partial<GPTConfig> = {};
-  if (c.nEmbd !== null) o.nEmbd = c.nEmbd;
-  if (c.nHead !== null) o.nHead = c.nHead;
-  if (c.nLayer !== null) o.nLayer = c.nLayer;
-  if (c.blockSize !== null) o.blockSize = c.blockSize;
-  if (c.dropout !== null) o.dropout = c.dropout;
-  if (c.attentionOnly) o.attentionOnly = true;
-  return o;
+/** The options of one component read from a run config through its schema (`from` renames: peakLr <- lr). */
+function pick(schema: Schema, c: RunConfig): Record<string, unknown> {
+  const values = c as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(schema)) if (!spec.codeOnly) out[key] = values[spec.from ?? key];
+  return out;
 }
+
+/** What a run config asks of each component: model overrides on the preset, the schedule, the optimizer. */
+export function runComponents(c: RunConfig): { model: Partial<GPTConfig>; schedule: ScheduleConfig; optimizer: OptimizerConfig } {
+  const model: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(pick(modelSchema, c))) if (key !== "preset" && v !== null) model[key] = v;
+  return {
+    model: model as Partial<GPTConfig>,
+    schedule: { kind: c.schedule, ...pick(scheduleEntry(c.schedule).schema, c) } as ScheduleConfig,
+    optimizer: { kind: c.optimizer, ...pick(optimizerEntry(c.optimizer).schema, c) } as OptimizerConfig,
+  };
+}
+
+/**
+ * Refuses options given (on the command line) that the chosen schedule or optimizer would ignore, e.g. --momentum
+ * with --optimizer adam: `--momentum applies to optimizer sgd, not adam`.
+ */
+export function checkGivenOptionsApply(c: RunConfig, given: readonly string[]): void {
+  for (const key of given) {
+    const owner = componentFieldOwners[key];
+    if (!owner) continue;
+    const chosen = owner.noun === "schedule" ? c.schedule : c.optimizer;
+    if (owner.kinds.includes(chosen)) continue;
+    throw new Error(
+      `--${kebab(key)} applies to ${owner.noun}${owner.kinds.length > 1 ? "s" : ""} ${owner.kinds.join(", ")}, not ${chosen}, and would be ignored (got ${describeValue(values(c)[key])}); drop it or pass --${owner.noun} ${owner.kinds[0]}`,
+    );
+  }
+}
+
+function values(c: RunConfig): Record<string, unknown> {
+  return c as unknown as Record<string, unknown>;
+}
+
+/** camelCase -> kebab-case, the spelling of the CLI's flags. */
+export function kebab(s: string): string {
+  return s.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`);
+}
+
+const nullableKeys = new Set(Object.entries(runConfigSchema).filter(([, s]) => s.nullable).map(([k]) => k));
+const nullableNumbers = new Set(Object.entries(runConfigSchema).filter(([, s]) => s.nullable && s.type !== "string").map(([k]) => k));
 
 /**
  * Parses `--key=value` / `--key value` arguments (kebab-case or snake_case accepted for camelCase keys) into
@@ -236,8 +277,8 @@ export function modelOverrides(c: RunConfig): Partial<GPTConfig> {
 export function parseConfigArgs(
   args: readonly string[],
   known: Readonly<Record<string, ArgDefault>> = defaultRunConfig as unknown as Record<string, ArgDefault>,
-  nullable: ReadonlySet<string> = new Set<string>([...nullableNumbers, ...nullableStrings]),
+  nullable: ReadonlySet<string> = nullableKeys,
 ): { overrides: Record<string, unknown>; positional: string[] } {
-  const { values, positional } = parseArgs(known, args, { noun: "option", nullable, numeric: nullableNumbers as ReadonlySet<string>, positional: true, camelCase: true });
+  const { values, positional } = parseArgs(known, args, { noun: "option", nullable, numeric: nullableNumbers, positional: true, camelCase: true });
   return { overrides: values, positional };
 }

@@ -11,6 +11,14 @@ import type { RunConfig } from "./config.js";
 /** Model settings a continued run must share with its source (the weights must fit). */
 const MODEL_KEYS = ["preset", "nEmbd", "nHead", "nLayer", "blockSize", "dropout", "attentionOnly"] as const;
 
+/** The model keys and tokenizer kind of the run saved in dir: what a run starting from its weights must use. */
+export function sourceModelKeys(dir: string): Partial<RunConfig> {
+  const base = savedRunConfig(resolveUserPath(dir));
+  const keys: Partial<RunConfig> = { tokenizer: base.tokenizer };
+  for (const key of MODEL_KEYS) (keys as Record<string, unknown>)[key] = base[key];
+  return keys;
+}
+
 /**
  * A new run on `overrides` (new data, steps, LR, replay...) that starts from the source's weights. The model
  * keys (preset, sizes) come from the source; overriding one with another value is an error.

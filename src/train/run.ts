@@ -9,23 +9,25 @@ import type { Batch, LoadedDataset, DataSourceState } from "../data/dataset.js";
 import type { Tokenizer } from "../data/tokenizer.js";
 import { GPT, presetConfig } from "../nn/gpt.js";
 import type { GPTConfig } from "../nn/gpt.js";
-import { createOptimizer } from "../optim/optimizer.js";
+import { createOptimizer } from "../optim/optimizers.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { makeSchedule } from "../optim/schedules.js";
-import type { Schedule, ScheduleConfig } from "../optim/schedules.js";
+import type { Schedule } from "../optim/schedules.js";
 import { countTargets, evaluateLoss, lossStats } from "../eval/metrics.js";
 import type { LossStats } from "../eval/metrics.js";
 import { sampleText } from "../eval/sample.js";
 import { Trainer } from "./trainer.js";
 import { resolveUserPath } from "../io/paths.js";
-import { loadWeights, savedTokenizer, RUN_FILES } from "../io/checkpoint.js";
+import { inspectTextFile } from "../io/text-check.js";
+import { checkRunFits, checkThreads } from "./limits.js";
+import { loadWeights, savedTokenizer, checkpointDir, RUN_FILES } from "../io/checkpoint.js";
 import * as path from "node:path";
 import type { Callback, EndEvent, TrainTask } from "./trainer.js";
 import { History, Progress } from "./callbacks.js";
 import { SampleEvery, parsePrompts } from "./samples.js";
 import type { TrainingSample } from "./samples.js";
 import { withReplay } from "../data/mixture.js";
-import { modelOverrides, resolveRunConfig } from "./config.js";
+import { resolveRunConfig, runComponents } from "./config.js";
 import type { RunConfig } from "./config.js";
 
 export interface RunOptions {
@@ -45,19 +47,11 @@ export interface RunState {
   trainData: DataSourceState;
 }
 
-/** The LR schedule a run config asks for. */
-export function scheduleFor(c: RunConfig): Schedule {
-  const common = { warmupSteps: c.warmupSteps };
-  const byKind: Record<string, ScheduleConfig> = {
-    constant: { kind: "constant", lr: c.lr },
-    linear: { kind: "linear", lr: c.lr, totalSteps: c.steps, ...common },
-    warmup_cosine: { kind: "warmup_cosine", peakLr: c.lr, totalSteps: c.steps, ...common },
-    warmup_cosine_floor: { kind: "warmup_cosine_floor", peakLr: c.lr, totalSteps: c.steps, minLr: c.minLr, ...common },
-    step: { kind: "step", lr: c.lr, gamma: c.gamma, stepSize: c.stepSize, ...common },
-    exponential: { kind: "exponential", lr: c.lr, gamma: c.gamma, ...common },
-    cosine_epoch: { kind: "cosine_epoch", lr: c.lr, stepsPerEpoch: c.stepsPerEpoch, minLr: c.minLr, ...common },
-  };
-  return makeSchedule(byKind[c.schedule]);
+/** A config change applied when resuming (allowed explicitly): recorded in metrics.json. */
+export interface ConfigChange {
+  /** Steps done when the change was applied. */
+  atStep: number;
+  changes: Record<string, { from: unknown; to: unknown }>;
 }
 
 export class Run {
@@ -80,6 +74,10 @@ export class Run {
   bestStep: number | null = null;
   bestLoss: number | null = null;
   lastEnd: EndEvent | null = null;
+  /** Config changes applied on resume (metrics.json records them). */
+  configChanges: ConfigChange[] = [];
+  /** Things about the data or config the user should know (long lines cut, ...); the CLI prints them. */
+  readonly warnings: string[] = [];
   private trainEval: Batch[] | null = null;
   private valEval: Batch[] | null = null;
 
@@ -87,6 +85,7 @@ export class Run {
   constructor(overrides: Partial<RunConfig> = {}, tokenizer?: Tokenizer) {
     const c = resolveRunConfig(overrides);
     this.config = c;
+    checkThreads(c.threads);
     setBackend(c.backend);
     setThreads(c.threads);
     const blockSize = c.blockSize ?? presetConfig(c.preset).blockSize;
@@ -94,17 +93,44 @@ export class Run {
     const initDir = c.initFrom === null ? null : resolveUserPath(c.initFrom);
     if (initDir !== null && tokenizer === undefined) tokenizer = savedTokenizer(initDir);
     if (initDir !== null && tokenizer!.kind !== c.tokenizer) throw new Error(`config.tokenizer is "${c.tokenizer}" but the run in ${c.initFrom} has a ${tokenizer!.kind} tokenizer: a continued run keeps its tokenizer (pass --tokenizer ${tokenizer!.kind} or leave it out)`);
+    const dataPath = resolveUserPath(c.data);
+    const text = inspectTextFile(dataPath);
     const dataOpts = { mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed };
-    this.data = loadDataset({ path: resolveUserPath(c.data), tokenizer: tokenizer ?? c.tokenizer, ...dataOpts });
+    this.data = loadDataset({ path: dataPath, tokenizer: tokenizer ?? c.tokenizer, ...dataOpts });
     if (c.replayData !== null) ({ data: this.data, replay: this.replay } = withReplay(this.data, { path: resolveUserPath(c.replayData), fraction: c.replayFraction, ...dataOpts }));
     this.tokenizer = this.data.tokenizer;
-    this.modelConfig = presetConfig(c.preset, { ...modelOverrides(c), vocabSize: this.tokenizer.vocabSize });
+    warnIfMostlyHeldOut(c, this.data);
+    const parts = runComponents(c);
+    this.modelConfig = presetConfig(c.preset, { ...parts.model, vocabSize: this.tokenizer.vocabSize });
+    checkRunFits(this.modelConfig, c.batchSize);
+    if (c.mode === "documents") this.warnCutLines(text.lineOf, blockSize);
     this.model = new GPT(this.modelConfig, new Rng(c.seed));
-    if (initDir !== null) loadWeights(this.model, path.join(initDir, RUN_FILES.weights));
-    this.optimizer = createOptimizer(this.model.store, optimizerConfig(c));
-    this.schedule = scheduleFor(c);
+    if (initDir !== null) loadWeights(this.model, path.join(checkpointDir(initDir) ?? initDir, RUN_FILES.weights));
+    this.optimizer = createOptimizer(this.model.store, parts.optimizer);
+    this.schedule = makeSchedule(parts.schedule);
     this.dropoutRng = new Rng(c.seed + 3);
     this.sampleRng = new Rng(c.seed + 4);
+  }
+
+  /** Documents mode cuts each [BOS] doc [BOS] to blockSize + 1 tokens: say so, naming the longest line. */
+  private warnCutLines(lineOf: number[], blockSize: number): void {
+    let cut = 0;
+    let longest = -1;
+    let longestTokens = 0;
+    this.data.docs.forEach((d, i) => {
+      if (d.length + 1 <= blockSize) return; // a document has at most as many tokens as characters
+      const n = this.tokenizer.encode(d).length;
+      if (n + 1 > blockSize) {
+        cut++;
+        if (n > longestTokens) [longest, longestTokens] = [i, n];
+      }
+    });
+    if (cut === 0) return;
+    const where = lineOf.length === this.data.docs.length ? `line ${lineOf[longest]}` : `document ${longest + 1}`;
+    this.warnings.push(
+      `${cut} of ${this.data.docs.length} lines of ${this.data.path} are longer than the block size (${blockSize} tokens) and are cut; the longest, ${where}, has ${longestTokens} tokens. ` +
+        `Raise --block-size, split the lines, or use --mode stream`,
+    );
   }
 
   get numParams(): number {
@@ -159,6 +185,8 @@ export class Run {
       callbacks,
       signal: opts.signal,
       startStep: this.step,
+      // far above any loss a learning model has (ln V is the uniform guess): the run is exploding
+      divergeLoss: Math.max(20, 4 * Math.log(this.tokenizer.vocabSize)),
       scope: withKernelScope,
     });
     trainer.bestLoss = this.bestLoss;
@@ -186,9 +214,21 @@ export class Run {
     return this.absorb(trainer, await trainer.runAsync(yieldEveryMs));
   }
 
-  /** Text samples from the model, seeded by the run's sampling generator. */
-  sample(n = this.config.samples, temperature = this.config.temperature, maxNewTokens = this.modelConfig.blockSize): string[] {
-    return sampleText(this.model, this.tokenizer, { n, temperature, maxNewTokens, rng: this.sampleRng });
+  /** Text samples from the model, seeded by the run's sampling generator (or `rng`). */
+  sample(n = this.config.samples, temperature = this.config.temperature, maxNewTokens = this.modelConfig.blockSize, rng: Rng = this.sampleRng): string[] {
+    return sampleText(this.model, this.tokenizer, { n, temperature, maxNewTokens, rng });
+  }
+
+  /** The run-folder samples: drawn from a copy of the sampling generator, so the saved state does not depend on them. */
+  finalSamples(): string[] {
+    return this.sample(this.config.samples, this.config.temperature, this.modelConfig.blockSize, new Rng(1).setState(this.sampleRng.getState()));
+  }
+
+  /** Puts the config's optimizer hyperparameters into the optimizer (after a resume restored the saved ones). */
+  applyOptimizerConfig(): void {
+    const state = this.optimizer.getState() as unknown as { hyper: Record<string, unknown> };
+    const { kind: _kind, ...hyper } = runComponents(this.config).optimizer;
+    this.optimizer.setState({ ...state, hyper: { ...state.hyper, ...hyper } } as never);
   }
 
   getState(): RunState {
@@ -240,7 +280,9 @@ export class Run {
         valPerplexity: finalTrain?.valPerplexity ?? null,
         bestStep: this.bestStep,
         bestValLoss: this.bestLoss,
+        ...(this.lastEnd?.divergedAtStep !== undefined ? { divergedAtStep: this.lastEnd.divergedAtStep, divergedLr: this.lastEnd.divergedLr ?? null } : {}),
       },
+      ...(this.configChanges.length ? { configChanges: this.configChanges } : {}),
       timing: this.history.timing,
       history: { steps, evals: this.history.evals, samples: this.trainingSamples },
     };
@@ -258,17 +300,21 @@ export interface RunMetrics {
   data: { path: string; docs: number; trainDocs: number; valDocs: number; vocabSize: number };
   final: Record<string, number | string | null>;
   timing: History["timing"];
-  history: { steps: History["steps"]; evals: History["evals"]; samples: TrainingSample[] };
+  history: { steps: History["steps"]; evals: History["evals"]; samples?: TrainingSample[] };
+  configChanges?: ConfigChange[];
 }
 
-function optimizerConfig(c: RunConfig) {
-  if (c.optimizer === "sgd") return { kind: c.optimizer, momentum: c.momentum, weightDecay: c.weightDecay };
-  return { kind: c.optimizer, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weightDecay };
+/** A validation split larger than the training split is allowed (a tiny training set is a lesson) but said. */
+function warnIfMostlyHeldOut(c: RunConfig, data: LoadedDataset): void {
+  const train = data.trainDocs.length;
+  const val = data.valDocs.length;
+  if (val <= train) return;
+  console.warn(`gptlab: warning: valFraction ${c.valFraction} holds out ${val} of ${train + val} lines for validation, so training uses ${train} line${train === 1 ? "" : "s"}`);
 }
 
-/** A readable, deterministic run id: preset, size, steps, seed and a short hash of the whole config. */
+/** A readable, deterministic run id: preset, size, steps, seed and a short hash of the config (where it is saved aside). */
 export function runId(c: RunConfig): string {
-  const text = JSON.stringify(c);
+  const text = JSON.stringify({ ...c, out: null });
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
   return `${c.preset}-s${c.steps}-seed${c.seed}-${h.toString(16).padStart(8, "0")}`;

@@ -39,6 +39,9 @@ export interface EndEvent {
   elapsedMs: number;
   bestStep: number | null;
   bestLoss: number | null;
+  /** When reason is "diverged": the step whose loss or gradient was not finite (or over divergeLoss), and its lr. */
+  divergedAtStep?: number;
+  divergedLr?: number;
 }
 
 /** Callbacks may call trainer.requestStop(reason) (early stopping) from any event. */
@@ -46,6 +49,8 @@ export interface Callback {
   onStart?(trainer: Trainer): void;
   onStep?(e: StepEvent, trainer: Trainer): void;
   onEval?(e: EvalEvent, trainer: Trainer): void;
+  /** After a step and its evaluation, if any: the state is consistent here (checkpoints are taken here). */
+  onStepEnd?(e: StepEvent, trainer: Trainer): void;
   onEnd?(e: EndEvent, trainer: Trainer): void;
 }
 
@@ -75,6 +80,11 @@ export interface TrainerOptions<B> {
   evalEvery?: number;
   callbacks?: Callback[];
   signal?: AbortSignal;
+  /**
+   * A step whose loss is above this counts as diverged, like a non-finite loss or gradient (0 or undefined: only
+   * non-finite values): the optimizer does not step and training stops.
+   */
+  divergeLoss?: number;
   /** Step to start from when resuming (steps already done). */
   startStep?: number;
   /**
@@ -89,7 +99,9 @@ export class Trainer<B = unknown> {
   bestLoss: number | null = null;
   bestStep: number | null = null;
   private stopReason: StopReason | null = null;
-  private readonly opts: Required<Omit<TrainerOptions<B>, "signal" | "startStep" | "scope">> & Pick<TrainerOptions<B>, "signal" | "scope">;
+  /** The step and lr at which training diverged, once it has. */
+  divergence: { step: number; lr: number; loss: number } | null = null;
+  private readonly opts: Required<Omit<TrainerOptions<B>, "signal" | "startStep" | "scope" | "divergeLoss">> & Pick<TrainerOptions<B>, "signal" | "scope" | "divergeLoss">;
   private startTime = 0;
   private tokensSeen = 0;
 
@@ -136,6 +148,7 @@ export class Trainer<B = unknown> {
     this.startTime = Date.now();
     this.tokensSeen = 0;
     this.stopReason = null;
+    this.divergence = null;
     for (const cb of this.opts.callbacks) cb.onStart?.(this);
   }
 
@@ -164,9 +177,13 @@ export class Trainer<B = unknown> {
     const loss = lossSum / gradAccum;
     const norm = clipNorm > 0 ? clipGradNorm(store, clipNorm) : gradNorm(store);
     const lr = this.opts.schedule(this.step);
-    // a non-finite loss or gradient would poison the weights: stop instead of stepping
-    if (!Number.isFinite(loss) || !Number.isFinite(norm)) this.stopReason = "diverged";
-    else optimizer.step(lr);
+    // a non-finite (or exploding) loss or gradient would poison the weights: stop instead of stepping
+    const limit = this.opts.divergeLoss ?? 0;
+    const diverged = !Number.isFinite(loss) || !Number.isFinite(norm) || (limit > 0 && loss > limit);
+    if (diverged) {
+      this.stopReason = "diverged";
+      this.divergence = { step: this.step + 1, lr, loss };
+    } else optimizer.step(lr);
     this.step++;
     this.tokensSeen += tokens;
     const elapsedMs = Date.now() - this.startTime;
@@ -182,7 +199,8 @@ export class Trainer<B = unknown> {
     };
     for (const cb of this.opts.callbacks) cb.onStep?.(event, this);
     const { evalEvery } = this.opts;
-    if (evalEvery > 0 && task.evaluate && (this.step % evalEvery === 0 || this.step === this.opts.totalSteps)) this.evaluate();
+    if (!diverged && evalEvery > 0 && task.evaluate && (this.step % evalEvery === 0 || this.step === this.opts.totalSteps)) this.evaluate();
+    for (const cb of this.opts.callbacks) cb.onStepEnd?.(event, this);
     return event;
   }
 
@@ -212,6 +230,10 @@ export class Trainer<B = unknown> {
   private finish(): EndEvent {
     const reason: StopReason = this.stopReason ?? "completed";
     const event: EndEvent = { step: this.step, reason, elapsedMs: Date.now() - this.startTime, bestStep: this.bestStep, bestLoss: this.bestLoss };
+    if (reason === "diverged" && this.divergence) {
+      event.divergedAtStep = this.divergence.step;
+      event.divergedLr = this.divergence.lr;
+    }
     for (const cb of this.opts.callbacks) cb.onEnd?.(event, this);
     return event;
   }

@@ -6,8 +6,13 @@ import { gradcheck, randTensor, project } from "../helpers/gradcheck.js";
 
 const TOL = 1e-7;
 
-// Every op's gradient is checked on every backend, so a fast kernel cannot hide a wrong backward.
-describe.each(backendNames())("gradients match finite differences on the %s backend", (backend) => {
+// Float64 gradient checks need kernels that compute in float64: the reference and the fast JS kernels. The wasm
+// backends hand float64 arrays to the fast kernels (the test at the end of this file checks that), so running these
+// checks under their names would only run the fast kernels again; their own (float32) forward and backward kernels
+// are checked against the reference kernels in tests/kernels/parity.test.ts.
+const float64Backends = ["reference", "fast"];
+
+describe.each(float64Backends)("gradients match finite differences on the %s backend", (backend) => {
   beforeAll(() => setBackend(backend));
   afterAll(() => setBackend("fast"));
 
@@ -142,3 +147,24 @@ describe("op values", () => {
     expect(() => ops.embedding(Tensor.zeros([3, 2]), Int32Array.from([5]))).toThrow(/id 5 at position 0 is outside 0..2/);
   });
 });
+
+test.each(backendNames().filter((n) => !float64Backends.includes(n)))(
+  "the %s backend computes float64 tensors with the fast kernels, bit for bit (so the checks above cover it)",
+  (backend) => {
+    const run = (name: string): Buffer[] => {
+      setBackend(name);
+      const rng = new Rng(21);
+      const x = randTensor([2, 5, 12], rng);
+      const w = randTensor([36, 12], rng);
+      const qkv = ops.linear(ops.rmsnorm(x), w); // (2, 5, 36)
+      const att = ops.causalSelfAttention(qkv, 3); // (2, 5, 12)
+      const loss = ops.crossEntropy(ops.reshape(ops.gelu(att), [10, 12]), Int32Array.from({ length: 10 }, (_, i) => i));
+      loss.backward();
+      return [loss.data, x.grad!, w.grad!].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+    };
+    const want = run("fast");
+    const got = run(backend);
+    setBackend("fast");
+    got.forEach((g, i) => expect(g.equals(want[i])).toBe(true));
+  },
+);

@@ -6,6 +6,7 @@ import { Run } from "../../src/train/run.js";
 import { loadModel, loadWeights, saveRun } from "../../src/io/checkpoint.js";
 import { GPT, presetConfig } from "../../src/nn/gpt.js";
 import { Rng } from "../../src/core/random.js";
+import { readSafetensorsFile, writeSafetensorsFile } from "../../src/io/safetensors.js";
 
 const hasTorch = spawnSync("/usr/bin/python3", ["-c", "import torch"]).status === 0;
 
@@ -29,10 +30,15 @@ describe("run folders", () => {
     expect(Array.from(b)).toEqual(Array.from(a));
   });
 
-  test("weights of another shape are refused with the tensor name and both shapes", () => {
+  test("weights of another config are refused naming the key; without metadata, the tensor name and both shapes", () => {
     const { dir } = trainedRun();
     const other = new GPT(presetConfig("lab", { nEmbd: 16 }), new Rng(1));
-    expect(() => loadWeights(other, path.join(dir, "model.safetensors"))).toThrow(/tensor "transformer.wte.weight" has shape \[597, 32\], the model expects \[597, 16\]/);
+    const file = path.join(dir, "last", "model.safetensors");
+    expect(() => loadWeights(other, file)).toThrow(/another model config than the one given \(config.json\): nEmbd 32 in the weights, 16 given/);
+    const { tensors } = readSafetensorsFile(file);
+    const bare = path.join(dir, "bare.safetensors");
+    writeSafetensorsFile(bare, [...tensors].map(([name, t]) => ({ name, ...t })));
+    expect(() => loadWeights(other, bare)).toThrow(/tensor "transformer.wte.weight" has shape \[597, 32\], the model expects \[597, 16\]/);
   });
 
   test("a folder that is not a run folder gets an error with its path and how to make one", () => {
@@ -44,7 +50,7 @@ describe("run folders", () => {
   if (hasTorch) {
     test.each([["lab", {}], ["gpt2", { preset: "gpt2", blockSize: 16 }]])("PyTorch computes the same logits from model.safetensors (%s)", (_name, overrides) => {
       const { run, dir } = trainedRun(overrides);
-      const r = spawnSync("/usr/bin/python3", [path.join(__dirname, "torch_forward.py"), dir, Array.from(ids).join(",")], { encoding: "utf8" });
+      const r = spawnSync("/usr/bin/python3", [path.join(__dirname, "torch_forward.py"), path.join(dir, "last"), Array.from(ids).join(",")], { encoding: "utf8" });
       expect(r.stderr).toBe("");
       const torchLogits: number[] = JSON.parse(r.stdout);
       const ours = run.model.forward(ids, 1, ids.length).logits.data;

@@ -211,6 +211,33 @@ describe.each(names)("the %s backend agrees with the reference kernels", (name) 
     }
   });
 
+  // 16.7: a NaN must stay a NaN on every backend, or a diverged run looks healthy (the kernels flushed it to 0)
+  test.each([[1, 8, 16, 2], [2, 5, 12, 4], [1, 16, 64, 2]])("a NaN in q/k/v reaches the attention output as in the reference (B=%i T=%i C=%i NH=%i)", (B, T, C, NH) => {
+    const rng = new Rng(B + T + C);
+    const qkv = randArray(B * T * 3 * C, rng);
+    qkv[3] = NaN; // a query value of token 0, head 0 (or a key of the next head)
+    const nanAt = (k: Backend) => {
+      const out = new Float32Array(B * T * C);
+      const att = new Float32Array(B * NH * T * T);
+      k.attentionForward(out, att, qkv, B, T, C, NH);
+      return Array.from(out, (v) => Number.isNaN(v));
+    };
+    const want = nanAt(reference);
+    expect(want.some(Boolean)).toBe(true);
+    expect(nanAt(be)).toEqual(want);
+  });
+
+  test.each([[1, 8], [3, 27], [2, 597]])("a NaN logit gives a NaN loss as in the reference (N=%i V=%i)", (N, V) => {
+    const rng = new Rng(N + V);
+    for (const at of [0, 3, N * V - 1]) {
+      const logits = randArray(N * V, rng);
+      logits[at] = NaN;
+      const targets = Int32Array.from({ length: N }, () => rng.int(V));
+      expect(Number.isNaN(be.crossEntropyForward(new Float32Array(N * V), logits, targets, N, V).sum)).toBe(true);
+      expect(Number.isNaN(reference.crossEntropyForward(new Float32Array(N * V), logits, targets, N, V).sum)).toBe(true);
+    }
+  });
+
   test("cross-entropy rejects a target outside the vocabulary", () => {
     const logits = new Float32Array(6);
     expect(() => be.crossEntropyForward(new Float32Array(6), logits, Int32Array.from([1, 3]), 2, 3)).toThrow(/target 3 at row 1/);

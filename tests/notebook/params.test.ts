@@ -59,3 +59,20 @@ test("paramsHelp lists every parameter with its type and default", () => {
   for (const key of Object.keys(defaults)) expect(help).toContain(`--${key} <`);
   expect(help).toContain("--sizes <number[]>  default [16,32]");
 });
+
+describe("parameters named like a run-config option take its schema", () => {
+  test("their range and choices are checked, from the command line and from GPTLAB_PARAMS", () => {
+    expect(() => parseParamArgs(defaults, ["--steps", "0"])).toThrow("--steps must be an integer >= 1 (got 0)");
+    expect(() => parseParamArgs(defaults, ["--steps", "2.5"])).toThrow(/--steps must be an integer >= 1/);
+    expect(() => parseParamJSON(defaults, '{"lr": -1}')).toThrow("GPTLAB_PARAMS.lr must be a finite number > 0 (got -1)");
+    expect(() => parseParamArgs({ schedule: "linear" }, ["--schedule", "cosine"])).toThrow(/--schedule must be one of constant, linear, /);
+    expect(parseParamArgs(defaults, ["--steps", "50"])).toEqual({ steps: 50 });
+  });
+  test("a parameter of another type under such a name is the notebook's own", () => {
+    expect(parseParamArgs({ seed: "abc" }, ["--seed", "-x"])).toEqual({ seed: "-x" });
+  });
+  test("--help shows the option's description and range", () => {
+    expect(paramsHelp(defaults)).toContain("--steps <number>  default 300: optimizer steps (an integer >= 1)");
+    expect(paramsHelp(defaults)).toMatch(/--dataset <string>  default "names"\n/);
+  });
+});

@@ -1,4 +1,4 @@
-import { formatCell, formatTextTable } from "../../src/notebook/text-table.js";
+import { formatCell, formatTextTable, titleHtml } from "../../src/notebook/text-table.js";
 
 describe("formatCell", () => {
   test("integers stay exact and fractions get the requested decimals", () => {
@@ -13,6 +13,13 @@ describe("formatCell", () => {
     expect(formatCell(null)).toBe("");
     expect(formatCell(undefined)).toBe("");
     expect(formatCell(NaN)).toBe("NaN");
+  });
+
+  test("a diverged run's infinite or huge loss prints as a bound, never as Infinity or 1e285", () => {
+    for (const v of [Infinity, 1.3e285, 2e9, 1e9]) expect(formatCell(v)).toBe("> 1e9");
+    expect(formatCell(-Infinity)).toBe("< -1e9");
+    expect(formatCell(999999999)).toBe("999999999");
+    expect(formatCell(123456789.5, 2)).toBe((123456789.5).toExponential(1));
   });
 });
 
@@ -34,5 +41,11 @@ describe("formatTextTable", () => {
   test("the marked row carries a star and the others do not", () => {
     const marked = formatTextTable(["x"], [[1], [2], [3]], { mark: 1 }).split("\n");
     expect(marked.filter((l) => l.startsWith("* "))).toEqual(["* 2"]);
+  });
+});
+
+describe("titleHtml", () => {
+  test("a title with <BOS> in it is escaped, so the browser shows the token instead of dropping it as a tag", () => {
+    expect(titleHtml("loss per token (<BOS> not counted) & more")).toBe("<div><b>loss per token (&lt;BOS&gt; not counted) &amp; more</b></div>");
   });
 });

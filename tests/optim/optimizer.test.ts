@@ -1,5 +1,6 @@
-import { createOptimizer, optimizerKinds } from "../../src/optim/optimizer.js";
-import type { Optimizer, OptimizerConfig, OptimizerState } from "../../src/optim/optimizer.js";
+import { createOptimizer, optimizerKinds } from "../../src/optim/optimizers.js";
+import type { Optimizer } from "../../src/optim/optimizer.js";
+import type { OptimizerConfig, OptimizerState } from "../../src/optim/optimizers.js";
 import { Adam, AdamW } from "../../src/optim/adam.js";
 import { SGD } from "../../src/optim/sgd.js";
 import { ParamStore } from "../../src/nn/params.js";
@@ -46,7 +47,7 @@ describe("createOptimizer", () => {
   });
 
   test("treats fields set to undefined as unset, as a CLI may pass them", () => {
-    const opt = createOptimizer(toyStore(), { kind: "adam", beta1: undefined, momentum: undefined }) as Adam;
+    const opt = createOptimizer(toyStore(), { kind: "adam", beta1: undefined, momentum: undefined } as OptimizerConfig) as Adam;
     expect(opt.options.beta1).toBe(0.85);
   });
 
@@ -54,8 +55,8 @@ describe("createOptimizer", () => {
     expect(() => createOptimizer(toyStore(), { kind: "adamx" } as never)).toThrow(
       'optimizer.kind must be one of adam, adamw, sgd (got "adamx", a string)',
     );
-    expect(() => createOptimizer(toyStore(), { kind: "adam", momentum: 0.9 })).toThrow(/optimizer\.momentum does not apply to adam/);
-    expect(() => createOptimizer(toyStore(), { kind: "sgd", beta1: 0.9 })).toThrow(/optimizer\.beta1 does not apply to sgd/);
+    expect(() => createOptimizer(toyStore(), { kind: "adam", momentum: 0.9 } as OptimizerConfig)).toThrow(/optimizer\.momentum does not apply to adam/);
+    expect(() => createOptimizer(toyStore(), { kind: "sgd", beta1: 0.9 } as OptimizerConfig)).toThrow(/optimizer\.beta1 does not apply to sgd/);
     expect(() => createOptimizer(toyStore(), { kind: "adam", lr: 0.01 } as never)).toThrow(
       /optimizer\.lr is not a known field .*the learning rate comes from the schedule/,
     );

@@ -55,7 +55,7 @@ describe("continueFrom", () => {
     saveRun(a, path.join(dir, "runC"));
     const b = new Run({ ...small, data: fileB, initFrom: path.join(dir, "runC") });
     expect(Array.from(b.model.store.data)).toEqual(Array.from(a.model.store.data));
-    expect(() => new Run({ ...small, data: fileB, initFrom: path.join(dir, "nope") })).toThrow(/tokenizer not found: .*nope.*is this a gptlab run folder/);
+    expect(() => new Run({ ...small, data: fileB, initFrom: path.join(dir, "nope") })).toThrow(/run folder not found: .*nope/);
     expect(() => new Run({ ...small, nEmbd: 24, data: fileB, initFrom: path.join(dir, "runC") })).toThrow(/has shape .* the model expects/);
   });
 });

@@ -78,11 +78,28 @@ describe("training runs", () => {
     expect(worst).toBeLessThan(1e-6);
   });
 
-  test("early stopping ends training after `patience` evaluations without improvement", () => {
-    const run = new Run({ steps: 400, lr: 0.5, schedule: "constant", evalEvery: 10, ...small });
+  test("early stopping ends training at the evaluation that is the `patience`-th without improvement", () => {
+    // 30 training sentences overfit within a few dozen steps at a finite loss, so only early stopping can end it
+    const file = path.join(tmpDir(), "forty.txt");
+    const sentences = fs.readFileSync(path.join(__dirname, "..", "..", "datasets", "simple-sentences", "sentences.txt"), "utf8").split("\n");
+    fs.writeFileSync(file, sentences.slice(0, 40).join("\n") + "\n");
+    const run = new Run({ data: file, valFraction: 0.25, steps: 1000, lr: 0.01, schedule: "constant", evalEvery: 10, ...small });
     const end = run.train({ callbacks: [new EarlyStopping(2)] });
-    expect(end.reason === "stopped" || end.reason === "diverged").toBe(true);
-    expect(end.step).toBeLessThan(400);
+    let best = Infinity;
+    let bad = 0;
+    let expected: number | null = null;
+    for (const e of run.history.evals) {
+      bad = e.valLoss! < best ? 0 : bad + 1;
+      best = Math.min(best, e.valLoss!);
+      if (bad === 2) {
+        expected = e.step;
+        break;
+      }
+    }
+    expect(expected).not.toBeNull();
+    expect(end.reason).toBe("stopped");
+    expect(end.step).toBe(expected);
+    expect(run.history.steps.every((s) => Number.isFinite(s.loss))).toBe(true);
   });
 
   test("an abort signal stops the loop between steps", async () => {
@@ -105,7 +122,7 @@ describe("run config errors name the key and value", () => {
   test.each([
     [{ lr: 0 }, /config.lr must be a finite number > 0 \(got 0\)/],
     [{ lr: -1 }, /config.lr must be a finite number > 0 \(got -1\)/],
-    [{ lr: "3e-4" as unknown as number }, /config.lr must be a finite number \(got "3e-4", a string\)/],
+    [{ lr: "3e-4" as unknown as number }, /config.lr must be a finite number > 0 \(got "3e-4", a string\)/],
     [{ nEmbd: 30, nHead: 4 }, /nEmbd \(30\) must be divisible by nHead \(4\)/],
     [{ stesp: 10 } as never, /unknown key "stesp"/],
     [{ schedule: "cosine" }, /config.schedule must be one of/],

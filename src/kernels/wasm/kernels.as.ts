@@ -35,11 +35,12 @@
 const TINY: f32 = 7.888609052210118e-31;
 
 @inline function ftz(v: v128): v128 {
-  return v128.and(v, f32x4.ge(f32x4.abs(v), f32x4.splat(TINY)));
+  // zero the lanes below TINY; a NaN compares false and stays NaN (a NaN must reach the loss on every backend)
+  return v128.andnot(v, f32x4.lt(f32x4.abs(v), f32x4.splat(TINY)));
 }
 
 @inline function ftzs(x: f32): f32 {
-  return Mathf.abs(x) >= TINY ? x : 0;
+  return Mathf.abs(x) < TINY ? 0 : x;
 }
 
 // ---------------------------------------------------------------------------------------------------------

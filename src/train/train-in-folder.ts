@@ -1,0 +1,206 @@
+// trainInFolder: the one way a run is trained into a run folder (the CLI `train` and the sweep runner use it).
+// It claims the folder atomically or resumes it exactly, saves a checkpoint every saveEvery steps / seconds,
+// keeps last/ and best/, refuses config changes on resume unless allowed (then records them), never saves a
+// diverged state as the good checkpoint, and leaves the run's status in metrics.json (final.stopReason).
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Run } from "./run.js";
+import type { Callback, EndEvent, EvalEvent, StepEvent, Trainer } from "./trainer.js";
+import type { RunConfig } from "./config.js";
+import { CHECKPOINTS, RUN_FILES, checkpointDir, claimRunFolder, restoreRunState, saveCheckpoint, savedRunConfig, savedTokenizer, writeRunMetrics } from "../io/checkpoint.js";
+
+export interface TrainInFolderOptions {
+  /** Continue the run in dir from its latest checkpoint (dir must hold a run). */
+  resume?: boolean;
+  /** On resume, apply changed config keys (recorded in metrics.json configChanges) instead of refusing them. */
+  allowConfigChange?: boolean;
+  /** Aborting stops training after the current step; the state is saved and end.reason is "aborted". */
+  signal?: AbortSignal;
+  /** Progress bar on stderr. */
+  progress?: boolean;
+  callbacks?: Callback[];
+  /** Replace a run already in dir (never implied). */
+  force?: boolean;
+  /** Called once the run is built (and restored), before step 1: the CLI prints its summary here. */
+  onReady?: (run: Run, resumedFrom: number | null) => void;
+  /** Where warnings go (a failed periodic save, a config change); default stderr. */
+  log?: (line: string) => void;
+}
+
+export interface SaveStats {
+  /** Periodic and final checkpoint saves that succeeded, and the wall time they took. */
+  count: number;
+  ms: number;
+  /** Messages of saves that failed (a full disk); the previous checkpoint stayed intact. */
+  errors: string[];
+}
+
+export interface TrainInFolderResult {
+  run: Run;
+  end: EndEvent;
+  /** The step the run was resumed at (null for a fresh run). */
+  resumedFrom: number | null;
+  saves: SaveStats;
+}
+
+/** Keys that never change a run's trajectory: they may differ on resume without being a config change. */
+const FREE_KEYS: ReadonlySet<string> = new Set(["out", "threads", "backend", "samples", "temperature", "saveEvery", "saveEverySeconds"]);
+/** Keys that cannot change on resume at all: the saved weights, vocabulary, data split or optimizer state depend on them. */
+const FIXED_KEYS: ReadonlySet<string> = new Set(["preset", "nEmbd", "nHead", "nLayer", "blockSize", "data", "tokenizer", "mode", "valFraction", "seed", "optimizer"]);
+/** Schedules whose lr at a step depends on the total step count. */
+const SCHEDULES_USING_STEPS: ReadonlySet<string> = new Set(["linear", "warmup_cosine", "warmup_cosine_floor"]);
+
+/** Changed keys of a resume, split into those that are refused outright and those that need allowConfigChange. */
+export function resumeConfigChanges(saved: RunConfig, overrides: Partial<RunConfig>): { fixed: string[]; changed: Record<string, { from: unknown; to: unknown }> } {
+  const fixed: string[] = [];
+  const changed: Record<string, { from: unknown; to: unknown }> = {};
+  for (const [k, to] of Object.entries(overrides)) {
+    const from = (saved as unknown as Record<string, unknown>)[k];
+    if (to === undefined || JSON.stringify(to) === JSON.stringify(from) || FREE_KEYS.has(k)) continue;
+    if (k === "steps" && !SCHEDULES_USING_STEPS.has((overrides.schedule as string | undefined) ?? saved.schedule)) continue; // the lr of done steps stays the same
+    if (FIXED_KEYS.has(k)) fixed.push(k);
+    else changed[k] = { from, to };
+  }
+  return { fixed, changed };
+}
+
+function describeChanges(changed: Record<string, { from: unknown; to: unknown }>): string {
+  return Object.entries(changed).map(([k, { from, to }]) => `${k} ${JSON.stringify(from)} -> ${JSON.stringify(to)}`).join(", ");
+}
+
+/** The config of a run folder that has no checkpoint yet (killed before its first save): from its metrics.json. */
+function claimedConfig(dir: string): RunConfig | null {
+  try {
+    const m = JSON.parse(fs.readFileSync(path.join(dir, RUN_FILES.metrics), "utf8")) as { config?: RunConfig };
+    return m && typeof m.config === "object" && m.config !== null ? m.config : null;
+  } catch {
+    return null;
+  }
+}
+
+function buildResumed(dir: string, overrides: Partial<RunConfig>, opts: TrainInFolderOptions): { run: Run; resumedFrom: number } {
+  if (!fs.existsSync(dir)) throw new Error(`run folder not found: ${dir} (nothing to resume; start it without --resume)`);
+  const unit = checkpointDir(dir);
+  const saved = unit ? savedRunConfig(dir) : claimedConfig(dir);
+  if (!saved) throw new Error(`${dir} is not a gptlab run folder (no ${CHECKPOINTS.last}/ checkpoint and no ${RUN_FILES.metrics} with a config)`);
+  const { fixed, changed } = resumeConfigChanges(saved, overrides);
+  if (fixed.length) {
+    throw new Error(`cannot resume ${dir} with another ${fixed.map((k) => `${k} (${JSON.stringify((saved as unknown as Record<string, unknown>)[k])} saved, ${JSON.stringify((overrides as Record<string, unknown>)[k])} given)`).join(", ")}: the saved weights, vocabulary or data split depend on it; start a new run instead`);
+  }
+  if (Object.keys(changed).length && !opts.allowConfigChange) {
+    const why = "steps" in changed ? ` (with schedule ${saved.schedule} the lr of every step depends on steps, so the run would not be the one it was)` : "";
+    throw new Error(`resuming ${dir} with a changed config: ${describeChanges(changed)}${why}; pass --allow-config-change to apply it (recorded in metrics.json), or leave those options out`);
+  }
+  const run = new Run({ ...saved, ...overrides, out: dir }, unit ? savedTokenizer(dir) : undefined);
+  if (unit) restoreRunState(run, dir);
+  if (Object.keys(changed).length) {
+    run.configChanges.push({ atStep: run.step, changes: changed });
+    run.applyOptimizerConfig();
+  }
+  if (run.step >= run.config.steps) throw new Error(`run ${dir} already has ${run.step} steps; pass --steps N with N > ${run.step} to train further`);
+  return { run, resumedFrom: run.step };
+}
+
+function allFinite(data: ArrayLike<number>): boolean {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return false;
+  return true;
+}
+
+/** Periodic checkpoints (last/) and the best weights by validation loss (best/), from the trainer's events. */
+class Checkpointer implements Callback {
+  private lastSave = Date.now();
+  private best: { weights: Float32Array | Float64Array; step: number } | null = null;
+  private bestSaved = true;
+  readonly stats: SaveStats = { count: 0, ms: 0, errors: [] };
+
+  constructor(
+    private readonly run: Run,
+    private readonly dir: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  onStart(): void {
+    this.lastSave = Date.now();
+  }
+
+  onEval(e: EvalEvent, trainer: Trainer): void {
+    if (!e.isBest) return;
+    this.best = { weights: this.run.model.store.data.slice(), step: trainer.step };
+    this.bestSaved = false;
+  }
+
+  onStepEnd(e: StepEvent, trainer: Trainer): void {
+    if (trainer.divergence || e.step >= e.totalSteps) return; // a diverged state is never the good checkpoint; the end saves the last one
+    const c = this.run.config;
+    const bySteps = c.saveEvery > 0 && e.step % c.saveEvery === 0;
+    const byTime = c.saveEverySeconds > 0 && Date.now() - this.lastSave >= c.saveEverySeconds * 1000;
+    if (!bySteps && !byTime) return;
+    if (!allFinite(this.run.model.store.data)) {
+      // a NaN can sit in weights whose path to the loss drops it (relu): never save it, stop as diverged
+      trainer.divergence = { step: e.step, lr: e.lr, loss: e.loss };
+      trainer.requestStop("diverged");
+      return;
+    }
+    this.run.step = trainer.step;
+    this.run.bestStep = trainer.bestStep;
+    this.run.bestLoss = trainer.bestLoss;
+    this.save();
+  }
+
+  /** Saves best/ (when it changed), then last/ and metrics.json; a failure is logged and training goes on. */
+  save(samples?: string[]): boolean {
+    const t0 = Date.now();
+    try {
+      if (this.best && !this.bestSaved) {
+        saveCheckpoint(this.run, this.dir, CHECKPOINTS.best, { weights: this.best.weights, stateless: true });
+        this.bestSaved = true;
+      }
+      saveCheckpoint(this.run, this.dir, CHECKPOINTS.last, { samples });
+      writeRunMetrics(this.run, this.dir);
+    } catch (e) {
+      const msg = (e as Error).message;
+      this.stats.errors.push(msg);
+      this.log(`warning: ${msg}`);
+      return false;
+    } finally {
+      this.lastSave = Date.now();
+    }
+    this.stats.count++;
+    this.stats.ms += Date.now() - t0;
+    return true;
+  }
+}
+
+/**
+ * Trains a run in a run folder: claims dir (or, with resume, continues its latest checkpoint exactly), saves
+ * periodic checkpoints, and at the end the final state (last/, best/, samples, metrics.json). Resolves when
+ * training has ended: completed, aborted by opts.signal (saved, resumable), stopped by a callback, or diverged
+ * (metrics.json records divergedAtStep and divergedLr; last/ keeps the last good checkpoint). The loop yields
+ * to the event loop about every 100 ms, so signal handlers run. Throws when the final save fails.
+ */
+export async function trainInFolder(dir: string, overrides: Partial<RunConfig> = {}, opts: TrainInFolderOptions = {}): Promise<TrainInFolderResult> {
+  const log = opts.log ?? ((line: string) => void process.stderr.write(line + "\n"));
+  let run: Run;
+  let resumedFrom: number | null = null;
+  if (opts.resume) {
+    ({ run, resumedFrom } = buildResumed(dir, overrides, opts));
+    if (run.configChanges.length) log(`config changed on resume: ${describeChanges(run.configChanges[run.configChanges.length - 1].changes)} (recorded in metrics.json)`);
+  } else {
+    run = new Run({ ...overrides, out: dir });
+    claimRunFolder(dir, { force: opts.force });
+    writeRunMetrics(run, dir); // the claim now says what runs here (resumable from step 0 if killed before a save)
+  }
+  opts.onReady?.(run, resumedFrom);
+  const checkpointer = new Checkpointer(run, dir, log);
+  const end = await run.trainAsync({ progress: opts.progress, signal: opts.signal, callbacks: [checkpointer, ...(opts.callbacks ?? [])] });
+  if (end.reason !== "diverged" && !allFinite(run.model.store.data)) Object.assign(end, { reason: "diverged", divergedAtStep: end.step, divergedLr: run.history.steps[run.history.steps.length - 1]?.lr });
+  if (end.reason === "diverged") {
+    writeRunMetrics(run, dir);
+    return { run, end, resumedFrom, saves: checkpointer.stats };
+  }
+  // an interrupted run saves at once (a preemption's grace period is short); samples only when it ended on its own
+  const samples = end.reason === "aborted" ? undefined : run.finalSamples();
+  if (!checkpointer.save(samples)) throw new Error(checkpointer.stats.errors[checkpointer.stats.errors.length - 1]);
+  return { run, end, resumedFrom, saves: checkpointer.stats };
+}
