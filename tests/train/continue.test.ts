@@ -56,7 +56,7 @@ describe("continueFrom", () => {
     const b = new Run({ ...small, data: fileB, initFrom: path.join(dir, "runC") });
     expect(Array.from(b.model.store.data)).toEqual(Array.from(a.model.store.data));
     expect(() => new Run({ ...small, data: fileB, initFrom: path.join(dir, "nope") })).toThrow(/run folder not found: .*nope/);
-    expect(() => new Run({ ...small, nEmbd: 24, data: fileB, initFrom: path.join(dir, "runC") })).toThrow(/has shape .* the model expects/);
+    expect(() => new Run({ ...small, nEmbd: 24, data: fileB, initFrom: path.join(dir, "runC") })).toThrow(/saved with another model config than the one given.*nEmbd 16 in the weights, 24 given/);
   });
 });
 
