@@ -109,7 +109,8 @@ function checkPlotsInDom(dom: string, expectedTraces: number[]): PlotCheck {
   let drawn = 0;
   parts.forEach((part, i) => {
     const svgs = (part.match(/class="main-svg"/g) ?? []).length;
-    const traces = (part.match(/class="trace\s/g) ?? []).length;
+    // scatter and bar traces are <g class="trace ...">; a heatmap is a <g class="hm"> holding its image
+    const traces = (part.match(/class="trace\s/g) ?? []).length + (part.match(/class="hm"/g) ?? []).length;
     const expected = expectedTraces[i] ?? 1;
     if (svgs === 0) problems.push(`figure ${i + 1}: no plotly SVG (plotly did not draw it)`);
     else if (traces < expected) problems.push(`figure ${i + 1}: ${traces} traces drawn, ${expected} expected`);

@@ -12,6 +12,7 @@ import { checkGivenOptionsApply, defaultRunConfig, kebab, parseConfigArgs, resol
 import type { RunConfig } from "../train/config.js";
 import { CHECKPOINTS, RUN_FILES, RunFolderTakenError, checkpointDir, claimRunFolder, loadModel, isRunFolder } from "../io/checkpoint.js";
 import { sampleText } from "../eval/sample.js";
+import { sourceModelKeys } from "../train/continue.js";
 import { evaluateLoss } from "../eval/metrics.js";
 import { loadDataset } from "../data/dataset.js";
 import { Rng } from "../core/random.js";
@@ -171,6 +172,8 @@ async function train(argv: string[]): Promise<void> {
   const force = takeOption(args, "force", false) === true;
   const allowConfigChange = takeOption(args, "allow-config-change", false) === true;
   const { overrides, positional } = parseConfigArgs(args);
+  // --init-from DIR: the model keys and tokenizer of the run it starts from, unless given
+  if (typeof overrides.initFrom === "string" && resume === undefined) Object.assign(overrides, { ...sourceModelKeys(overrides.initFrom), ...overrides });
   if (positional.length) throw new Error(`unexpected argument "${positional[0]}"; options look like --steps=300 (see npx gptlab train --help)`);
   if (resume !== undefined && resume.trim() === "") throw new Error(`--resume needs a run folder (got an empty string); give the folder of the run to continue, e.g. --resume runs/lab`);
   if (allowConfigChange && resume === undefined) throw new Error("--allow-config-change only applies with --resume DIR");
@@ -231,6 +234,8 @@ async function train(argv: string[]): Promise<void> {
         console.log(`  ${c.steps} steps, ${c.optimizer} lr ${c.lr} schedule ${c.schedule}, batch ${c.batchSize} (${c.mode}), seed ${c.seed}, kernels ${kernels().name} (${c.threads === 0 ? "threads: one per core" : `${c.threads} threads`}); ln(V) = ${Math.log(run.tokenizer.vocabSize).toFixed(4)}`);
         const every = [c.saveEvery > 0 ? `${c.saveEvery} steps` : "", c.saveEverySeconds > 0 ? `${c.saveEverySeconds} s` : ""].filter(Boolean).join(" and every ");
         console.log(`  checkpoints: ${out}/${CHECKPOINTS.last} ${every ? `every ${every}` : "at the end only"}, ${out}/${CHECKPOINTS.best} (lowest val loss)`);
+        if (c.initFrom !== null && resumedFrom === null) console.log(`  starting from the weights of ${c.initFrom} (fresh optimizer and schedule)`);
+        if (run.replay) console.log(`  replay: ${(c.replayFraction * 100).toFixed(1)}% of the batches from ${c.replayData} (${run.replay.trainDocs.length} train lines)`);
         for (const w of run.warnings) console.warn(`warning: ${w}`);
       },
     });

@@ -256,8 +256,12 @@ export function softmax(x: Tensor): Tensor {
   return opResult(out, x.shape, [x], (o) => kernels().softmaxBackward(x.ensureGrad(), o.grad!, out, N, V));
 }
 
-/** Causal multi-head self-attention on packed qkv (B, T, 3C) -> (B, T, C). */
-export function causalSelfAttention(qkv: Tensor, nHead: number): Tensor {
+/**
+ * Causal multi-head self-attention on packed qkv (B, T, 3C) -> (B, T, C). onWeights, when given, sees the
+ * softmax probabilities (B, nHead, T, T) right after the forward kernel (only entries t' <= t of row t are set;
+ * the array may be reused once it returns: copy what you keep).
+ */
+export function causalSelfAttention(qkv: Tensor, nHead: number, onWeights?: (att: Arr) => void): Tensor {
   if (qkv.shape.length !== 3) throw new Error(`attention: qkv must be (B, T, 3C) (got ${shapeStr(qkv)})`);
   const [B, T, C3] = qkv.shape;
   const C = C3 / 3;
@@ -265,6 +269,7 @@ export function causalSelfAttention(qkv: Tensor, nHead: number): Tensor {
   const out = alloc(qkv, B * T * C);
   const att = alloc(qkv, B * nHead * T * T);
   kernels().attentionForward(out, att, qkv.data, B, T, C, nHead);
+  if (onWeights) onWeights(att);
   return opResult(out, [B, T, C], [qkv], (o) => {
     const dqkv = qkv.gradSink();
     kernels().attentionBackward(dqkv.grad, o.grad!, qkv.data, att, B, T, C, nHead, dqkv.accumulate);

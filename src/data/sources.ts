@@ -26,7 +26,17 @@ export interface StreamState {
   rng: RngState;
 }
 
-export type DataSourceState = DocumentsState | StreamState;
+export type DataSourceState = DocumentsState | StreamState | MixtureState;
+
+/** The state of a MixtureSource (src/data/mixture.ts): its own draws and each part's state. */
+export interface MixtureState {
+  mode: "mixture";
+  weights: number[];
+  /** batches served so far (informative) */
+  step: number;
+  rng: RngState;
+  parts: DataSourceState[];
+}
 
 export interface DataSource {
   /** a kind from the data mode registry (modes.ts) */

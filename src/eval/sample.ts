@@ -2,7 +2,7 @@
 // generation with the model's KV cache (or full forward passes, which give the same tokens).
 
 import { noGrad } from "../core/tensor.js";
-import type { Rng } from "../core/random.js";
+import { Rng } from "../core/random.js";
 import type { GPT, KVCache } from "../nn/gpt.js";
 
 export interface SamplingOptions {
@@ -205,4 +205,60 @@ export function sampleText(model: GPT, tokenizer: SampleTokenizer, opts: SampleT
     texts.push(tokenizer.decode([...prompt, ...tokens]));
   }
   return texts;
+}
+
+export interface TokenProb {
+  id: number;
+  token: string;
+  prob: number;
+}
+
+/**
+ * The model's next-token distribution after [BOS] + prompt (with the sampling filters applied), as the `top`
+ * most likely tokens, most likely first (ties: lower id first).
+ */
+export function nextTokenDistribution(model: GPT, tokenizer: SampleTokenizer, prompt: string, opts: SamplingOptions = {}, top = 10): TokenProb[] {
+  const ids = [tokenizer.bos, ...tokenizer.encode(prompt)];
+  const { blockSize, vocabSize: V } = model.config;
+  const window = ids.slice(Math.max(0, ids.length - blockSize));
+  const logits = noGrad(() => model.forward(Int32Array.from(window), 1, window.length).logits.data.slice((window.length - 1) * V, window.length * V));
+  const probs = nextTokenProbs(logits, opts);
+  const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => probs[b] - probs[a] || a - b);
+  return order.slice(0, top).map((id) => ({ id, token: tokenizer.decode([id]), prob: probs[id] }));
+}
+
+/**
+ * Share of a token sequence's n-grams that already occurred earlier in it (0: no repetition; greedy decoding
+ * tends toward loops, which push it toward 1).
+ */
+export function repeatedNgramShare(tokens: ArrayLike<number>, n = 3): number {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`n must be an integer >= 1 (got ${n})`);
+  const seen = new Set<string>();
+  let repeated = 0;
+  let total = 0;
+  for (let i = 0; i + n <= tokens.length; i++) {
+    const key = Array.from({ length: n }, (_, k) => tokens[i + k]).join(",");
+    if (seen.has(key)) repeated++;
+    seen.add(key);
+    total++;
+  }
+  return total ? repeated / total : 0;
+}
+
+/**
+ * Wall-clock milliseconds to generate `length` tokens greedily from [start] with and without the KV cache
+ * (median of `repeats` runs each). length must fit in blockSize - 1, where the cache is used all the way.
+ */
+export function generationTime(model: GPT, length: number, opts: { useCache: boolean; repeats?: number; start?: number }): number {
+  const { blockSize } = model.config;
+  if (!(Number.isInteger(length) && length >= 1 && length < blockSize)) throw new Error(`generationTime: length must be an integer in 1..${blockSize - 1} (got ${length})`);
+  const repeats = opts.repeats ?? 3;
+  const times: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = process.hrtime.bigint();
+    generate(model, { prompt: [opts.start ?? 0], maxNewTokens: length, temperature: 0, rng: new Rng(0), useCache: opts.useCache });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
 }

@@ -409,6 +409,7 @@ export function restoreRunState(run: Run, dir: string): void {
   if (history) {
     run.history.steps = history.steps;
     run.history.evals = history.evals;
+    run.trainingSamples = (history.samples ?? []).filter((r) => r.step <= state.step);
   }
   if (saved && Array.isArray(saved.configChanges)) run.configChanges = saved.configChanges;
 }

@@ -1,11 +1,11 @@
 // The GPT model: config with validation, named presets, parameter layout with nanoGPT tensor names,
-// a training forward pass built from autograd ops, and a KV-cached inference step for generation.
+// one forward pass built from autograd ops that serves training and KV-cached generation alike, and an optional
+// readout of every layer's attention weights.
 
 import { Tensor, noGrad } from "../core/tensor.js";
 import type { Arr, DType } from "../core/tensor.js";
 import * as ops from "../core/ops.js";
 import { Rng } from "../core/random.js";
-import { kernels } from "../kernels/index.js";
 import { ParamStore } from "./params.js";
 import type { ParamSpec } from "./params.js";
 
@@ -34,6 +34,8 @@ export interface GPTConfig {
   finalNorm: boolean;
   mlpRatio: number;
   normEps: number;
+  /** Blocks without the MLP (and its norm): attention and the residual stream only (interpretability toys). */
+  attentionOnly: boolean;
 }
 
 const LAB: GPTConfig = {
@@ -54,6 +56,7 @@ const LAB: GPTConfig = {
   finalNorm: false,
   mlpRatio: 4,
   normEps: 1e-5,
+  attentionOnly: false,
 };
 
 const GPT2: GPTConfig = {
@@ -125,7 +128,7 @@ export function validateConfig(config: Partial<GPTConfig>): GPTConfig {
   };
   oneOf("norm", ["rms", "layer"]);
   oneOf("activation", ["relu", "gelu"]);
-  for (const key of ["normWeights", "bias", "tieWeights", "scaledResidualInit", "embedNorm", "finalNorm"] as const) {
+  for (const key of ["normWeights", "bias", "tieWeights", "scaledResidualInit", "embedNorm", "finalNorm", "attentionOnly"] as const) {
     if (typeof c[key] !== "boolean") throw new Error(`model config: ${key} must be true or false (got ${JSON.stringify(c[key])})`);
   }
   if (typeof c.dropout !== "number" || !(c.dropout >= 0 && c.dropout < 1)) throw new Error(`model config: dropout must be in [0, 1) (got ${JSON.stringify(c.dropout)})`);
@@ -168,6 +171,7 @@ export function parameterSpecs(config: GPTConfig, rng: Rng): ParamSpec[] {
     norm(`${p}.ln_1`);
     linear(`${p}.attn.c_attn`, 3 * C, C);
     linear(`${p}.attn.c_proj`, C, C, residualStd);
+    if (config.attentionOnly) continue;
     norm(`${p}.ln_2`);
     linear(`${p}.mlp.c_fc`, mlpRatio * C, C);
     linear(`${p}.mlp.c_proj`, C, mlpRatio * C, residualStd);
@@ -195,8 +199,9 @@ export function describeModel(config: GPTConfig): ModelSummary {
   const specs = parameterSpecs(c, new Rng(0));
   const params = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
   const { nEmbd: C, nLayer: L, blockSize: T, vocabSize: V, nHead: H, mlpRatio: R } = c;
-  const matmulParams = L * (3 * C * C + C * C + 2 * R * C * C) + V * C;
-  const perTokenActs = L * (C * (6 + 2 * R) + 3 * C + H * T) + V * 2 + C * 2;
+  const mlp = c.attentionOnly ? 0 : R;
+  const matmulParams = L * (3 * C * C + C * C + 2 * mlp * C * C) + V * C;
+  const perTokenActs = L * (C * (6 + 2 * mlp) + 3 * C + H * T) + V * 2 + C * 2;
   return {
     params,
     weightBytes: params * 4,
@@ -210,6 +215,16 @@ export interface ForwardOptions {
   /** Enables dropout (needs rng). */
   training?: boolean;
   rng?: Rng;
+  /**
+   * Receives each layer's attention probabilities, (B, nHead, T, T) row-major, as they are computed (only the
+   * causal part t' <= t of row t is meaningful; copy what you keep). See src/eval/attention.ts.
+   */
+  onAttention?: (layer: number, weights: Arr) => void;
+  /**
+   * Inference with a KV cache (B = 1, no gradients): the inputs continue the sequence held in the cache, at
+   * positions cache.length.., and the cache grows by T.
+   */
+  cache?: KVCache;
 }
 
 export interface ForwardResult {
@@ -251,23 +266,31 @@ export class GPT {
   /** Token ids (B*T, row-major) -> logits (B, T, V) and, with targets, the mean cross-entropy. */
   forward(inputs: Int32Array, B: number, T: number, targets?: Int32Array, opts: ForwardOptions = {}): ForwardResult {
     const cfg = this.config;
+    const { cache, onAttention } = opts;
     if (inputs.length !== B * T) throw new Error(`forward: ${inputs.length} input ids for B=${B} x T=${T}`);
+    const start = cache ? cache.length : 0;
+    if (cache && B !== 1) throw new Error(`forward: a KV cache holds one sequence (got B=${B})`);
+    if (cache && start + T > cfg.blockSize) throw new Error(`KV cache is full (blockSize ${cfg.blockSize}); crop the context and start a new cache`);
     if (T > cfg.blockSize) throw new Error(`forward: sequence length T=${T} exceeds blockSize ${cfg.blockSize}`);
     const drop = (x: Tensor): Tensor => (opts.training && cfg.dropout > 0 ? ops.dropout(x, cfg.dropout, needRng(opts)) : x);
     const positions = new Int32Array(T);
-    for (let t = 0; t < T; t++) positions[t] = t;
+    for (let t = 0; t < T; t++) positions[t] = start + t;
     let x = ops.add(ops.embedding(this.p("transformer.wte.weight")!, inputs, [B, T]), ops.embedding(this.p("transformer.wpe.weight")!, positions, [T])); // (B, T, C)
     x = drop(x);
     if (cfg.embedNorm) x = this.normOp(x, "transformer.ln_e");
     for (let l = 0; l < cfg.nLayer; l++) {
       const p = `transformer.h.${l}`;
       const qkv = this.linearOp(this.normOp(x, `${p}.ln_1`), `${p}.attn.c_attn`); // (B, T, 3C)
-      const att = ops.causalSelfAttention(qkv, cfg.nHead); // (B, T, C)
+      const att = cache
+        ? cachedAttention(qkv, cache, l, cfg.nHead) // (1, T, C)
+        : ops.causalSelfAttention(qkv, cfg.nHead, onAttention && ((w: Arr) => onAttention(l, w))); // (B, T, C)
       x = ops.add(x, drop(this.linearOp(att, `${p}.attn.c_proj`)));
+      if (cfg.attentionOnly) continue;
       const h = this.linearOp(this.normOp(x, `${p}.ln_2`), `${p}.mlp.c_fc`); // (B, T, 4C)
       const a = cfg.activation === "relu" ? ops.relu(h) : ops.gelu(h);
       x = ops.add(x, drop(this.linearOp(a, `${p}.mlp.c_proj`))); // (B, T, C)
     }
+    if (cache) cache.length = start + T;
     if (cfg.finalNorm) x = this.normOp(x, "transformer.ln_f");
     const head = cfg.tieWeights ? this.p("transformer.wte.weight")! : this.p("lm_head.weight")!;
     const logits = ops.linear(x, head); // (B, T, V)
@@ -287,76 +310,15 @@ export class GPT {
   }
 
   /**
-   * Inference step with a KV cache: feeds one token at position cache.length and returns its logits (V).
-   * Matches forward() on the whole prefix (tests/nn/gpt.test.ts checks it).
+   * Inference step with a KV cache: feeds one token at position cache.length and returns its logits (V). It runs
+   * forward() itself (the same block code as training), so it matches forward() on the whole prefix
+   * (tests/nn/gpt.test.ts checks it).
    */
   step(token: number, cache: KVCache): Float32Array {
-    const cfg = this.config;
-    const { nEmbd: C, nHead: H, blockSize, vocabSize: V } = cfg;
-    const pos = cache.length;
-    if (pos >= blockSize) throw new Error(`KV cache is full (blockSize ${blockSize}); crop the context and start a new cache`);
-    if (!(token >= 0 && token < V)) throw new Error(`token id ${token} is outside 0..${V - 1}`);
-    const k = kernels();
-    const hs = C / H;
-    const wte = this.p("transformer.wte.weight")!.data;
-    const wpe = this.p("transformer.wpe.weight")!.data;
-    let x = new Float32Array(C);
-    for (let i = 0; i < C; i++) x[i] = wte[token * C + i] + wpe[pos * C + i];
-    const norm = (v: Float32Array, prefix: string): Float32Array => {
-      const out = new Float32Array(C);
-      const w = this.p(`${prefix}.weight`);
-      if (cfg.norm === "rms") k.rmsnormForward(out, new Float32Array(1), v, w ? w.data : null, 1, C, cfg.normEps);
-      else k.layernormForward(out, new Float32Array(1), new Float32Array(1), v, w ? w.data : null, this.p(`${prefix}.bias`)?.data ?? null, 1, C, cfg.normEps);
-      return out;
-    };
-    const lin = (v: Float32Array, prefix: string): Float32Array => {
-      const w = this.p(`${prefix}.weight`)!;
-      const out = new Float32Array(w.shape[0]);
-      k.gemm(false, true, 1, w.shape[0], w.shape[1], v, w.data, out, false);
-      const b = this.p(`${prefix}.bias`);
-      if (b) for (let i = 0; i < out.length; i++) out[i] += b.data[i];
-      return out;
-    };
-    if (cfg.embedNorm) x = norm(x, "transformer.ln_e");
-    for (let l = 0; l < cfg.nLayer; l++) {
-      const p = `transformer.h.${l}`;
-      const qkv = lin(norm(x, `${p}.ln_1`), `${p}.attn.c_attn`);
-      const keys = cache.keys[l];
-      const values = cache.values[l];
-      keys.set(qkv.subarray(C, 2 * C), pos * C);
-      values.set(qkv.subarray(2 * C, 3 * C), pos * C);
-      const att = new Float32Array(C);
-      const scores = new Float64Array(pos + 1);
-      for (let h = 0; h < H; h++) {
-        let max = -Infinity;
-        for (let t = 0; t <= pos; t++) {
-          let dot = 0;
-          for (let i = 0; i < hs; i++) dot += qkv[h * hs + i] * keys[t * C + h * hs + i];
-          scores[t] = dot / Math.sqrt(hs);
-          if (scores[t] > max) max = scores[t];
-        }
-        let z = 0;
-        for (let t = 0; t <= pos; t++) z += scores[t] = Math.exp(scores[t] - max);
-        for (let i = 0; i < hs; i++) {
-          let acc = 0;
-          for (let t = 0; t <= pos; t++) acc += (scores[t] / z) * values[t * C + h * hs + i];
-          att[h * hs + i] = acc;
-        }
-      }
-      const proj = lin(att, `${p}.attn.c_proj`);
-      for (let i = 0; i < C; i++) x[i] += proj[i];
-      const hidden = lin(norm(x, `${p}.ln_2`), `${p}.mlp.c_fc`);
-      if (cfg.activation === "relu") for (let i = 0; i < hidden.length; i++) hidden[i] = hidden[i] > 0 ? hidden[i] : 0;
-      else k.geluForward(hidden, Float32Array.from(hidden), hidden.length);
-      const mlp = lin(hidden, `${p}.mlp.c_proj`);
-      for (let i = 0; i < C; i++) x[i] += mlp[i];
-    }
-    if (cfg.finalNorm) x = norm(x, "transformer.ln_f");
-    const head = cfg.tieWeights ? wte : this.p("lm_head.weight")!.data;
-    const logits = new Float32Array(V);
-    k.gemm(false, true, 1, V, C, x, head, logits, false);
-    cache.length = pos + 1;
-    return logits;
+    const V = this.config.vocabSize;
+    if (!(Number.isInteger(token) && token >= 0 && token < V)) throw new Error(`token id ${token} is outside 0..${V - 1}`);
+    const logits = noGrad(() => this.forward(Int32Array.of(token), 1, 1, undefined, { cache }).logits.data); // (1, 1, V)
+    return logits instanceof Float32Array ? logits : Float32Array.from(logits);
   }
 }
 
@@ -364,6 +326,48 @@ export interface KVCache {
   keys: Float32Array[];
   values: Float32Array[];
   length: number;
+}
+
+/**
+ * Attention of T new positions (packed qkv (1, T, 3C)) over everything in the cache: their keys and values are
+ * appended to layer l's cache, then each position attends to every cached position up to itself. No gradient.
+ */
+function cachedAttention(qkv: Tensor, cache: KVCache, l: number, H: number): Tensor {
+  const T = qkv.shape[1];
+  const C = qkv.shape[2] / 3;
+  const hs = C / H;
+  const scale = 1 / Math.sqrt(hs);
+  const q = qkv.data;
+  const keys = cache.keys[l];
+  const values = cache.values[l];
+  const out = qkv.dtype === "f64" ? new Float64Array(T * C) : new Float32Array(T * C); // (1, T, C)
+  for (let t = 0; t < T; t++) {
+    const pos = cache.length + t;
+    keys.set(q.subarray(t * 3 * C + C, t * 3 * C + 2 * C), pos * C);
+    values.set(q.subarray(t * 3 * C + 2 * C, t * 3 * C + 3 * C), pos * C);
+  }
+  const scores = new Float64Array(cache.length + T);
+  for (let t = 0; t < T; t++) {
+    const pos = cache.length + t;
+    const qo = t * 3 * C;
+    for (let h = 0; h < H; h++) {
+      let max = -Infinity;
+      for (let s = 0; s <= pos; s++) {
+        let dot = 0;
+        for (let i = 0; i < hs; i++) dot += q[qo + h * hs + i] * keys[s * C + h * hs + i];
+        scores[s] = dot * scale;
+        if (scores[s] > max) max = scores[s];
+      }
+      let z = 0;
+      for (let s = 0; s <= pos; s++) z += scores[s] = Math.exp(scores[s] - max);
+      for (let i = 0; i < hs; i++) {
+        let acc = 0;
+        for (let s = 0; s <= pos; s++) acc += scores[s] * values[s * C + h * hs + i];
+        out[t * C + h * hs + i] = acc / z;
+      }
+    }
+  }
+  return new Tensor(out, [1, T, C]);
 }
 
 function needRng(opts: ForwardOptions): Rng {

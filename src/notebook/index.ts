@@ -15,3 +15,6 @@ export { record, recordedFigures, tolerances } from "./record.js";
 export type { Tolerance, ToleranceName } from "./record.js";
 export { sweep, sweepResult, sweepHeatmap, sweepCurves, sweepSlider, trialCurves, lrRangeFigure } from "./sweep.js";
 export type { SweepResult, SweepRunOptions, HeatmapOptions, CurvesOptions, SliderOptions } from "./sweep.js";
+export { barChart, heatmapGrid } from "./charts.js";
+export type { BarChartOptions, HeatmapPanel, HeatmapGridOptions } from "./charts.js";
+export { samplesView, samplesContent, samplesByStep, SamplesView } from "./samples.js";

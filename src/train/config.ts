@@ -31,6 +31,8 @@ export interface RunConfig {
   nLayer: number | null;
   blockSize: number | null;
   dropout: number | null;
+  /** Blocks without the MLP: attention and the residual stream only (the induction-head toy). */
+  attentionOnly: boolean | null;
   /** Text file, one document per line. */
   data: string;
   tokenizer: TokenizerKind;
@@ -40,6 +42,10 @@ export interface RunConfig {
   mode: DataMode;
   batchSize: number;
   valFraction: number;
+  /** Text file mixed into the training batches (replay of earlier data; null = none). */
+  replayData: string | null;
+  /** Share of training batches drawn from replayData, in [0, 1). */
+  replayFraction: number;
   steps: number;
   lr: number;
   /** A kind of the schedule registry (src/optim/schedules.ts): constant, linear, warmup_cosine, ... */
@@ -78,6 +84,12 @@ export interface RunConfig {
   /** Samples written after training. */
   samples: number;
   temperature: number;
+  /** Sample from fixed prompts every N steps during training (0 = off); printed by the CLI, kept in metrics.json. */
+  sampleEvery: number;
+  /** Prompts of those samples, separated by "|" ("" = one sample from BOS). */
+  samplePrompts: string;
+  /** Run folder whose weights and tokenizer a new run starts from (continueFrom / --init-from; null = fresh init). */
+  initFrom: string | null;
 }
 
 /** Model: a preset and the sizes that override it (null: the preset's; vocabSize comes from the tokenizer). */
@@ -88,6 +100,7 @@ export const modelSchema = {
   nLayer: { type: "integer", default: null, nullable: true, min: 1, description: "transformer blocks; none = the preset's" },
   blockSize: { type: "integer", default: null, nullable: true, min: 1, description: "context length in tokens; none = the preset's" },
   dropout: { type: "number", default: null, nullable: true, min: 0, max: 1, maxExclusive: true, description: "dropout probability; none = the preset's" },
+  attentionOnly: { type: "boolean", default: null, nullable: true, description: "blocks without the MLP (attention-only model); none = the preset's" },
 } as const satisfies Schema;
 
 /** Data: the file, its tokenizer and how it is cut into batches and split. */
@@ -97,6 +110,8 @@ export const dataSchema = {
   mode: { type: "string", default: "documents", choices: () => [...dataModes], description: `how the file is read: ${dataModeHelp()}` },
   batchSize: { type: "integer", default: 1, min: 1, description: "rows per batch (documents mode with 1 = one sentence per step)" },
   valFraction: { type: "number", default: 0.1, min: 0, max: 1, maxExclusive: true, description: "share of lines held out for validation" },
+  replayData: { type: "string", default: null, nullable: true, description: "text file mixed into the training batches (replay of earlier data); none = no replay" },
+  replayFraction: { type: "number", default: 0, min: 0, max: 1, maxExclusive: true, description: "share of training batches drawn from replayData" },
 } as const satisfies Schema;
 
 /** Trainer: length, peak LR, clipping, accumulation, evaluation, seed, kernels, output and samples. */
@@ -119,6 +134,9 @@ export const trainerSchema = {
   saveEverySeconds: { type: "integer", default: 60, min: 0, description: "save a checkpoint at least every N seconds of training (0 = by steps only)" },
   samples: { type: "integer", default: 10, min: 0, description: "samples generated after training" },
   temperature: { type: "number", default: 0.8, min: 0, description: "sampling temperature for those samples", hint: "0 means greedy" },
+  sampleEvery: { type: "integer", default: 0, min: 0, description: "sample from fixed prompts every N steps during training (0 = off)" },
+  samplePrompts: { type: "string", default: "", description: 'prompts of those samples, separated by "|" ("" = one sample from BOS)' },
+  initFrom: { type: "string", default: null, nullable: true, description: "run folder to start from: its weights and tokenizer (fine-tuning on new data; fresh optimizer and schedule)" },
 } as const satisfies Schema;
 
 function backendDescription(): string {
@@ -204,6 +222,7 @@ export function resolveRunConfig(overrides: Partial<RunConfig> = {}, base: RunCo
   for (const [key, spec] of Object.entries(runConfigSchema)) {
     checkField(`config.${key}`, spec, values[key], spec.maxField ? (values[spec.maxField] as number) : undefined);
   }
+  if (c.replayFraction > 0 && c.replayData === null) throw new Error(`config.replayFraction is ${c.replayFraction} but config.replayData is not set: name the file to replay`);
   return c;
 }
 

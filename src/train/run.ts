@@ -20,8 +20,13 @@ import { Trainer } from "./trainer.js";
 import { resolveUserPath } from "../io/paths.js";
 import { inspectTextFile } from "../io/text-check.js";
 import { checkRunFits, checkThreads } from "./limits.js";
+import { loadWeights, savedTokenizer, checkpointDir, RUN_FILES } from "../io/checkpoint.js";
+import * as path from "node:path";
 import type { Callback, EndEvent, TrainTask } from "./trainer.js";
 import { History, Progress } from "./callbacks.js";
+import { SampleEvery, parsePrompts } from "./samples.js";
+import type { TrainingSample } from "./samples.js";
+import { withReplay } from "../data/mixture.js";
 import { resolveRunConfig, runComponents } from "./config.js";
 import type { RunConfig } from "./config.js";
 
@@ -53,6 +58,10 @@ export class Run {
   readonly config: RunConfig;
   readonly modelConfig: GPTConfig;
   readonly data: LoadedDataset;
+  /** The replayed dataset (config.replayData), whose validation split shows what is forgotten; null without replay. */
+  readonly replay: LoadedDataset | null = null;
+  /** Samples drawn during training (config.sampleEvery), in metrics.json's history.samples. */
+  trainingSamples: TrainingSample[] = [];
   readonly tokenizer: Tokenizer;
   readonly model: GPT;
   readonly optimizer: Optimizer;
@@ -80,9 +89,15 @@ export class Run {
     setBackend(c.backend);
     setThreads(c.threads);
     const blockSize = c.blockSize ?? presetConfig(c.preset).blockSize;
+    // initFrom (nanoGPT's init_from): the saved run's tokenizer here, its weights once the model is built
+    const initDir = c.initFrom === null ? null : resolveUserPath(c.initFrom);
+    if (initDir !== null && tokenizer === undefined) tokenizer = savedTokenizer(initDir);
+    if (initDir !== null && tokenizer!.kind !== c.tokenizer) throw new Error(`config.tokenizer is "${c.tokenizer}" but the run in ${c.initFrom} has a ${tokenizer!.kind} tokenizer: a continued run keeps its tokenizer (pass --tokenizer ${tokenizer!.kind} or leave it out)`);
     const dataPath = resolveUserPath(c.data);
     const text = inspectTextFile(dataPath);
-    this.data = loadDataset({ path: dataPath, tokenizer: tokenizer ?? c.tokenizer, vocabSize: tokenizer ? undefined : c.vocabSize ?? undefined, mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed });
+    const dataOpts = { mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed };
+    this.data = loadDataset({ path: dataPath, tokenizer: tokenizer ?? c.tokenizer, vocabSize: tokenizer ? undefined : c.vocabSize ?? undefined, ...dataOpts });
+    if (c.replayData !== null) ({ data: this.data, replay: this.replay } = withReplay(this.data, { path: resolveUserPath(c.replayData), fraction: c.replayFraction, ...dataOpts }));
     this.tokenizer = this.data.tokenizer;
     warnIfMostlyHeldOut(c, this.data);
     const parts = runComponents(c);
@@ -90,6 +105,7 @@ export class Run {
     checkRunFits(this.modelConfig, c.batchSize);
     if (c.mode === "documents") this.warnCutLines(text.lineOf, blockSize);
     this.model = new GPT(this.modelConfig, new Rng(c.seed));
+    if (initDir !== null) loadWeights(this.model, path.join(checkpointDir(initDir) ?? initDir, RUN_FILES.weights));
     this.optimizer = createOptimizer(this.model.store, parts.optimizer);
     this.schedule = makeSchedule(parts.schedule);
     this.dropoutRng = new Rng(c.seed + 3);
@@ -153,6 +169,10 @@ export class Run {
   makeTrainer(opts: RunOptions = {}): Trainer<Batch> {
     const c = this.config;
     const callbacks: Callback[] = [this.history, ...(opts.progress ? [new Progress()] : []), ...(opts.callbacks ?? [])];
+    if (c.sampleEvery > 0) {
+      const prompts = parsePrompts(c.samplePrompts);
+      callbacks.splice(1, 0, new SampleEvery(this.model, this.tokenizer, { every: c.sampleEvery, prompts, temperature: c.temperature, seed: c.seed + 5, into: this.trainingSamples, stream: opts.progress ? process.stderr : undefined }));
+    }
     const trainer = new Trainer<Batch>({
       task: this.task(),
       store: this.model.store,
@@ -264,7 +284,7 @@ export class Run {
       },
       ...(this.configChanges.length ? { configChanges: this.configChanges } : {}),
       timing: this.history.timing,
-      history: { steps, evals: this.history.evals },
+      history: { steps, evals: this.history.evals, samples: this.trainingSamples },
     };
   }
 }
@@ -280,7 +300,7 @@ export interface RunMetrics {
   data: { path: string; docs: number; trainDocs: number; valDocs: number; vocabSize: number };
   final: Record<string, number | string | null>;
   timing: History["timing"];
-  history: { steps: History["steps"]; evals: History["evals"] };
+  history: { steps: History["steps"]; evals: History["evals"]; samples?: TrainingSample[] };
   configChanges?: ConfigChange[];
 }
 

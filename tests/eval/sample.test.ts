@@ -1,7 +1,7 @@
 // Tests of sampling: the filtered distributions against the softmax formula, seeded draws, and generation
 // with and without the KV cache (past blockSize too).
 
-import { generate, nextTokenProbs, sampleText, sampleToken } from "../../src/eval/sample.js";
+import { generate, generationTime, nextTokenDistribution, nextTokenProbs, repeatedNgramShare, sampleText, sampleToken } from "../../src/eval/sample.js";
 import type { SampleTokenizer } from "../../src/eval/sample.js";
 import { GPT, presetConfig } from "../../src/nn/gpt.js";
 import type { GPTConfig } from "../../src/nn/gpt.js";
@@ -208,5 +208,40 @@ describe("sampleText", () => {
   test("a tokenizer whose vocabulary does not match the model is an error", () => {
     const model = tinyModel({ vocabSize: 9 });
     expect(() => sampleText(model, charTokenizer, { rng: new Rng(1) })).toThrow(/tokenizer has 7 tokens but the model's vocabSize is 9/);
+  });
+});
+
+describe("the guide's checks and the sampling lessons", () => {
+  test("logits [2, 1, 0] give 0.665 / 0.245 / 0.090 at temperature 1 and 0.867 / 0.117 / 0.016 at 0.5", () => {
+    expectClose(nextTokenProbs([2, 1, 0], { temperature: 1 }), [0.665, 0.245, 0.09], 3);
+    expectClose(nextTokenProbs([2, 1, 0], { temperature: 0.5 }), [0.867, 0.117, 0.016], 3);
+  });
+
+  test("nextTokenDistribution lists the filtered next-token probabilities after [BOS] + prompt, most likely first", () => {
+    const model = tinyModel();
+    const top = nextTokenDistribution(model, charTokenizer, "ab", { temperature: 0.7 }, 7);
+    const logits = model.forward(Int32Array.from([0, 1, 2]), 1, 3).logits.data.slice(2 * 7, 3 * 7);
+    const probs = nextTokenProbs(logits, { temperature: 0.7 });
+    expect(top.map((t) => t.prob)).toEqual([...probs].sort((a, b) => b - a));
+    for (const t of top) {
+      expect(t.prob).toBe(probs[t.id]);
+      expect(t.token).toBe(charTokenizer.decode([t.id]));
+    }
+    expect(nextTokenDistribution(model, charTokenizer, "ab", { topK: 2 }, 3)[2].prob).toBe(0);
+  });
+
+  test("repeatedNgramShare counts the n-grams seen before in the same sequence", () => {
+    expect(repeatedNgramShare([1, 2, 3, 4, 5], 2)).toBe(0);
+    expect(repeatedNgramShare([1, 2, 1, 2, 1, 2], 2)).toBeCloseTo(3 / 5, 12); // (1,2) (2,1) new, then 3 repeats
+    expect(repeatedNgramShare([7, 7, 7, 7], 1)).toBeCloseTo(3 / 4, 12);
+    expect(repeatedNgramShare([1], 3)).toBe(0);
+    expect(() => repeatedNgramShare([1, 2], 0)).toThrow(/n must be an integer >= 1/);
+  });
+
+  test("generationTime measures both paths and refuses lengths past the cache", () => {
+    const model = tinyModel({ blockSize: 16 });
+    expect(generationTime(model, 8, { useCache: true, repeats: 1 })).toBeGreaterThan(0);
+    expect(generationTime(model, 8, { useCache: false, repeats: 1 })).toBeGreaterThan(0);
+    expect(() => generationTime(model, 16, { useCache: true })).toThrow(/length must be an integer in 1..15/);
   });
 });

@@ -80,6 +80,43 @@ describe("GPT model", () => {
     }
   });
 
+  test("a KV-cached prefill of several tokens, then single steps, gives the full forward pass's logits", () => {
+    for (const cfg of [tinyConfig(), tinyConfig({ attentionOnly: true }), presetConfig("gpt2", { vocabSize: 7, blockSize: 5, nEmbd: 8, nHead: 2, nLayer: 2 })]) {
+      const m = new GPT(cfg, new Rng(8));
+      const seq = [2, 6, 1, 0, 3];
+      const full = m.forward(ids(seq), 1, 5).logits.data; // (1, 5, 7)
+      const cache = m.newCache();
+      const prefill = m.forward(ids(seq.slice(0, 3)), 1, 3, undefined, { cache }).logits.data; // positions 0..2
+      expect(cache.length).toBe(3);
+      for (let i = 0; i < 3 * 7; i++) expect(prefill[i]).toBeCloseTo(full[i], 5);
+      const s3 = m.step(seq[3], cache);
+      const s4 = m.step(seq[4], cache);
+      for (let v = 0; v < 7; v++) {
+        expect(s3[v]).toBeCloseTo(full[3 * 7 + v], 5);
+        expect(s4[v]).toBeCloseTo(full[4 * 7 + v], 5);
+      }
+      expect(() => m.forward(ids([1, 2]), 2, 1, undefined, { cache: m.newCache() })).toThrow(/one sequence \(got B=2\)/);
+    }
+  });
+
+  test("an attention-only model has no MLP or second norm, and its parameter count is 4C^2 per layer plus embeddings", () => {
+    const cfg = tinyConfig({ attentionOnly: true, normWeights: true });
+    const m = new GPT(cfg, new Rng(1));
+    const names = m.store.params.map((p) => p.name);
+    expect(names.some((n) => n.includes(".mlp.") || n.includes(".ln_2."))).toBe(false);
+    expect(names).toContain("transformer.h.1.ln_1.weight");
+    const { vocabSize: V, blockSize: T, nEmbd: C, nLayer: L } = cfg;
+    expect(m.numParams).toBe(V * C + T * C + C + L * (C + 4 * C * C) + V * C); // wte, wpe, ln_e, blocks (ln_1, c_attn, c_proj), lm_head
+    expect(describeModel(cfg).params).toBe(m.numParams);
+    expect(m.numParams).toBeLessThan(new GPT(tinyConfig({ normWeights: true }), new Rng(1)).numParams);
+  });
+
+  test("the attention-only model's gradients match finite differences", () => {
+    const m = new GPT(tinyConfig({ attentionOnly: true }), new Rng(12), "f64");
+    const err = gradcheck(() => m.forward(ids([1, 2, 3, 0, 6, 5, 4, 4]), 2, 4, ids([2, 3, 0, -1, 5, 4, 4, 1])).loss!, m.store.params.map((p) => p.tensor));
+    expect(err).toBeLessThan(1e-6);
+  });
+
   test("the same seed gives the same initial weights, another seed different ones", () => {
     const a = new GPT(tinyConfig(), new Rng(9)).store.data;
     const b = new GPT(tinyConfig(), new Rng(9)).store.data;

@@ -37,10 +37,10 @@ describe("the run config schema", () => {
   test("has the keys RunConfig always had, in the same order (config.json, metrics.json and the run id keep it)", () => {
     // a new schedule or optimizer may add options; the ones there were keep their names and order
     expect(Object.keys(defaultRunConfig).filter((k) => !(k in componentFieldOwners) || k in oldComponentKeys)).toEqual([
-      "preset", "nEmbd", "nHead", "nLayer", "blockSize", "dropout", "data", "tokenizer", "mode", "batchSize", "valFraction",
+      "preset", "nEmbd", "nHead", "nLayer", "blockSize", "dropout", "attentionOnly", "data", "tokenizer", "mode", "batchSize", "valFraction", "replayData", "replayFraction",
       "steps", "lr", "schedule", "warmupSteps", "minLr", "stepSize", "gamma", "stepsPerEpoch", "optimizer", "beta1", "beta2",
       "eps", "weightDecay", "momentum", "clipNorm", "gradAccum", "evalEvery", "evalBatches", "seed", "backend", "threads", "out", "saveEvery", "saveEverySeconds",
-      "samples", "temperature", "vocabSize",
+      "samples", "temperature", "vocabSize", "sampleEvery", "samplePrompts", "initFrom",
     ]);
     expect(defaultRunConfig).toMatchObject({ preset: "lab", steps: 5000, lr: 0.01, schedule: "linear", optimizer: "adam", beta1: 0.85, beta2: 0.99, weightDecay: 0, momentum: 0.9, seed: 42 });
   });

@@ -1,0 +1,93 @@
+// Two figure kinds the guides' notebooks need beside line plots: a bar chart (a next-token distribution) and a
+// grid of heatmaps (attention weights per layer and head). Plain plotly JSON, like plot.ts.
+
+import type { Figure, Layout, Trace } from "./figure.js";
+
+export interface BarChartOptions {
+  title?: string;
+  xTitle?: string;
+  yTitle?: string;
+  /** Bars in the same order, one group per series name. */
+  series: Array<{ name: string; x: string[]; y: number[]; color?: string }>;
+  height?: number;
+}
+
+/** Grouped vertical bars. */
+export function barChart(options: BarChartOptions): Figure {
+  if (options.series.length === 0) throw new Error("barChart needs at least one series");
+  for (const s of options.series) if (s.x.length !== s.y.length) throw new Error(`barChart series "${s.name}": ${s.x.length} labels for ${s.y.length} values`);
+  const data: Trace[] = options.series.map((s) => ({ type: "bar", name: s.name, x: s.x, y: s.y, ...(s.color ? { marker: { color: s.color } } : {}) }));
+  const layout: Layout = {
+    barmode: "group",
+    height: options.height ?? 360,
+    showlegend: options.series.length > 1,
+    xaxis: { title: { text: options.xTitle ?? "" }, type: "category" },
+    yaxis: { title: { text: options.yTitle ?? "" } },
+    margin: { l: 70, r: 30, t: options.title ? 60 : 30, b: 70 },
+  };
+  if (options.title) layout.title = { text: options.title };
+  return { data, layout };
+}
+
+export interface HeatmapPanel {
+  title: string;
+  /** Rows of values: z[row][col]. */
+  z: number[][];
+}
+
+export interface HeatmapGridOptions {
+  title?: string;
+  /** Labels of the columns and rows (e.g. the tokens), shared by every panel. */
+  x?: string[];
+  y?: string[];
+  xTitle?: string;
+  yTitle?: string;
+  cols?: number;
+  /** Color scale range (default 0..1, attention weights). */
+  zmin?: number;
+  zmax?: number;
+  panelHeight?: number;
+}
+
+/** A grid of heatmaps with one shared color scale; row 0 at the top (as a matrix is read). */
+export function heatmapGrid(panels: HeatmapPanel[], options: HeatmapGridOptions = {}): Figure {
+  if (panels.length === 0) throw new Error("heatmapGrid needs at least one panel");
+  const cols = Math.min(options.cols ?? 4, panels.length);
+  if (!(Number.isInteger(cols) && cols >= 1)) throw new Error(`cols must be an integer >= 1 (got ${options.cols})`);
+  const rows = Math.ceil(panels.length / cols);
+  // category labels must be unique: a repeated token gets its position appended
+  const unique = (labels: string[] | undefined, n: number): string[] =>
+    Array.from({ length: n }, (_, i) => (labels ? `${labels[i]} ·${i}` : String(i)));
+  const data: Trace[] = [];
+  const annotations: Record<string, unknown>[] = [];
+  const layout: Layout = {
+    grid: { rows, columns: cols, pattern: "independent", xgap: 0.08, ygap: 0.22 },
+    height: rows * (options.panelHeight ?? 260) + 100,
+    margin: { l: 90, r: 40, t: options.title ? 70 : 40, b: 80 },
+  };
+  if (options.title) layout.title = { text: options.title };
+  panels.forEach((p, i) => {
+    const n = i === 0 ? "" : String(i + 1);
+    const x = unique(options.x, p.z[0]?.length ?? 0);
+    const y = unique(options.y ?? options.x, p.z.length);
+    data.push({
+      type: "heatmap",
+      z: p.z,
+      x,
+      y,
+      xaxis: `x${n}`,
+      yaxis: `y${n}`,
+      zmin: options.zmin ?? 0,
+      zmax: options.zmax ?? 1,
+      colorscale: [[0, "#ffffff"], [0.25, "#9ecae1"], [1, "#08306b"]], // white at 0: the empty upper triangle reads as blank
+      showscale: i === 0,
+      hovertemplate: "query %{y}<br>key %{x}<br>weight %{z:.3f}<extra></extra>",
+    });
+    const col = i % cols;
+    layout[`xaxis${n}`] = { type: "category", tickangle: -60, tickfont: { size: 9 }, title: { text: Math.floor(i / cols) === rows - 1 ? options.xTitle ?? "" : "" } };
+    layout[`yaxis${n}`] = { type: "category", autorange: "reversed", tickfont: { size: 9 }, showticklabels: col === 0, title: { text: col === 0 ? options.yTitle ?? "" : "" } };
+    annotations.push({ text: `<b>${p.title}</b>`, xref: `x${n} domain`, yref: `y${n} domain`, x: 0.5, y: 1, yanchor: "bottom", showarrow: false });
+  });
+  layout.annotations = annotations;
+  return { data, layout };
+}

@@ -1,0 +1,47 @@
+// Tests of the bar chart, the heatmap grid and the table of samples drawn during training.
+
+import { barChart, heatmapGrid } from "../../src/notebook/charts.js";
+import { samplesByStep, samplesContent } from "../../src/notebook/samples.js";
+
+describe("barChart", () => {
+  test("one bar trace per series, in the given order, on a category axis", () => {
+    const fig = barChart({ series: [{ name: "T = 1", x: ["a", "b"], y: [0.7, 0.3] }, { name: "T = 0.5", x: ["a", "b"], y: [0.9, 0.1] }] });
+    expect(fig.data.map((t) => [t.type, t.name, t.y])).toEqual([["bar", "T = 1", [0.7, 0.3]], ["bar", "T = 0.5", [0.9, 0.1]]]);
+    expect((fig.layout!.xaxis as { type: string }).type).toBe("category");
+    expect(() => barChart({ series: [{ name: "s", x: ["a"], y: [1, 2] }] })).toThrow(/barChart series "s": 1 labels for 2 values/);
+  });
+});
+
+describe("heatmapGrid", () => {
+  test("a heatmap per panel on its own axes, one color scale, repeated labels made unique", () => {
+    const fig = heatmapGrid([{ title: "L0H0", z: [[1, 0], [0.5, 0.5]] }, { title: "L0H1", z: [[1, 0], [0, 1]] }], { x: ["the", "the"], cols: 2 });
+    expect(fig.data).toHaveLength(2);
+    expect(fig.data.map((t) => [t.xaxis, t.yaxis, t.showscale])).toEqual([["x", "y", true], ["x2", "y2", false]]);
+    expect(fig.data[0].x).toEqual(["the ·0", "the ·1"]);
+    expect(fig.data[1].z).toEqual([[1, 0], [0, 1]]);
+    expect((fig.layout!.grid as { rows: number }).rows).toBe(1);
+    expect(() => heatmapGrid([])).toThrow(/at least one panel/);
+  });
+});
+
+describe("samples table", () => {
+  const samples = [
+    { step: 100, prompt: "", text: "a b ." },
+    { step: 100, prompt: "the dog", text: "the dog ran ." },
+    { step: 200, prompt: "", text: "c d ." },
+    { step: 200, prompt: "the dog", text: "the dog sat ." },
+  ];
+
+  test("one row per sampling step, one column per prompt", () => {
+    expect(samplesByStep(samples)).toEqual([
+      { step: 100, "(from BOS)": "a b .", "the dog": "the dog ran ." },
+      { step: 200, "(from BOS)": "c d .", "the dog": "the dog sat ." },
+    ]);
+  });
+
+  test("the HTML escapes the samples and the text lists every one", () => {
+    const c = samplesContent([{ step: 1, prompt: "", text: "<b> & ." }]);
+    expect(c.html).toContain("&lt;b&gt; &amp; .");
+    expect(samplesContent(samples).text).toMatch(/the dog sat \./);
+  });
+});
