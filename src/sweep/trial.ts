@@ -1,16 +1,12 @@
-// One trial: an ordinary run folder, trained to the end. A finished folder is left alone; one saved part-way (stopped
-// by a signal) is resumed exactly; anything else (killed before a save) starts over, which gives the same result
-// because a run is deterministic. Saves go to a sibling folder that replaces the trial's in one rename, so a kill
-// during a save never leaves a folder that mixes two saves.
+// One trial: an ordinary run folder, trained by trainInFolder (periodic last/ checkpoints, best/, exact resume).
+// A finished folder (completed or diverged) is left alone; one stopped or killed part-way resumes from its last
+// checkpoint (from step 0 if it was killed before the first save), which gives the same result as an uninterrupted
+// run because a run is deterministic and its checkpoints are exact.
 
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { Run } from "../train/run.js";
+import { trainInFolder } from "../train/train-in-folder.js";
 import type { Callback, StopReason } from "../train/trainer.js";
 import type { RunConfig } from "../train/config.js";
-import { restoreRunState, saveRun } from "../io/checkpoint.js";
 import { trialState } from "./folder.js";
-
 export interface TrialOptions {
   signal?: AbortSignal;
   callbacks?: Callback[];
@@ -29,15 +25,8 @@ export interface TrialOutcome {
 export async function runTrial(dir: string, config: RunConfig, opts: TrialOptions = {}): Promise<TrialOutcome> {
   const { state } = trialState(dir);
   if (state === "completed" || state === "diverged") return { reason: state, skipped: true, resumedAt: 0 };
-  const run = new Run({ ...config, out: dir });
-  if (state === "stopped") restoreRunState(run, dir);
-  const resumedAt = run.step;
-  const end = await run.trainAsync({ signal: opts.signal, callbacks: opts.callbacks }, 200);
-  const tmp = `${dir}.saving-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  saveRun(run, tmp, end.reason === "completed" ? run.sample() : []);
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
-  fs.renameSync(tmp, dir);
-  return { reason: end.reason, skipped: false, resumedAt };
+  // pending: nothing of value in dir (no metrics.json, so no checkpoint either), so a half-made folder is replaced
+  const how = state === "stopped" ? { resume: true } : { force: true };
+  const { end, resumedFrom } = await trainInFolder(dir, config, { ...how, signal: opts.signal, callbacks: opts.callbacks });
+  return { reason: end.reason, skipped: false, resumedAt: resumedFrom ?? 0 };
 }
