@@ -145,4 +145,26 @@ describe("sweep run and collect", () => {
     const file = (d: string): string => path.join(trialDir(d, plan.trials[0]), "metrics.json");
     expect(deterministicPart(file(dir))).toBe(deterministicPart(file(reference)));
   }, 120_000);
+
+  test("SIGKILL in the middle of a trial: running it again resumes from its last periodic checkpoint, to the uninterrupted metrics", async () => {
+    const def = writeDef("kill-mid", { name: "kill-mid", base: { ...small, steps: 3000, evalEvery: 1000, saveEvery: 100 }, grid: { lr: [0.005] } });
+    const reference = path.join(tmp, "kill-mid-reference");
+    expect(gptlab("sweep", "run", def, "--dir", reference, "--index", "0").code).toBe(0);
+    const dir = path.join(tmp, "kill-mid");
+    expect(gptlab("sweep", "plan", def, "--dir", dir).code).toBe(0);
+    const plan = planSweep(JSON.parse(fs.readFileSync(def, "utf8")));
+    const last = path.join(trialDir(dir, plan.trials[0]), "last");
+    const child = spawn(process.execPath, [bin, "sweep", "run", "--dir", dir, "--index", "0"], { cwd: root, stdio: "ignore" });
+    await waitFor(() => fs.existsSync(last), 60_000);
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    expect(trialState(trialDir(dir, plan.trials[0])).state).toBe("stopped");
+    const again = gptlab("sweep", "run", "--dir", dir, "--index", "0");
+    expect(again.code).toBe(0);
+    const resumed = /completed \(resumed at step (\d+)\)/.exec(again.out);
+    expect(resumed).not.toBeNull();
+    expect(Number(resumed![1]) % 100).toBe(0);
+    const file = (d: string): string => path.join(trialDir(d, plan.trials[0]), "metrics.json");
+    expect(deterministicPart(file(dir))).toBe(deterministicPart(file(reference)));
+  }, 120_000);
 });
