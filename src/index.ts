@@ -3,7 +3,7 @@
 
 export { Tensor, noGrad } from "./core/tensor.js";
 export type { Arr, DType } from "./core/tensor.js";
-export * as ops from "./core/ops.js";
+export * as ops from "./nn/ops.js";
 export { Rng } from "./core/random.js";
 export type { RngState } from "./core/random.js";
 export { kernels, setBackend, registerBackend, backendNames } from "./kernels/index.js";

@@ -4,7 +4,7 @@
 
 import { Tensor, noGrad } from "../core/tensor.js";
 import type { Arr, DType } from "../core/tensor.js";
-import * as ops from "../core/ops.js";
+import * as ops from "./ops.js";
 import { Rng } from "../core/random.js";
 import { ParamStore } from "./params.js";
 import type { ParamSpec } from "./params.js";
@@ -155,7 +155,7 @@ export function parameterSpecs(config: GPTConfig, rng: Rng): ParamSpec[] {
   const residualStd = config.scaledResidualInit ? config.initStd / Math.sqrt(2 * L) : config.initStd;
   const specs: ParamSpec[] = [];
   const linear = (name: string, out: number, inp: number, std = config.initStd): void => {
-    specs.push({ name: `${name}.weight`, shape: [out, inp], decay: true, init: normal(std) });
+    specs.push({ name: `${name}.weight`, shape: [out, inp], decay: true, matmul: true, init: normal(std) });
     if (config.bias) specs.push({ name: `${name}.bias`, shape: [out], decay: false, init: fill(0) });
   };
   const norm = (name: string): void => {
@@ -163,7 +163,7 @@ export function parameterSpecs(config: GPTConfig, rng: Rng): ParamSpec[] {
     specs.push({ name: `${name}.weight`, shape: [C], decay: false, init: fill(1) });
     if (config.norm === "layer" && config.bias) specs.push({ name: `${name}.bias`, shape: [C], decay: false, init: fill(0) });
   };
-  specs.push({ name: "transformer.wte.weight", shape: [V, C], decay: false, init: normal(config.initStd) });
+  specs.push({ name: "transformer.wte.weight", shape: [V, C], decay: false, matmul: config.tieWeights, init: normal(config.initStd) });
   specs.push({ name: "transformer.wpe.weight", shape: [T, C], decay: false, init: normal(config.initStd) });
   if (config.embedNorm) norm("transformer.ln_e");
   for (let l = 0; l < L; l++) {
@@ -177,7 +177,7 @@ export function parameterSpecs(config: GPTConfig, rng: Rng): ParamSpec[] {
     linear(`${p}.mlp.c_proj`, C, mlpRatio * C, residualStd);
   }
   if (config.finalNorm) norm("transformer.ln_f");
-  if (!config.tieWeights) specs.push({ name: "lm_head.weight", shape: [V, C], decay: true, init: normal(config.initStd) });
+  if (!config.tieWeights) specs.push({ name: "lm_head.weight", shape: [V, C], decay: true, matmul: true, init: normal(config.initStd) });
   return specs;
 }
 
@@ -197,10 +197,11 @@ export interface ModelSummary {
 export function describeModel(config: GPTConfig): ModelSummary {
   const c = validateConfig(config);
   const specs = parameterSpecs(c, new Rng(0));
-  const params = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+  const size = (s: ParamSpec): number => s.shape.reduce((a, b) => a * b, 1);
+  const params = specs.reduce((n, s) => n + size(s), 0);
+  const matmulParams = specs.reduce((n, s) => n + (s.matmul ? size(s) : 0), 0);
   const { nEmbd: C, nLayer: L, blockSize: T, vocabSize: V, nHead: H, mlpRatio: R } = c;
   const mlp = c.attentionOnly ? 0 : R;
-  const matmulParams = L * (3 * C * C + C * C + 2 * mlp * C * C) + V * C;
   const perTokenActs = L * (C * (6 + 2 * mlp) + 3 * C + H * T) + V * 2 + C * 2;
   return {
     params,
@@ -234,33 +235,74 @@ export interface ForwardResult {
   loss: Tensor | null;
 }
 
+/** A linear layer's weights; a norm's (either may be absent: the lab's RMSNorm has no weight). */
+export interface LinearWeights {
+  weight: Tensor;
+  bias: Tensor | null;
+}
+export interface NormWeights {
+  weight: Tensor | null;
+  bias: Tensor | null;
+}
+export interface BlockWeights {
+  ln1: NormWeights;
+  attn: LinearWeights;
+  attnProj: LinearWeights;
+  /** null in an attention-only model */
+  mlp: { ln2: NormWeights; fc: LinearWeights; proj: LinearWeights } | null;
+}
+/** The model's weights as typed views into its ParamStore, looked up by name once, when the model is built. */
+export interface GPTWeights {
+  wte: Tensor;
+  wpe: Tensor;
+  lnE: NormWeights;
+  blocks: BlockWeights[];
+  lnF: NormWeights;
+  /** the output head: wte itself when the weights are tied */
+  head: Tensor;
+}
+
+function weightsOf(config: GPTConfig, store: ParamStore): GPTWeights {
+  const byName = new Map(store.params.map((p) => [p.name, p.tensor]));
+  const opt = (name: string): Tensor | null => byName.get(name) ?? null;
+  const req = (name: string): Tensor => {
+    const t = byName.get(name);
+    if (!t) throw new Error(`model has no parameter ${name}`);
+    return t;
+  };
+  const norm = (prefix: string): NormWeights => ({ weight: opt(`${prefix}.weight`), bias: opt(`${prefix}.bias`) });
+  const linear = (prefix: string): LinearWeights => ({ weight: req(`${prefix}.weight`), bias: opt(`${prefix}.bias`) });
+  const blocks = Array.from({ length: config.nLayer }, (_, l): BlockWeights => {
+    const p = `transformer.h.${l}`;
+    return {
+      ln1: norm(`${p}.ln_1`),
+      attn: linear(`${p}.attn.c_attn`),
+      attnProj: linear(`${p}.attn.c_proj`),
+      mlp: config.attentionOnly ? null : { ln2: norm(`${p}.ln_2`), fc: linear(`${p}.mlp.c_fc`), proj: linear(`${p}.mlp.c_proj`) },
+    };
+  });
+  const wte = req("transformer.wte.weight");
+  return { wte, wpe: req("transformer.wpe.weight"), lnE: norm("transformer.ln_e"), blocks, lnF: norm("transformer.ln_f"), head: config.tieWeights ? wte : req("lm_head.weight") };
+}
+
 export class GPT {
   readonly config: GPTConfig;
   readonly store: ParamStore;
-  private readonly w: Record<string, Tensor | null> = {};
+  readonly weights: GPTWeights;
 
   constructor(config: GPTConfig, rng: Rng, dtype: DType = "f32") {
     this.config = validateConfig(config);
     this.store = new ParamStore(parameterSpecs(this.config, rng), dtype);
-    for (const p of this.store.params) this.w[p.name] = p.tensor;
+    this.weights = weightsOf(this.config, this.store);
   }
 
   get numParams(): number {
     return this.store.size;
   }
 
-  private p(name: string): Tensor | null {
-    return this.w[name] ?? null;
-  }
-
-  private normOp(x: Tensor, prefix: string): Tensor {
+  private normOp(x: Tensor, w: NormWeights): Tensor {
     const { norm, normEps } = this.config;
-    const weight = this.p(`${prefix}.weight`);
-    return norm === "rms" ? ops.rmsnorm(x, weight, normEps) : ops.layernorm(x, weight, this.p(`${prefix}.bias`), normEps);
-  }
-
-  private linearOp(x: Tensor, prefix: string): Tensor {
-    return ops.linear(x, this.p(`${prefix}.weight`)!, this.p(`${prefix}.bias`));
+    return norm === "rms" ? ops.rmsnorm(x, w.weight, normEps) : ops.layernorm(x, w.weight, w.bias, normEps);
   }
 
   /** Token ids (B*T, row-major) -> logits (B, T, V) and, with targets, the mean cross-entropy. */
@@ -275,25 +317,25 @@ export class GPT {
     const drop = (x: Tensor): Tensor => (opts.training && cfg.dropout > 0 ? ops.dropout(x, cfg.dropout, needRng(opts)) : x);
     const positions = new Int32Array(T);
     for (let t = 0; t < T; t++) positions[t] = start + t;
-    let x = ops.add(ops.embedding(this.p("transformer.wte.weight")!, inputs, [B, T]), ops.embedding(this.p("transformer.wpe.weight")!, positions, [T])); // (B, T, C)
+    const W = this.weights;
+    const linear = (x: Tensor, w: LinearWeights): Tensor => ops.linear(x, w.weight, w.bias);
+    let x = ops.add(ops.embedding(W.wte, inputs, [B, T]), ops.embedding(W.wpe, positions, [T])); // (B, T, C)
     x = drop(x);
-    if (cfg.embedNorm) x = this.normOp(x, "transformer.ln_e");
-    for (let l = 0; l < cfg.nLayer; l++) {
-      const p = `transformer.h.${l}`;
-      const qkv = this.linearOp(this.normOp(x, `${p}.ln_1`), `${p}.attn.c_attn`); // (B, T, 3C)
+    if (cfg.embedNorm) x = this.normOp(x, W.lnE);
+    W.blocks.forEach((b, l) => {
+      const qkv = linear(this.normOp(x, b.ln1), b.attn); // (B, T, 3C)
       const att = cache
         ? cachedAttention(qkv, cache, l, cfg.nHead) // (1, T, C)
         : ops.causalSelfAttention(qkv, cfg.nHead, onAttention && ((w: Arr) => onAttention(l, w))); // (B, T, C)
-      x = ops.add(x, drop(this.linearOp(att, `${p}.attn.c_proj`)));
-      if (cfg.attentionOnly) continue;
-      const h = this.linearOp(this.normOp(x, `${p}.ln_2`), `${p}.mlp.c_fc`); // (B, T, 4C)
+      x = ops.add(x, drop(linear(att, b.attnProj)));
+      if (!b.mlp) return;
+      const h = linear(this.normOp(x, b.mlp.ln2), b.mlp.fc); // (B, T, 4C)
       const a = cfg.activation === "relu" ? ops.relu(h) : ops.gelu(h);
-      x = ops.add(x, drop(this.linearOp(a, `${p}.mlp.c_proj`))); // (B, T, C)
-    }
+      x = ops.add(x, drop(linear(a, b.mlp.proj))); // (B, T, C)
+    });
     if (cache) cache.length = start + T;
-    if (cfg.finalNorm) x = this.normOp(x, "transformer.ln_f");
-    const head = cfg.tieWeights ? this.p("transformer.wte.weight")! : this.p("lm_head.weight")!;
-    const logits = ops.linear(x, head); // (B, T, V)
+    if (cfg.finalNorm) x = this.normOp(x, W.lnF);
+    const logits = ops.linear(x, W.head); // (B, T, V)
     const loss = targets ? ops.crossEntropy(logits, targets) : null;
     return { logits, loss };
   }

@@ -18,6 +18,8 @@ export interface ParamSpec {
   name: string;
   shape: number[];
   decay: boolean;
+  /** A weight matrix multiplied by every token's activations (linear layers; the output head): FLOPs count these. */
+  matmul?: boolean;
   /** Fills the fresh values (called once, in declaration order, so initialization is deterministic). */
   init: (values: Arr) => void;
 }

@@ -3,7 +3,7 @@
 import { attentionMaps, headMap, inductionReport, positionLosses } from "../../src/eval/attention.js";
 import { GPT, presetConfig } from "../../src/nn/gpt.js";
 import { Rng } from "../../src/core/random.js";
-import * as ops from "../../src/core/ops.js";
+import * as ops from "../../src/nn/ops.js";
 import { Tensor } from "../../src/core/tensor.js";
 import { makeBatch } from "../../src/data/batch.js";
 

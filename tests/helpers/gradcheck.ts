@@ -3,7 +3,7 @@
 
 import { Tensor } from "../../src/core/tensor.js";
 import { Rng } from "../../src/core/random.js";
-import { mul, sum, reshape } from "../../src/core/ops.js";
+import { mul, sum, reshape } from "../../src/nn/ops.js";
 
 export function randTensor(shape: number[], rng: Rng, std = 1): Tensor {
   const t = Tensor.zeros(shape, "f64", true);

@@ -25,6 +25,26 @@ describe("GPT model", () => {
     expect(Math.abs(count("medium") - 1_000_000)).toBeLessThan(100_000);
   });
 
+  test("FLOPs per token count the matrices that multiply activations (linear layers and the head, tied or not)", () => {
+    // nanoGPT's CPU size: 4 layers x (3C² + C² + 2·4C²) + the head V·C, times 6, plus attention 6·L·T·C
+    const gpt2 = presetConfig("gpt2", { vocabSize: 65, nEmbd: 128, nHead: 4, nLayer: 4, blockSize: 64 });
+    expect(describeModel(gpt2).flopsPerToken).toBe(6 * (4 * 12 * 128 * 128 + 65 * 128) + 6 * 4 * 64 * 128);
+    // attention-only, untied: no MLP matrices; the untied head counts once, the embedding not at all
+    const toy = { ...presets.lab, vocabSize: 20, nEmbd: 16, nHead: 2, nLayer: 2, blockSize: 8, attentionOnly: true };
+    expect(describeModel(toy).flopsPerToken).toBe(6 * (2 * 4 * 16 * 16 + 20 * 16) + 6 * 2 * 8 * 16);
+  });
+
+  test("the typed weights are the store's tensors, looked up once (the tied head is the embedding itself)", () => {
+    const m = new GPT(presetConfig("gpt2", { vocabSize: 50 }), new Rng(1));
+    const byName = new Map(m.store.params.map((p) => [p.name, p.tensor]));
+    expect(m.weights.head).toBe(byName.get("transformer.wte.weight"));
+    expect(m.weights.blocks[1].mlp!.fc.bias).toBe(byName.get("transformer.h.1.mlp.c_fc.bias"));
+    expect(m.weights.blocks[0].ln1.weight).toBe(byName.get("transformer.h.0.ln_1.weight"));
+    const lab = new GPT(presets.lab, new Rng(1));
+    expect(lab.weights.blocks[0].ln1.weight).toBeNull();
+    expect(lab.weights.head).toBe(lab.store.params.find((p) => p.name === "lm_head.weight")!.tensor);
+  });
+
   test("the gpt2 preset ties the output layer to the token embedding", () => {
     const m = new GPT(presetConfig("gpt2", { vocabSize: 50 }), new Rng(1));
     const names = m.store.params.map((p) => p.name);

@@ -1,6 +1,6 @@
 import { Tensor } from "../../src/core/tensor.js";
 import { Rng } from "../../src/core/random.js";
-import * as ops from "../../src/core/ops.js";
+import * as ops from "../../src/nn/ops.js";
 import { setBackend, backendNames } from "../../src/kernels/index.js";
 import { gradcheck, randTensor, project } from "../helpers/gradcheck.js";
 

@@ -1,9 +1,9 @@
 // Differentiable ops: each computes its forward with a kernel and records a hand-written backward.
 // Shapes follow PyTorch conventions; comments give them as (B, T, C).
 
-import { Tensor, allocArray, opResult, sizeOf } from "./tensor.js";
-import type { Arr } from "./tensor.js";
-import type { Rng } from "./random.js";
+import { Tensor, allocArray, opResult, sizeOf } from "../core/tensor.js";
+import type { Arr } from "../core/tensor.js";
+import type { Rng } from "../core/random.js";
 import { kernels } from "../kernels/index.js";
 import { elementwise } from "../kernels/fast.js";
 
