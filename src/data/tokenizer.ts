@@ -67,6 +67,16 @@ export interface TokenizerEntry<K extends string = string> {
   load(json: SavedTokenizer): Tokenizer;
 }
 
-import type { BuildOptions } from "./vocab.js";
-export { BOS_SYMBOL, UNK_SYMBOL } from "./vocab.js";
-export type { BuildOptions } from "./vocab.js";
+export const BOS_SYMBOL = "<BOS>";
+export const UNK_SYMBOL = "<UNK>";
+
+/** Options shared by the tokenizer builders. */
+export interface BuildOptions {
+  /** Add an <UNK> token and map unknown symbols to it instead of throwing (default false). */
+  unk?: boolean;
+  /** Keep line breaks as symbols (the text data mode, where "\n" is a character like any other); default false. */
+  lineBreaks?: boolean;
+  /** Target vocabulary size, special tokens included (bpe and unigram). */
+  vocabSize?: number;
+}
+

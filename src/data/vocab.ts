@@ -1,20 +1,10 @@
 // The part the char and word tokenizers share: a symbol <-> id table with BOS (and an optional UNK),
 // lookups that fail loudly on unknown symbols, decoding with BOS as the document separator, and JSON checks.
 
-import type { SavedTokenizer, TokenizerJSON } from "./tokenizer.js";
-
-export const BOS_SYMBOL = "<BOS>";
-export const UNK_SYMBOL = "<UNK>";
-
-/** Options shared by the tokenizer builders. */
-export interface BuildOptions {
-  /** Add an <UNK> token and map unknown symbols to it instead of throwing (default false). */
-  unk?: boolean;
-  /** Keep line breaks as symbols (the text data mode, where "\n" is a character like any other); default false. */
-  lineBreaks?: boolean;
-  /** Target vocabulary size, special tokens included (bpe and unigram). */
-  vocabSize?: number;
-}
+import type { BuildOptions, SavedTokenizer, TokenizerJSON } from "./tokenizer.js";
+import { BOS_SYMBOL, UNK_SYMBOL } from "./tokenizer.js";
+export { BOS_SYMBOL, UNK_SYMBOL } from "./tokenizer.js";
+export type { BuildOptions } from "./tokenizer.js";
 
 /** Sorts symbols by UTF-16 code units (plain `<`), so the order never depends on the locale. */
 export function sortSymbols(symbols: Iterable<string>): string[] {

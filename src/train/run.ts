@@ -20,7 +20,7 @@ import { Trainer } from "./trainer.js";
 import { resolveUserPath } from "../io/paths.js";
 import { inspectTextFile } from "../io/text-check.js";
 import { checkRunFits, checkThreads } from "./limits.js";
-import { loadWeights, savedTokenizer, checkpointDir, RUN_FILES } from "../io/checkpoint.js";
+import { loadWeights, savedTokenizer, checkpointDir, RUN_FILES } from "../io/run-files.js";
 import * as path from "node:path";
 import type { Callback, EndEvent, TrainTask } from "./trainer.js";
 import { History, Progress } from "./callbacks.js";
