@@ -141,7 +141,16 @@ export function sweepHeatmap(result: SweepResult, options: HeatmapOptions): Figu
   const data: Trace[] = [
     { type: "heatmap", x: xs.map(xAxis.pos), y: ys.map(yAxis.pos), z, text, texttemplate: "%{text}", colorscale: "Viridis", reversescale: true, colorbar: { title: { text: metric } }, hovertemplate: `${options.x} %{x}<br>${options.y} %{y}<br>${metric} %{z:.4f}<extra></extra>`, name: metric },
   ];
-  if (best) data.push({ type: "scatter", mode: "markers", x: [xAxis.pos(best[options.x])], y: [yAxis.pos(best[options.y])], marker: { symbol: "star-open", size: 28, color: "#d62728", line: { width: 3 } }, name: `best: ${(best[metric] as number).toFixed(digits)}`, showlegend: true });
+  if (best) {
+    // in the best cell's upper-left corner, so the value written in the cell stays readable
+    const corner = (values: Cell[], pos: (v: Cell) => number, v: Cell, side: number): number => {
+      const i = values.indexOf(v);
+      const step = values.length > 1 ? Math.abs(pos(values[i === 0 ? 1 : i]) - pos(values[i === 0 ? 0 : i - 1])) : 1;
+      return pos(v) + side * 0.33 * step;
+    };
+    const at = { x: corner(xs, xAxis.pos, best[options.x], -1), y: corner(ys, yAxis.pos, best[options.y], 1) };
+    data.push({ type: "scatter", mode: "markers", x: [at.x], y: [at.y], marker: { symbol: "star", size: 18, color: "#d62728", line: { width: 1, color: "white" } }, name: `best: ${(best[metric] as number).toFixed(digits)}`, showlegend: true });
+  }
   return {
     data,
     layout: {

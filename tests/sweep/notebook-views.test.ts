@@ -30,7 +30,10 @@ describe("sweeps in a notebook", () => {
     const cell = result.rows.find((r) => r.lr === 0.01 && r.batchSize === 2)!;
     expect(heat.z[1][1]).toBe(cell.val_loss);
     const star = fig.data[1] as { x: number[]; y: number[] };
-    expect(star.x[0]).toBe(Math.log10(result.best!.lr as number));
+    // inside the best cell (cells are 1 decade wide here), off its centre where the value is written
+    const offset = Math.abs(star.x[0] - Math.log10(result.best!.lr as number));
+    expect(offset).toBeGreaterThan(0.2);
+    expect(offset).toBeLessThan(0.5);
     expect(() => sweepHeatmap(result, { x: "lr", y: "steps" })).toThrow(/"steps" is not an axis of sweep views \(axes: lr, batchSize\)/);
   });
 
