@@ -292,6 +292,11 @@ function main(): number {
     console.log("no notebooks found in notebooks/");
     return 0;
   }
+  if (!o.clear && !o.scripts) {
+    // the kernels import notebooks/src -> build/notebook-lib: compiled from src/ when it changed
+    const built = spawnSync(process.execPath, [path.join(ROOT, "scripts", "build-notebook-lib.cjs")], { stdio: "inherit" });
+    if (built.status !== 0) return 1;
+  }
   if (o.clear) {
     for (const file of o.notebooks) {
       const nb = readNotebook(file);

@@ -45,4 +45,6 @@ if [ "$CURRENT" != "$TSLAB" ]; then
   echo "registering the tslab kernel: $TSLAB (was: ${CURRENT:-none})"
   "$TSLAB" install --python="$PY" --binary="$TSLAB" $PREFIX_ARG
 fi
+# the engine as the kernels import it (notebooks/src -> build/notebook-lib); rebuilt only when src/ changed
+node scripts/build-notebook-lib.cjs
 echo "Jupyter $("$PY" -m jupyter nbconvert --version 2>/dev/null) (nbconvert) with the tslab kernel is ready"
