@@ -26,7 +26,7 @@ const params = notebookParams({
 // %% cell 3
 __nb.cell(3, 2);
 import { Run, describeModel } from "../../src/index.js";
-import { show, showTable, trainView, projectPath, record, showRecords, historyDataFrame, loadPlotly } from "../../src/notebook/index.js";
+import { show, showTable, trainView, projectPath, record, showRecords, historyDataFrame, loadPlotly, flagDivergences, perplexityText, num } from "../../src/notebook/index.js";
 __nb.out(loadPlotly(true));
 
 // %% cell 5
@@ -34,14 +34,11 @@ __nb.cell(5, 3);
 const run = new Run({ ...params, data: projectPath(params.data) });
 const tok = run.tokenizer;
 const example = run.data.trainDocs[0];
-show.markdown(
+__nb.out(show.markdown(
   `**${run.data.docs.length.toLocaleString("en-US")} sentences**: ${run.data.trainDocs.length.toLocaleString("en-US")} for training, ` +
     `${run.data.valDocs.length.toLocaleString("en-US")} for validation. **Vocabulary: V = ${tok.vocabSize} tokens.**\n\n` +
     `A training sentence and its token ids:\n\n\`${example}\`  →  \`[${tok.encode(example).join(", ")}]\``,
-);
-record("vocab_size", tok.vocabSize, "exact");
-record("train_docs", run.data.trainDocs.length, "exact");
-__nb.out(record("val_docs", run.data.valDocs.length, "exact"));
+));
 
 // %% cell 6
 __nb.cell(6, 4);
@@ -66,7 +63,12 @@ showTable(
   run.model.store.params.map((p) => ({ tensor: p.name, shape: p.tensor.shape.join(" × "), parameters: p.tensor.data.length })),
   { title: `${run.numParams.toLocaleString("en-US")} parameters, ${(summary.weightBytes / 1024).toFixed(0)} KiB of float32 weights` },
 );
-__nb.out(record("param_count", run.numParams, "exact"));
+const vocabParams = run.model.store.params.filter((p) => p.name.includes(".wte.") || p.name.startsWith("lm_head")).reduce((n, p) => n + p.tensor.data.length, 0);
+__nb.out(show.markdown(
+  `The two V × C matrices (token embedding \`wte\` and output layer \`lm_head\`, V = ${tok.vocabSize}, C = ${run.modelConfig.nEmbd}) hold ` +
+    `**${num((vocabParams / run.numParams) * 100, 0)}%** of the parameters: ` +
+    (vocabParams > run.numParams - vocabParams ? "the vocabulary costs more than everything else, the transformer blocks included." : "the transformer blocks cost more than the vocabulary."),
+));
 
 // %% cell 10
 __nb.cell(10, 6);
@@ -76,8 +78,11 @@ showTable([
   { model: "uniform guess over the V tokens", loss: uniform.loss, perplexity: uniform.perplexity },
   { model: "untrained model, validation sentences", loss: untrained.loss, perplexity: untrained.perplexity },
 ]);
-record("ln_v", uniform.loss, "float64");
-__nb.out(record("untrained_val_loss", untrained.loss, "forward"));
+__nb.out(show.markdown(
+  untrained.loss > uniform.loss
+    ? `The untrained model is slightly *worse* than the uniform guess (${num(untrained.loss, 3)} vs ln V = ${num(uniform.loss, 3)}): its random weights make some wrong words a little more likely than others, and that costs more than spreading the probability evenly.`
+    : `The untrained model is within ${num(uniform.loss - untrained.loss, 3)} nats of the uniform guess (${num(untrained.loss, 3)} vs ln V = ${num(uniform.loss, 3)}): its random weights spread the probability almost evenly.`,
+));
 
 // %% cell 12
 __nb.cell(12, 7);
@@ -87,12 +92,11 @@ __nb.out(show.text(run.sample(params.samples, params.temperature).map((s, i) => 
 __nb.cell(14, 8);
 const view = trainView(run, { lr: true, hlines: [{ y: uniform.loss, text: "ln V (uniform guess)" }] });
 const end = await run.trainAsync({ callbacks: [view], signal: view.signal });
+__nb.out(flagDivergences(run));
 
 // %% cell 15
 __nb.cell(15, 9);
-showTable(run.history.evals, { title: "every evaluation (loss in nats per token; perplexity = e^loss, see 03-perplexity)" });
-record("train_loss_mean_first_100", run.history.meanLoss(0, Math.min(100, run.step)), "trained");
-for (const e of run.history.evals) record(`val_loss_step_${e.step}`, e.valLoss!, "trained");
+__nb.out(showTable(run.history.evals, { title: "every evaluation (loss in nats per token; perplexity = e^loss, see 03-perplexity)" }));
 
 // %% cell 17
 __nb.cell(17, 10);
@@ -103,16 +107,13 @@ __nb.cell(19, 11);
 const trained = run.evaluate("val")!;
 const pBefore = Math.exp(-untrained.loss);
 const pAfter = Math.exp(-trained.loss);
-show.markdown(
+__nb.out(show.markdown(
   `- **Before training** the model gave the right next word probability **${pBefore.toFixed(4)}** on average ` +
-    `(geometric mean), about 1 in ${Math.round(1 / pBefore)}: no better than picking one of the ${tok.vocabSize} tokens blindly (1/V = ${(1 / tok.vocabSize).toFixed(4)}).\n` +
+    `(geometric mean), about 1 in ${num(1 / pBefore, 0)}: ${pBefore <= 1 / tok.vocabSize ? "no better than" : "barely better than"} picking one of the ${tok.vocabSize} tokens blindly (1/V = ${(1 / tok.vocabSize).toFixed(4)}).\n` +
     `- **After ${run.step.toLocaleString("en-US")} steps** it gives the right next word probability **${pAfter.toFixed(3)}** on average, ` +
-    `about 1 in ${(1 / pAfter).toFixed(1)}: as unsure as a choice among ${(1 / pAfter).toFixed(1)} equally likely words, instead of ${tok.vocabSize}.\n` +
+    `about 1 in ${num(1 / pAfter)}: ${perplexityText(trained.perplexity, tok.vocabSize)}${trained.perplexity < tok.vocabSize ? `, instead of ${tok.vocabSize}` : ""}.\n` +
     `- Training took ${(end.elapsedMs / 1000).toFixed(1)} s (${Math.round(run.history.timing.stepsPerSec)} steps/s).`,
-);
-record("train_ppl_final", run.evaluate("train")!.perplexity, "trained");
-record("val_ppl_final", trained.perplexity, "trained");
-__nb.out(record("val_probability_geomean", pAfter, "trained"));
+));
 
 // %% cell 21
 __nb.cell(21, 12);
@@ -121,4 +122,15 @@ __nb.out(df.describe().round(4).print());
 
 // %% cell 23
 __nb.cell(23, 13);
+record("vocab_size", tok.vocabSize, "exact");
+record("train_docs", run.data.trainDocs.length, "exact");
+record("val_docs", run.data.valDocs.length, "exact");
+record("param_count", run.numParams, "exact");
+record("ln_v", uniform.loss, "float64");
+record("untrained_val_loss", untrained.loss, "forward");
+record("train_loss_mean_first_100", run.history.meanLoss(0, Math.min(100, run.step)), "trained");
+for (const e of run.history.evals) record(`val_loss_step_${e.step}`, e.valLoss!, "trained");
+record("train_ppl_final", run.evaluate("train")!.perplexity, "trained");
+record("val_ppl_final", trained.perplexity, "trained");
+record("val_probability_geomean", pAfter, "trained");
 __nb.out(showRecords());

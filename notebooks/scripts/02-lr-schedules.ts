@@ -19,8 +19,10 @@ const params = notebookParams({
   stepsPerEpoch: 500, // period of the per-epoch cosine (it restarts every epoch)
   compare: ["constant", "linear", "warmup_cosine", "step"], // schedules trained side by side
   evalEvery: 500,
-  unstableLr: 0.05, // a peak LR that is too high for this model
-  unstableWarmups: [0, 10, 200, 400], // warmup lengths tried with it
+  unstableLr: 0.05, // a peak LR that is too high for this model: its runs are drawn in section 4
+  unstableWarmups: [0, 10, 200, 400], // warmup lengths tried with every LR of the grid
+  lrGrid: [0.02, 0.03, 0.05], // peak LRs tried with each warmup (peakLr and unstableLr are always added)
+  clipNorm: 1, // gradient clipping tried at unstableLr with the shortest and the longest warmup (0: skip)
   unstableSteps: 1000,
   seed: 42,
 });
@@ -29,7 +31,8 @@ const params = notebookParams({
 __nb.cell(3, 2);
 import { Run, resolveRunConfig, runComponents, makeSchedule, scheduleKinds, sampleSchedule, recommendedWarmup, scaledPeakLr, describeModel, presetConfig } from "../../src/index.js";
 import type { RunConfig } from "../../src/index.js";
-import { show, showTable, smallMultiples, trainSweep, lossCurves, projectPath, record, showRecords, loadPlotly } from "../../src/notebook/index.js";
+import { show, showTable, smallMultiples, trainSweep, lossCurves, projectPath, record, showRecords, loadPlotly, tableHeatmap, divergence, flagDivergences, warmupFindings, referenceFinding, clippingFindings, highestStableLr, lrText, num } from "../../src/notebook/index.js";
+import type { WarmupResult } from "../../src/notebook/index.js";
 __nb.out(loadPlotly(true));
 
 // %% cell 5
@@ -50,10 +53,10 @@ function scheduleConfig(kind: string): Partial<RunConfig> {
     seed: params.seed,
   };
 }
-const schedules = scheduleKinds.map((k) => ({ info: k, config: resolveRunConfig(scheduleConfig(k.kind)) }));
+const schedules = scheduleKinds.map((k) => ({ info: k, config: resolveRunConfig(scheduleConfig(k.kind)), fn: makeSchedule(runComponents(resolveRunConfig(scheduleConfig(k.kind))).schedule) }));
 __nb.out(show.plot(smallMultiples(
   schedules.map((s) => {
-    const points = sampleSchedule(makeSchedule(runComponents(s.config).schedule), s.config.steps, Math.max(1, Math.floor(s.config.steps / 500)));
+    const points = sampleSchedule(s.fn, s.config.steps, Math.max(1, Math.floor(s.config.steps / 500)));
     return {
       title: s.info.kind,
       series: [{ name: s.info.kind, x: points.map((p) => p.step), y: points.map((p) => p.lr) }],
@@ -68,12 +71,8 @@ __nb.cell(6, 4);
 const checkpoints = [0, params.warmupSteps, Math.floor(params.steps / 2), params.steps - 1];
 __nb.out(showTable(
   schedules.map((s) => {
-    const fn = makeSchedule(runComponents(s.config).schedule);
     const row: Record<string, string | number> = { schedule: s.info.kind, formula: s.info.formula };
-    for (const step of checkpoints) {
-      row[`step ${step}`] = fn(step);
-      record(`lr_${s.info.kind}_step_${step}`, fn(step), "float64");
-    }
+    for (const step of checkpoints) row[`step ${step}`] = s.fn(step);
     return row;
   }),
   { title: "The formulas (after warmup, s = step − warmupSteps) and their values", digits: 6 },
@@ -81,25 +80,27 @@ __nb.out(showTable(
 
 // %% cell 8
 __nb.cell(8, 5);
-showTable(
-  [300, 1000, 2000, 5000, 20000, 100000].map((total) => ({ "total steps": total, "recommended warmup": recommendedWarmup(total), "share of the run": recommendedWarmup(total) / total })),
+const warmupTotals = [300, 1000, 2000, 5000, 20000, 100000];
+__nb.out(showTable(
+  warmupTotals.map((total) => ({ "total steps": total, "recommended warmup": recommendedWarmup(total), "share of the run": recommendedWarmup(total) / total })),
   { title: "recommendedWarmup(totalSteps) = min(totalSteps, max(100, round(totalSteps / 20)))" },
-);
-for (const total of [300, 2000, 100000]) record(`recommended_warmup_${total}`, recommendedWarmup(total), "exact");
+));
 
 // %% cell 9
 __nb.cell(9, 6);
 const vocabSize = new Run(scheduleConfig("linear")).tokenizer.vocabSize;
 const reference = describeModel(presetConfig("lab", { vocabSize: vocabSize })).params;
-__nb.out(showTable(
-  ["micro", "lab", "small", "standard", "medium"].map((preset) => {
-    const config = presetConfig(preset, { vocabSize: vocabSize });
-    const n = describeModel(config).params;
-    record(`params_${preset}`, n, "exact");
-    record(`scaled_lr_${preset}`, scaledPeakLr(0.01, reference, n), "float64");
-    return { preset: preset, n_embd: config.nEmbd, n_layer: config.nLayer, parameters: n, "peak LR ∝ 1/√params": scaledPeakLr(0.01, reference, n) };
-  }),
-  { title: `scaledPeakLr(0.01, ${reference.toLocaleString("en-US")}, params) at vocabulary ${vocabSize}`, digits: 5 },
+const sizeRule = ["micro", "lab", "small", "standard", "medium"].map((preset) => {
+  const config = presetConfig(preset, { vocabSize: vocabSize });
+  const n = describeModel(config).params;
+  return { preset: preset, n_embd: config.nEmbd, n_layer: config.nLayer, parameters: n, "peak LR ∝ 1/√params": scaledPeakLr(0.01, reference, n) };
+});
+showTable(sizeRule, { title: `scaledPeakLr(0.01, ${reference.toLocaleString("en-US")}, params) at vocabulary ${vocabSize}`, digits: 5 });
+const biggest = sizeRule[sizeRule.length - 1];
+__nb.out(show.markdown(
+  `The ${biggest.preset} model has ${(biggest.parameters / reference).toFixed(1)} times the lab's parameters, so the rule gives it a peak LR ` +
+    `${(0.01 / biggest["peak LR ∝ 1/√params"]).toFixed(1)} times smaller (${lrText(biggest["peak LR ∝ 1/√params"])}). ` +
+    `It is a starting point for a search, not a law: 03-perplexity searches around it for each size, and the next sections show how much the schedule and the peak LR matter for one model.`,
 ));
 
 // %% cell 11
@@ -108,71 +109,130 @@ const compared = await trainSweep(
   Object.fromEntries(params.compare.map((kind) => [kind, scheduleConfig(kind)])),
   { label: "schedules" },
 );
+flagDivergences(compared);
 __nb.out(show.plot(lossCurves(compared, { lr: true, val: true, title: `Loss under each schedule (peak LR ${params.peakLr}, ${params.steps} steps)` })));
 
 // %% cell 12
 __nb.cell(12, 8);
-__nb.out(showTable(
-  Object.entries(compared).map(([kind, run]) => {
-    const val = run.evaluate("val")!;
-    // at a constant LR the updates stay large to the end and rounding grows: kernel backends differ by 0.5% here
-    if (kind === "constant") record("val_loss_constant", val.loss, { rel: 0.02 }, "constant LR: backends differ by up to 0.5%");
-    else record(`val_loss_${kind}`, val.loss, "trained");
-    const last = Math.max(1, Math.floor(run.step / 10));
-    return { schedule: kind, [`train loss, last ${last} steps`]: run.history.meanLoss(run.step - last, run.step), "val loss": val.loss, "val perplexity": val.perplexity };
+const scheduleVal = Object.entries(compared).map(([kind, run]) => ({ kind: kind, run: run, val: run.evaluate("val")! }));
+showTable(
+  scheduleVal.map((r) => {
+    const last = Math.max(1, Math.floor(r.run.step / 10));
+    return { schedule: r.kind, [`train loss, last ${last} steps`]: r.run.history.meanLoss(r.run.step - last, r.run.step), "val loss": r.val.loss, "val perplexity": r.val.perplexity };
   }),
   { title: "After training", sortBy: "val loss", best: { column: "val loss", mode: "min" } },
+);
+const byVal = [...scheduleVal].sort((a, b) => a.val.loss - b.val.loss);
+const constant = scheduleVal.find((r) => r.kind === "constant");
+const decaying = scheduleVal.filter((r) => r.kind !== "constant").map((r) => r.val.loss);
+__nb.out(show.markdown(
+  `Lowest validation loss: **${byVal[0].kind}** (${num(byVal[0].val.loss, 3)}), highest: **${byVal[byVal.length - 1].kind}** (${num(byVal[byVal.length - 1].val.loss, 3)}). ` +
+    (decaying.length > 1 ? `The decaying schedules finish within ${num(Math.max(...decaying) - Math.min(...decaying), 3)} nats of each other. ` : "") +
+    (constant && decaying.length
+      ? constant.val.loss > Math.max(...decaying)
+        ? `The constant LR finishes highest, ${num(constant.val.loss - Math.min(...decaying), 3)} nats above the best decaying schedule: each step trains on one sentence, so each update is noisy, and the last steps with a small LR average that noise out instead of adding more.`
+        : `Here the constant LR is *not* the worst (it beats ${scheduleVal.filter((r) => r.kind !== "constant" && r.val.loss > constant.val.loss).map((r) => r.kind).join(", ")}): at this peak LR and number of steps the decay buys little.`
+      : ""),
 ));
 
 // %% cell 14
 __nb.cell(14, 9);
-const unstableRuns: Record<string, Partial<RunConfig>> = {};
-for (const w of params.unstableWarmups) {
-  unstableRuns[`LR ${params.unstableLr}, warmup ${w}`] = { ...scheduleConfig("warmup_cosine"), steps: params.unstableSteps, lr: params.unstableLr, warmupSteps: w, evalEvery: 0 };
+const gridLrs = [...new Set([params.peakLr, ...params.lrGrid, params.unstableLr])].sort((a, b) => a - b);
+const longest = Math.max(...params.unstableWarmups);
+const warmupRuns: Record<string, Partial<RunConfig>> = {};
+const warmupName = (lr: number, w: number, clip: number): string => `LR ${lr}, warmup ${w}${clip > 0 ? `, clipNorm ${clip}` : ""}`;
+for (const lr of gridLrs) {
+  for (const w of params.unstableWarmups) warmupRuns[warmupName(lr, w, 0)] = { ...scheduleConfig("warmup_cosine"), steps: params.unstableSteps, lr: lr, warmupSteps: w, evalEvery: 0 };
 }
-unstableRuns[`LR ${params.peakLr}, warmup ${params.unstableWarmups[params.unstableWarmups.length - 1]}`] = {
-  ...scheduleConfig("warmup_cosine"), steps: params.unstableSteps, warmupSteps: params.unstableWarmups[params.unstableWarmups.length - 1], evalEvery: 0,
-};
-const unstable = await trainSweep(unstableRuns, { label: "warmups" });
-__nb.out(show.plot(lossCurves(unstable, {
+if (params.clipNorm > 0) {
+  for (const w of [...new Set([Math.min(...params.unstableWarmups), longest])]) {
+    warmupRuns[warmupName(params.unstableLr, w, params.clipNorm)] = { ...scheduleConfig("warmup_cosine"), steps: params.unstableSteps, lr: params.unstableLr, warmupSteps: w, evalEvery: 0, clipNorm: params.clipNorm };
+  }
+}
+const unstable = await trainSweep(warmupRuns, { label: "LR × warmup" });
+const warmupResults: Array<WarmupResult & { name: string; run: Run }> = Object.entries(unstable).map(([name, run]) => ({
+  name: name,
+  run: run,
+  lr: run.config.lr,
+  warmup: run.config.warmupSteps,
+  clipNorm: run.config.clipNorm,
+  blowUp: divergence(run),
+  worstLoss: Math.max(...run.history.smoothed(20).map((p) => p.loss)),
+}));
+const drawn = warmupResults.filter((r) => r.lr === params.unstableLr || (r.lr === params.peakLr && r.warmup === longest && r.clipNorm === 0));
+__nb.out(show.plot(lossCurves(Object.fromEntries(drawn.map((r) => [r.name, r.run])), {
   lr: true,
   smooth: 20,
   logY: true,
   hlines: [{ y: Math.log(vocabSize), text: "ln V (uniform guess)" }],
-  title: `Too high a peak LR (${params.unstableLr}) with warmups of ${params.unstableWarmups.join(", ")} steps`,
+  title: `Peak LR ${params.unstableLr} with warmups of ${params.unstableWarmups.join(", ")} steps${params.clipNorm > 0 ? `, with and without clipNorm ${params.clipNorm}` : ""}, and LR ${params.peakLr}`,
 })));
 
 // %% cell 15
 __nb.cell(15, 10);
-/** The first step whose 20-step mean loss is above ln V + 1 (worse than a uniform guess), or null. */
-function blowUpStep(run: Run): number | null {
-  const steps = run.history.steps;
-  for (let i = 20; i <= steps.length; i++) {
-    const mean = steps.slice(i - 20, i).reduce((sum, s) => sum + s.loss, 0) / 20;
-    if (mean > Math.log(vocabSize) + 1) return steps[i - 1].step;
-  }
-  return null;
-}
+const blowUpText = (r: WarmupResult): string => (r.blowUp ? `step ${r.blowUp.step}` : "never");
+show.plot(tableHeatmap({
+  title: `Where each run blows up (${params.unstableSteps} steps, warmup_cosine, no clipping)`,
+  x: params.unstableWarmups.map((w) => `warmup ${w}`),
+  y: gridLrs.map((lr) => `peak LR ${lr}`),
+  z: gridLrs.map((lr) => params.unstableWarmups.map((w) => {
+    const r = warmupResults.find((q) => q.lr === lr && q.warmup === w && q.clipNorm === 0)!;
+    return r.blowUp ? r.blowUp.step / params.unstableSteps : 1.2;
+  })),
+  text: gridLrs.map((lr) => params.unstableWarmups.map((w) => blowUpText(warmupResults.find((q) => q.lr === lr && q.warmup === w && q.clipNorm === 0)!))),
+  xTitle: "warmup steps",
+  colorbarTitle: "share of the run<br>before the blow-up",
+  reverse: true,
+}));
 __nb.out(showTable(
-  Object.entries(unstable).map(([name, run]) => {
-    const at = blowUpStep(run);
-    const val = run.evaluate("val")!.loss;
-    const stable = run.config.lr <= params.peakLr;
-    // a run that blows up amplifies rounding (its final loss differs by up to 15% across kernel backends):
-    // the regression checks where it blows up, not how it ends
-    if (stable) record("val_loss_reference_lr", val, "trained");
-    else record(`blowup_step_high_lr_warmup_${run.config.warmupSteps}`, at ?? 0, { abs: 10 }, "first step with a 20-step mean above ln V + 1 (0: never)");
-    return {
-      run: name,
-      "blows up at step": at ?? "never",
-      "LR there": at === null ? "" : run.history.steps[at - 1].lr,
-      "worst 20-step mean loss": Math.max(...run.history.smoothed(20).map((p) => p.loss)),
-      "final val loss": val,
-    };
-  }),
+  warmupResults.map((r) => ({
+    run: r.name,
+    "blows up at": blowUpText(r),
+    "LR there": r.blowUp ? r.blowUp.lr : null,
+    "worst 20-step mean loss": r.worstLoss,
+    "final val loss": r.run.evaluate("val")!.loss,
+  })),
   { title: `"Blows up": the mean loss of 20 steps goes above ln V + 1 = ${(Math.log(vocabSize) + 1).toFixed(2)}`, digits: 4 },
 ));
 
-// %% cell 17
-__nb.cell(17, 11);
+// %% cell 16
+__nb.cell(16, 11);
+const referenceRun = warmupResults.find((r) => r.lr === params.peakLr && r.warmup === longest && r.clipNorm === 0)!;
+const safestLr = highestStableLr(warmupResults);
+__nb.out(show.markdown([
+  `**What happened in this run** (${params.unstableSteps} steps each):`,
+  "",
+  ...warmupFindings(warmupResults, params.unstableSteps),
+  ...clippingFindings(warmupResults),
+  "",
+  referenceFinding(referenceRun, referenceRun.run.evaluate("val")!.loss, Math.log(vocabSize)),
+  "",
+  safestLr === null
+    ? `Every peak LR of the grid blows up with at least one warmup: lower the grid (\`lrGrid\`).`
+    : `The highest peak LR of the grid at which no warmup blows up is **${lrText(safestLr)}**. ` +
+      (gridLrs.some((lr) => lr > safestLr)
+        ? `Above it the outcome is decided by the **peak LR** more than by the warmup: a warmup changes *when* (and sometimes whether) a run blows up.`
+        : `Every LR of the grid is stable: raise \`lrGrid\` to see where this model breaks.`),
+].join("\n")));
+
+// %% cell 18
+__nb.cell(18, 12);
+for (const s of schedules) for (const step of checkpoints) record(`lr_${s.info.kind}_step_${step}`, s.fn(step), "float64");
+for (const total of [300, 2000, 100000]) record(`recommended_warmup_${total}`, recommendedWarmup(total), "exact");
+for (const r of sizeRule) {
+  record(`params_${r.preset}`, r.parameters, "exact");
+  record(`scaled_lr_${r.preset}`, r["peak LR ∝ 1/√params"], "float64");
+}
+// at a constant LR the updates stay large to the end and rounding grows: kernel backends differ by 0.5% there
+for (const r of scheduleVal) {
+  if (r.kind === "constant") record("val_loss_constant", r.val.loss, { rel: 0.02 }, "constant LR: backends differ by up to 0.5%");
+  else record(`val_loss_${r.kind}`, r.val.loss, "trained");
+}
+// a run that blows up amplifies rounding (its final loss differs by up to 15% across backends): record where it blows up
+for (const r of warmupResults) {
+  const key = `lr_${String(r.lr).replace(".", "p")}_warmup_${r.warmup}${r.clipNorm > 0 ? `_clip_${r.clipNorm}` : ""}`;
+  if (r.blowUp) record(`blowup_step_${key}`, r.blowUp.step, { abs: 10 }, "first step with a 20-step mean above ln V + 1");
+  else if (r.lr === params.peakLr) record(`val_loss_${key}`, r.run.evaluate("val")!.loss, "trained");
+  else record(`blowup_step_${key}`, 0, { abs: 10 }, "0: never blows up");
+}
 __nb.out(showRecords());

@@ -10,19 +10,22 @@ const params = notebookParams({
   data: "datasets/simple-sentences/sentences.txt", // path from the project root
   preset: "lab", // the model of sections 1-3
   steps: 3000,
-  lr: 0.01,
+  lr: 0.01, // the lab's LR; section 4 scales it to each size by the 1/√params rule
   schedule: "linear",
   evalEvery: 250, // perplexity is measured every N steps ...
   evalBatches: 100, // ... on this many sentences of each split
   seed: 42,
-  sizes: ["micro", "lab", "small", "standard"], // presets compared in section 4 (same data, steps and LR)
-  sizeSteps: 1500, // steps of each of those runs
+  sizes: ["micro", "lab", "small", "standard"], // presets compared in section 4 (same data and steps)
+  lrFactors: [0.5, 1, 2], // each size tries its 1/√params LR times these factors, and keeps the best
+  sizeSteps: 1500, // steps of each run of that search ...
+  longSteps: 3000, // ... and of the same comparison again at a longer budget, each size at the LR it chose
 });
 
 // %% cell 3
 __nb.cell(3, 2);
-import { Run, bitsPerToken } from "../../src/index.js";
-import { show, showTable, trainView, trainSweep, evalCurves, runSummary, projectPath, record, showRecords, loadPlotly } from "../../src/notebook/index.js";
+import { Run, bitsPerToken, describeModel, presetConfig, scaledPeakLr } from "../../src/index.js";
+import type { RunConfig } from "../../src/index.js";
+import { show, showTable, trainView, trainSweep, evalCurves, runSummary, projectPath, record, showRecords, loadPlotly, tableHeatmap, flagDivergences, perplexityText, sizeFindings, lrText, num } from "../../src/notebook/index.js";
 __nb.out(loadPlotly(true));
 
 // %% cell 5
@@ -41,15 +44,13 @@ const V = run.tokenizer.vocabSize;
 const uniform = run.uniformBaseline();
 const untrainedTrain = run.evaluate("train")!;
 const untrainedVal = run.evaluate("val")!;
-show.markdown(`V = **${V}** tokens: a uniform guess has loss ln V = **${uniform.loss.toFixed(4)}** nats, perplexity **${uniform.perplexity.toFixed(1)}**, and **${uniform.bitsPerToken.toFixed(3)}** bits per token.`);
-record("vocab_size", V, "exact");
-record("uniform_bits_per_token", uniform.bitsPerToken, "float64");
-__nb.out(record("untrained_val_perplexity", untrainedVal.perplexity, "forward"));
+__nb.out(show.markdown(`V = **${V}** tokens: a uniform guess has loss ln V = **${uniform.loss.toFixed(4)}** nats, perplexity **${uniform.perplexity.toFixed(1)}**, and **${uniform.bitsPerToken.toFixed(3)}** bits per token. The untrained model has validation perplexity ${num(untrainedVal.perplexity)}.`));
 
 // %% cell 7
 __nb.cell(7, 4);
 const view = trainView(run, { evals: ["train", "val"] });
 const end = await run.trainAsync({ callbacks: [view], signal: view.signal });
+__nb.out(flagDivergences(run));
 
 // %% cell 8
 __nb.cell(8, 5);
@@ -60,13 +61,24 @@ show.plot(evalCurves(run, {
   hlines: [{ y: V, text: `uniform guess: perplexity V = ${V}` }],
   title: `Perplexity of the ${params.preset} model on training and validation sentences`,
 }));
-for (const e of run.history.evals) record(`val_perplexity_step_${e.step}`, e.valPerplexity!, "trained");
+const evals = run.history.evals;
+const firstEval = evals[0];
+const lastEval = evals[evals.length - 1];
+const gapShare = lastEval.valPerplexity! / lastEval.trainPerplexity! - 1;
+__nb.out(show.markdown(
+  `Perplexity falls from ${num(untrainedVal.perplexity)} (untrained) to ${num(firstEval.valPerplexity)} at step ${firstEval.step} and ${num(lastEval.valPerplexity)} at step ${lastEval.step}. ` +
+    `At the end validation is ${Math.abs(gapShare) < 0.05 ? `within ${num(Math.abs(gapShare) * 100, 0)}% of` : gapShare > 0 ? `${num(gapShare * 100, 0)}% above` : `${num(-gapShare * 100, 0)}% below`} training ` +
+    `(${num(lastEval.valPerplexity)} vs ${num(lastEval.trainPerplexity)}). ` +
+    `The model has seen each training sentence ${num(run.step / run.data.trainDocs.length, 2)} times on average (${run.step.toLocaleString("en-US")} steps, ${run.data.trainDocs.length.toLocaleString("en-US")} sentences), ` +
+    (run.step <= run.data.trainDocs.length ? "at most once, so it cannot have memorized them" : "more than once, so a gap that grows would mean memorizing") +
+    ` (04-overfitting shows what memorizing looks like). Each split is measured on only ${params.evalBatches} sentences, so a difference of a few percent between them is sampling noise, in either direction.`,
+));
 
 // %% cell 10
 __nb.cell(10, 6);
 const trainedTrain = run.evaluate("train")!;
 const trainedVal = run.evaluate("val")!;
-showTable(
+__nb.out(showTable(
   [
     { model: "uniform guess", split: "any", stats: uniform },
     { model: "untrained", split: "train", stats: untrainedTrain },
@@ -82,76 +94,109 @@ showTable(
     "p(right token), geometric mean": Math.exp(-r.stats.loss),
   })),
   { title: "The same quantity four ways: perplexity = e^loss, bits = loss / ln 2, p = e^-loss = 1 / perplexity", digits: 4 },
-);
-record("final_train_perplexity", trainedTrain.perplexity, "trained");
-record("final_val_perplexity", trainedVal.perplexity, "trained");
-record("final_val_bits_per_token", trainedVal.bitsPerToken, "trained");
-__nb.out(record("bits_saved_per_token", uniform.bitsPerToken - trainedVal.bitsPerToken, "trained"));
+));
 
 // %% cell 11
 __nb.cell(11, 7);
 const tokensPerSentence = trainedVal.tokens / Math.min(params.evalBatches, run.data.valDocs.length);
 __nb.out(show.markdown(
-  `Read as compression: coding each validation word with the model takes **${trainedVal.bitsPerToken.toFixed(2)} bits** instead of ` +
+  `Read as compression: coding each validation word with the model takes **${num(trainedVal.bitsPerToken, 2)} bits** instead of ` +
     `${uniform.bitsPerToken.toFixed(2)} for a uniform code, so a sentence of ${tokensPerSentence.toFixed(1)} tokens (its end marker included) ` +
-    `costs about **${(trainedVal.bitsPerToken * tokensPerSentence).toFixed(0)} bits** instead of ${(uniform.bitsPerToken * tokensPerSentence).toFixed(0)}. ` +
-    `The model is as unsure as a uniform choice among **${trainedVal.perplexity.toFixed(1)}** words, ` +
-    `${(V / trainedVal.perplexity).toFixed(0)} times fewer than the ${V} of the vocabulary.`,
+    `costs about **${num(trainedVal.bitsPerToken * tokensPerSentence, 0)} bits** instead of ${(uniform.bitsPerToken * tokensPerSentence).toFixed(0)}. ` +
+    `The model is ${perplexityText(trainedVal.perplexity, V)}` +
+    (trainedVal.perplexity < V ? `, ${num(V / trainedVal.perplexity, 0)} times fewer than the ${V} of the vocabulary.` : "."),
 ));
 
 // %% cell 13
 __nb.cell(13, 8);
-const sized = await trainSweep(
-  Object.fromEntries(params.sizes.map((preset) => [preset, {
-    data: projectPath(params.data),
-    preset: preset,
-    steps: params.sizeSteps,
-    lr: params.lr,
-    schedule: params.schedule,
-    evalEvery: Math.max(1, Math.floor(params.sizeSteps / 10)),
-    evalBatches: params.evalBatches,
-    seed: params.seed,
-  }])),
-  { label: "sizes" },
-);
-__nb.out(show.plot(evalCurves(sized, {
-  metric: "perplexity",
-  splits: ["val"],
-  logY: true,
-  title: `Validation perplexity by model size (${params.sizeSteps} steps each)`,
+const labParams = describeModel(presetConfig("lab", { vocabSize: V })).params;
+const sizeConfig = (preset: string, lr: number, steps: number): Partial<RunConfig> => ({
+  data: projectPath(params.data),
+  preset: preset,
+  steps: steps,
+  lr: lr,
+  schedule: params.schedule,
+  evalEvery: Math.max(1, Math.floor(steps / 10)),
+  evalBatches: params.evalBatches,
+  seed: params.seed,
+});
+const sizeGrid = params.sizes.map((preset) => {
+  const n = describeModel(presetConfig(preset, { vocabSize: V })).params;
+  const ruleLr = scaledPeakLr(params.lr, labParams, n);
+  return { preset: preset, params: n, ruleLr: ruleLr, lrs: params.lrFactors.map((f) => Number((ruleLr * f).toPrecision(3))) };
+});
+const searchConfigs: Record<string, Partial<RunConfig>> = {};
+for (const s of sizeGrid) for (const lr of s.lrs) searchConfigs[`${s.preset} · LR ${lr}`] = sizeConfig(s.preset, lr, params.sizeSteps);
+const searched = await trainSweep(searchConfigs, { label: "size × LR" });
+flagDivergences(searched);
+const valPpl = (preset: string, lr: number): number => runSummary(searched[`${preset} · LR ${lr}`]).val_ppl!;
+__nb.out(show.plot(tableHeatmap({
+  title: `Validation perplexity after ${params.sizeSteps} steps: each size × its LR search`,
+  x: params.lrFactors.map((f) => `rule LR × ${f}`),
+  y: sizeGrid.map((s) => `${s.preset} (${s.params.toLocaleString("en-US")})`),
+  z: sizeGrid.map((s) => s.lrs.map((lr) => valPpl(s.preset, lr))),
+  text: sizeGrid.map((s) => s.lrs.map((lr) => `LR ${lr}<br>${num(valPpl(s.preset, lr), 2)}`)),
+  xTitle: "LR (the 1/√params rule's, times a factor)",
+  colorbarTitle: "val perplexity",
 })));
 
 // %% cell 14
 __nb.cell(14, 9);
-__nb.out(showTable(
-  Object.entries(sized).map(([preset, r]) => {
-    const s = runSummary(r);
-    record(`params_${preset}`, s.params, "exact");
-    record(`val_perplexity_${preset}`, s.val_ppl!, "trained");
-    return {
-      preset: preset,
-      n_embd: r.modelConfig.nEmbd,
-      n_layer: r.modelConfig.nLayer,
-      parameters: s.params,
-      "train perplexity": s.train_ppl,
-      "val perplexity": s.val_ppl,
-      "val bits/token": s.val_bits_per_token,
-      "steps/s": s.steps_per_s,
-    };
-  }),
-  { title: `After ${params.sizeSteps} steps (lr ${params.lr}, ${params.schedule})`, sortBy: "parameters", best: { column: "val perplexity", mode: "min" } },
-));
+const chosen = sizeGrid.map((s) => {
+  const lr = s.lrs.reduce((a, b) => (valPpl(s.preset, b) < valPpl(s.preset, a) ? b : a));
+  return { ...s, lr: lr, edge: s.lrs.length > 1 && (lr === s.lrs[0] || lr === s.lrs[s.lrs.length - 1]) };
+});
+const longRuns = await trainSweep(
+  Object.fromEntries(chosen.map((c) => [c.preset, sizeConfig(c.preset, c.lr, params.longSteps)])),
+  { label: `sizes, ${params.longSteps} steps` },
+);
+flagDivergences(longRuns);
+__nb.out(show.plot(evalCurves(longRuns, {
+  metric: "perplexity",
+  splits: ["val"],
+  logY: true,
+  title: `Validation perplexity by model size, ${params.longSteps} steps, each at the LR its search chose`,
+})));
 
 // %% cell 15
 __nb.cell(15, 10);
-const ranked = Object.entries(sized).map(([preset, r]) => ({ preset: preset, params: r.numParams, ppl: runSummary(r).val_ppl! }));
-const lowest = ranked.reduce((a, b) => (b.ppl < a.ppl ? b : a));
-const largest = ranked.reduce((a, b) => (b.params > a.params ? b : a));
-__nb.out(show.markdown(
-  `Lowest validation perplexity after ${params.sizeSteps} steps: **${lowest.preset}** (${lowest.ppl.toFixed(1)}, ${lowest.params.toLocaleString("en-US")} parameters). ` +
-    `The largest model, **${largest.preset}** (${largest.params.toLocaleString("en-US")} parameters), reaches ${largest.ppl.toFixed(1)}.`,
-));
+const sizeRows = chosen.map((c) => {
+  const short = runSummary(searched[`${c.preset} · LR ${c.lr}`]);
+  const long = runSummary(longRuns[c.preset]);
+  return {
+    preset: c.preset,
+    parameters: c.params,
+    "rule LR": lrText(c.ruleLr),
+    "chosen LR": lrText(c.lr),
+    [`val ppl, ${params.sizeSteps} steps`]: short.val_ppl,
+    [`val ppl, ${params.longSteps} steps`]: long.val_ppl,
+    [`train ppl, ${params.longSteps} steps`]: long.train_ppl,
+    "steps/s": long.steps_per_s,
+  };
+});
+showTable(sizeRows, { title: `Each size at its chosen LR (${params.schedule} schedule)`, sortBy: "parameters", best: { column: `val ppl, ${params.longSteps} steps`, mode: "min" }, digits: 3 });
+__nb.out(show.markdown(sizeFindings(
+  chosen.map((c) => ({ name: c.preset, params: c.params, lr: c.lr, edge: c.edge })),
+  [
+    { steps: params.sizeSteps, ppl: Object.fromEntries(chosen.map((c) => [c.preset, runSummary(searched[`${c.preset} · LR ${c.lr}`]).val_ppl!])) },
+    { steps: params.longSteps, ppl: Object.fromEntries(chosen.map((c) => [c.preset, runSummary(longRuns[c.preset]).val_ppl!])) },
+  ],
+)));
 
 // %% cell 17
 __nb.cell(17, 11);
+record("vocab_size", V, "exact");
+record("uniform_bits_per_token", uniform.bitsPerToken, "float64");
+record("untrained_val_perplexity", untrainedVal.perplexity, "forward");
+for (const e of run.history.evals) record(`val_perplexity_step_${e.step}`, e.valPerplexity!, "trained");
+record("final_train_perplexity", trainedTrain.perplexity, "trained");
+record("final_val_perplexity", trainedVal.perplexity, "trained");
+record("final_val_bits_per_token", trainedVal.bitsPerToken, "trained");
+record("bits_saved_per_token", uniform.bitsPerToken - trainedVal.bitsPerToken, "trained");
+for (const c of chosen) {
+  record(`params_${c.preset}`, c.params, "exact");
+  record(`chosen_lr_${c.preset}`, c.lr, "exact");
+  for (const lr of c.lrs) record(`val_perplexity_${c.preset}_lr_${String(lr).replace(".", "p")}`, valPpl(c.preset, lr), "trained");
+  record(`val_perplexity_${c.preset}_long`, runSummary(longRuns[c.preset]).val_ppl!, "trained");
+}
 __nb.out(showRecords());

@@ -9,15 +9,15 @@ import { notebookParams } from "../../src/notebook/index.js";
 const params = notebookParams({
   data: "datasets/simple-sentences/sentences.txt", // path from the project root
   preset: "lab",
-  tinyDocs: 50, // training sentences of the tiny data set
+  tinyDocs: 200, // training sentences of the tiny data set
   steps: 1500,
   lr: 0.003, // constant: a smaller LR than the lab's makes the curves smoother
   schedule: "constant",
   evalEvery: 25, // evaluate often: overfitting starts early
   evalBatches: 100, // validation sentences (and at most this many training sentences) per evaluation
   seed: 42,
-  tiers: ["micro", "small", "standard"], // size tiers of the last table ...
-  dataSizes: [50, 500, 5000], // ... against these numbers of training sentences
+  tiers: ["micro", "small", "standard"], // size tiers of the grid ...
+  dataSizes: [200, 2000, 8000], // ... against these numbers of training sentences (one in each of the guide's bands)
   tierSteps: 1000,
   tierEvalEvery: 100,
 });
@@ -26,7 +26,7 @@ const params = notebookParams({
 __nb.cell(3, 2);
 import { Run } from "../../src/index.js";
 import type { RunConfig } from "../../src/index.js";
-import { show, showTable, trainView, trainSweep, keepBest, evalCurves, runSummary, projectPath, writeSplitCorpus, memorizerLoss, record, showRecords, loadPlotly } from "../../src/notebook/index.js";
+import { show, showTable, trainView, trainSweep, keepBest, evalCurves, runSummary, projectPath, writeSplitCorpus, memorizerFloor, record, showRecords, loadPlotly, tableHeatmap, flagDivergences, guideTier, tinyRunFindings, tierFindings, num } from "../../src/notebook/index.js";
 __nb.out(loadPlotly(true));
 
 // %% cell 5
@@ -46,21 +46,22 @@ function subsetConfig(docs: number): Partial<RunConfig> {
   return { ...common, data: corpus.data, valFraction: corpus.valFraction };
 }
 const tiny = new Run(subsetConfig(params.tinyDocs), full.tokenizer);
-const floor = memorizerLoss(tiny.evalBatches("train")!);
-show.markdown(
+const floor = memorizerFloor(tiny);
+const evaluatedTrain = Math.min(params.evalBatches, tiny.data.trainDocs.length);
+__nb.out(show.markdown(
   `**${tiny.data.trainDocs.length} training sentences** (${floor.tokens} tokens to predict), the first of them:\n\n` +
     tiny.data.trainDocs.slice(0, 5).map((d) => `- ${d}`).join("\n") +
     `\n\nValidation: the same ${tiny.data.valDocs.length.toLocaleString("en-US")} sentences as the full run ` +
-    `(${tiny.data.valDocs.every((d, i) => d === full.data.valDocs[i]) ? "checked: identical" : "NOT identical"}); vocabulary ${tiny.tokenizer.vocabSize}.`,
-);
-record("tiny_train_docs", tiny.data.trainDocs.length, "exact");
-__nb.out(record("tiny_memorizer_perplexity", floor.perplexity, "float64"));
+    `(${tiny.data.valDocs.every((d, i) => d === full.data.valDocs[i]) ? "checked: identical" : "NOT identical"}); vocabulary ${tiny.tokenizer.vocabSize}. ` +
+    `Each evaluation measures the training perplexity on ${evaluatedTrain === tiny.data.trainDocs.length ? "all of them" : `the first ${evaluatedTrain} of them`} and the validation perplexity on ${Math.min(params.evalBatches, tiny.data.valDocs.length)} validation sentences.`,
+));
 
 // %% cell 7
 __nb.cell(7, 4);
 __nb.out(show.markdown(
   `A perfect memorizer of the ${tiny.data.trainDocs.length} sentences has training perplexity **${floor.perplexity.toFixed(3)}** ` +
-    `(loss ${floor.loss.toFixed(4)} nats per token): its only uncertainty is the first word or two of each sentence.`,
+    `(loss ${floor.loss.toFixed(4)} nats per token over all ${floor.tokens} predictions): its only uncertainty is the first word or two of each sentence, ` +
+    `and the more sentences share a beginning, the higher it is.`,
 ));
 
 // %% cell 9
@@ -68,6 +69,7 @@ __nb.cell(9, 5);
 const best = keepBest(tiny);
 const tinyView = trainView(tiny, { evals: ["train", "val"], title: `The lab model on ${params.tinyDocs} sentences (loss)` });
 const tinyEnd = await tiny.trainAsync({ callbacks: [tinyView, best], signal: tinyView.signal });
+__nb.out(flagDivergences(tiny));
 
 // %% cell 10
 __nb.cell(10, 6);
@@ -78,7 +80,7 @@ __nb.out(show.plot(evalCurves(tiny, {
   gap: true,
   hlines: [
     { y: tiny.tokenizer.vocabSize, text: `uniform guess (perplexity ${tiny.tokenizer.vocabSize})` },
-    { y: floor.perplexity, text: `perfect memorizer of the training set (${floor.perplexity.toFixed(2)})`, color: "#2ca02c" },
+    { y: floor.perplexity, text: `perfect memorizer of the ${tiny.data.trainDocs.length} training sentences (${floor.perplexity.toFixed(2)})`, color: "#2ca02c" },
   ],
   title: `Overfitting: ${params.tinyDocs} training sentences, validation on ${Math.min(params.evalBatches, tiny.data.valDocs.length)} others`,
 })));
@@ -86,24 +88,24 @@ __nb.out(show.plot(evalCurves(tiny, {
 // %% cell 11
 __nb.cell(11, 7);
 const tinyFinal = runSummary(tiny);
-const lastTrainPpl = tinyFinal.train_ppl!;
-const lastValPpl = tinyFinal.val_ppl!;
 const restoredFrom = best.restore();
 const restored = tiny.evaluate("val")!;
+const restoredTrain = tiny.evaluate("train")!;
 showTable([
-  { checkpoint: `last (step ${tiny.step})`, "train perplexity": lastTrainPpl, "val perplexity": lastValPpl },
-  { checkpoint: `best val (step ${restoredFrom}), restored`, "train perplexity": tiny.evaluate("train")!.perplexity, "val perplexity": restored.perplexity },
+  { checkpoint: `last (step ${tiny.step})`, "train perplexity": tinyFinal.train_ppl, "val perplexity": tinyFinal.val_ppl },
+  { checkpoint: `best val (step ${restoredFrom}), restored`, "train perplexity": restoredTrain.perplexity, "val perplexity": restored.perplexity },
   { checkpoint: "perfect memorizer (floor)", "train perplexity": floor.perplexity, "val perplexity": null },
 ], { title: `${params.tinyDocs} training sentences after ${tiny.step} steps` });
-show.markdown(
-  `The validation perplexity was lowest at step **${restoredFrom}** (${restored.perplexity.toFixed(1)}); by step ${tiny.step} it is ` +
-    `**${(lastValPpl / restored.perplexity).toFixed(1)} times higher** (${lastValPpl.toFixed(0)}), ` +
-    `while the training perplexity fell to ${lastTrainPpl.toFixed(2)}, ${(lastTrainPpl / floor.perplexity).toFixed(2)} × the memorizer's floor.`,
-);
-record("tiny_best_step", restoredFrom, "exact");
-record("tiny_best_val_perplexity", restored.perplexity, "trained");
-record("tiny_final_train_perplexity", lastTrainPpl, "trained");
-__nb.out(record("tiny_final_val_perplexity", lastValPpl, "trained"));
+__nb.out(show.markdown(tinyRunFindings({
+  steps: tiny.step,
+  evalEvery: params.evalEvery,
+  bestStep: restoredFrom ?? 0,
+  bestVal: restored.perplexity,
+  lastVal: tinyFinal.val_ppl!,
+  lastTrain: tinyFinal.train_ppl!,
+  floor: floor.perplexity,
+  vocabSize: tiny.tokenizer.vocabSize,
+})));
 
 // %% cell 13
 __nb.cell(13, 8);
@@ -114,11 +116,17 @@ both[`${params.tinyDocs} sentences`] = tiny;
 both[`${full.data.trainDocs.length.toLocaleString("en-US")} sentences`] = full;
 show.plot(evalCurves(both, { metric: "perplexity", logY: true, title: "Tiny vs full training set (dashed: train, solid: validation)" }));
 const fullFinal = runSummary(full);
-record("full_final_train_perplexity", fullFinal.train_ppl!, "trained");
-__nb.out(record("full_final_val_perplexity", fullFinal.val_ppl!, "trained"));
+const fullGap = fullFinal.val_ppl! / fullFinal.train_ppl!;
+__nb.out(show.markdown(
+  `With ${full.data.trainDocs.length.toLocaleString("en-US")} sentences (${num(full.step / full.data.trainDocs.length, 2)} passes over them) the validation perplexity ends at ${num(fullFinal.val_ppl)}, ` +
+    `${fullGap < 1.1 ? `with the training perplexity (${num(fullFinal.train_ppl)}): the two curves stay together, because every step sees new sentences, so fitting the training data *is* learning the language` : `${num(fullGap, 2)} × the training perplexity (${num(fullFinal.train_ppl)}): even the full data is passed over often enough here to open a gap`}. ` +
+    `The tiny set ends ${num(tinyFinal.val_ppl! / fullFinal.val_ppl!, 1)} times higher on validation (its best checkpoint: ${num(restored.perplexity / fullFinal.val_ppl!, 1)} times), ` +
+    `while its training perplexity (${num(tinyFinal.train_ppl)}) is ${tinyFinal.train_ppl! < fullFinal.train_ppl! ? "lower: it sees the same sentences again and again, and that is exactly what ruins its validation curve" : "not even lower than the full run's"}.`,
+));
 
 // %% cell 15
 __nb.cell(15, 9);
+showTable(params.dataSizes.map((n) => ({ "train sentences": n, "the guide's tier": guideTier(n) })));
 const grid: Record<string, Partial<RunConfig>> = {};
 for (const tier of params.tiers) {
   for (const docs of params.dataSizes) {
@@ -126,14 +134,37 @@ for (const tier of params.tiers) {
   }
 }
 const gridRuns = await trainSweep(grid, { label: "size × data", tokenizer: full.tokenizer });
+__nb.out(flagDivergences(gridRuns));
 
 // %% cell 16
 __nb.cell(16, 10);
+const cell = (tier: string, docs: number) => runSummary(gridRuns[`${tier} × ${docs}`]);
+const gridParams = Object.fromEntries(params.tiers.map((t) => [t, cell(t, params.dataSizes[0]).params]));
+const rowLabel = (t: string): string => `${t} (${gridParams[t].toLocaleString("en-US")})`;
+const colLabel = (n: number): string => `${n.toLocaleString("en-US")} sentences (guide: ${guideTier(n)})`;
+show.plot(tableHeatmap({
+  title: `Best validation perplexity (early stopping) after ${params.tierSteps} steps, by size and data`,
+  x: params.dataSizes.map(colLabel),
+  y: params.tiers.map(rowLabel),
+  z: params.tiers.map((t) => params.dataSizes.map((n) => cell(t, n).best_val_ppl)),
+  text: params.tiers.map((t) => params.dataSizes.map((n) => `${num(cell(t, n).best_val_ppl, 1)} @ ${cell(t, n).best_step}`)),
+  xTitle: "training sentences",
+  colorbarTitle: "best val perplexity",
+  logColor: true,
+}));
+show.plot(tableHeatmap({
+  title: `Gap at the end (val / train perplexity; 1 = no overfitting)`,
+  x: params.dataSizes.map(colLabel),
+  y: params.tiers.map(rowLabel),
+  z: params.tiers.map((t) => params.dataSizes.map((n) => cell(t, n).val_ppl! / cell(t, n).train_ppl!)),
+  text: params.tiers.map((t) => params.dataSizes.map((n) => num(cell(t, n).val_ppl! / cell(t, n).train_ppl!, 2))),
+  xTitle: "training sentences",
+  colorbarTitle: "gap",
+  logColor: true,
+}));
 __nb.out(showTable(
-  Object.entries(gridRuns).map(([name, r]) => {
+  Object.values(gridRuns).map((r) => {
     const s = runSummary(r);
-    const key = name.replace(" × ", "_");
-    record(`gap_${key}`, s.val_ppl! / s.train_ppl!, "trained");
     return {
       tier: r.config.preset,
       parameters: s.params,
@@ -146,9 +177,27 @@ __nb.out(showTable(
       "at step": s.best_step,
     };
   }),
-  { title: `${params.tierSteps} steps each, LR ${params.lr} ${params.schedule}; the best validation perplexity is highlighted`, best: { column: "val perplexity", mode: "min" }, digits: 2 },
+  { title: `${params.tierSteps} steps each, LR ${params.lr} ${params.schedule}; the lowest final validation perplexity is highlighted`, best: { column: "val perplexity", mode: "min" }, digits: 2 },
 ));
 
-// %% cell 18
-__nb.cell(18, 11);
+// %% cell 17
+__nb.cell(17, 11);
+__nb.out(show.markdown(tierFindings(params.tiers.map((t) => ({ tier: t, params: gridParams[t] })), params.dataSizes.map((n) => ({
+  docs: n,
+  epochs: params.tierSteps / n,
+  cells: Object.fromEntries(params.tiers.map((t) => [t, { bestVal: cell(t, n).best_val_ppl!, gap: cell(t, n).val_ppl! / cell(t, n).train_ppl! }])),
+})))));
+
+// %% cell 19
+__nb.cell(19, 12);
+record("tiny_train_docs", tiny.data.trainDocs.length, "exact");
+record("tiny_memorizer_tokens", floor.tokens, "exact");
+record("tiny_memorizer_perplexity", floor.perplexity, "float64");
+record("tiny_best_step", restoredFrom ?? 0, "exact");
+record("tiny_best_val_perplexity", restored.perplexity, "trained");
+record("tiny_final_train_perplexity", tinyFinal.train_ppl!, "trained");
+record("tiny_final_val_perplexity", tinyFinal.val_ppl!, "trained");
+record("full_final_train_perplexity", fullFinal.train_ppl!, "trained");
+record("full_final_val_perplexity", fullFinal.val_ppl!, "trained");
+for (const t of params.tiers) for (const n of params.dataSizes) record(`gap_${t}_${n}`, cell(t, n).val_ppl! / cell(t, n).train_ppl!, "trained");
 __nb.out(showRecords());

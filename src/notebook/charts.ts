@@ -91,3 +91,48 @@ export function heatmapGrid(panels: HeatmapPanel[], options: HeatmapGridOptions 
   layout.annotations = annotations;
   return { data, layout };
 }
+
+export interface TableHeatmapOptions {
+  title?: string;
+  /** Column and row labels (row 0 at the top). */
+  x: string[];
+  y: string[];
+  /** Values that set the color, z[row][col]; null leaves a cell gray. */
+  z: Array<Array<number | null>>;
+  /** What each cell says (default: the value with 3 significant digits). */
+  text?: string[][];
+  xTitle?: string;
+  yTitle?: string;
+  colorbarTitle?: string;
+  /** Colors from the log10 of z (perplexities spanning decades); the color bar is labelled with the values. */
+  logColor?: boolean;
+  /** Low values dark (default: low values light). */
+  reverse?: boolean;
+}
+
+/** A table of numbers as a heatmap: categorical axes, each cell labelled (a size × data grid, LR × warmup). */
+export function tableHeatmap(o: TableHeatmapOptions): Figure {
+  if (o.z.length !== o.y.length || o.z.some((row) => row.length !== o.x.length)) throw new Error(`tableHeatmap: z must have ${o.y.length} rows of ${o.x.length} values`);
+  const color = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? null : o.logColor ? Math.log10(Math.max(v, 1e-12)) : v);
+  const z = o.z.map((row) => row.map(color));
+  const text = o.text ?? o.z.map((row) => row.map((v) => (v === null ? "" : String(Number(v.toPrecision(3))))));
+  const finite = z.flat().filter((v): v is number => v !== null);
+  const colorbar: Record<string, unknown> = { title: { text: o.colorbarTitle ?? "" } };
+  if (o.logColor && finite.length) {
+    const lo = Math.floor(Math.min(...finite));
+    const hi = Math.ceil(Math.max(...finite));
+    const ticks = Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+    colorbar.tickvals = ticks;
+    colorbar.ticktext = ticks.map((t) => String(Number(Math.pow(10, t).toPrecision(1))));
+  }
+  return {
+    data: [{ type: "heatmap", x: o.x, y: o.y, z, text, texttemplate: "%{text}", colorscale: "Viridis", reversescale: !o.reverse, colorbar, hovertemplate: "%{y}, %{x}: %{text}<extra></extra>" }],
+    layout: {
+      title: { text: o.title ?? "" },
+      xaxis: { type: "category", title: { text: o.xTitle ?? "" } },
+      yaxis: { type: "category", autorange: "reversed", title: { text: o.yTitle ?? "" } },
+      margin: { l: 110, r: 40, t: o.title ? 70 : 30, b: 70 },
+      height: 120 + 70 * o.y.length,
+    },
+  };
+}

@@ -82,3 +82,11 @@ function forEachPrediction(batches: readonly Batch[], fn: (prefix: string, next:
     }
   }
 }
+
+/**
+ * The memorizer's floor over a run's whole training split (every training document, not only the `evalBatches`
+ * the trainer evaluates): the lowest training loss any model of these exact documents can reach.
+ */
+export function memorizerFloor(run: { data: { train: { evalBatches(maxBatches?: number): Batch[] } } }): LossStats {
+  return memorizerLoss(run.data.train.evalBatches());
+}

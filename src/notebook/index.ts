@@ -10,11 +10,15 @@ export { showTable, tableHtml, tableText, toTable, historyDataFrame, showRecords
 export { notebookParams } from "./params.js";
 export { trainView, trainSweep, keepBest, lossCurves, evalCurves, runSummary, InterruptSignal } from "./training.js";
 export type { TrainView, TrainViewOptions, SweepOptions, KeepBest, RunSummary } from "./training.js";
-export { projectPath, writeSplitCorpus, memorizerLoss } from "./corpus.js";
+export { projectPath, writeSplitCorpus, memorizerLoss, memorizerFloor } from "./corpus.js";
 export { record, recordedFigures, tolerances } from "./record.js";
 export type { Tolerance, ToleranceName } from "./record.js";
 export { sweep, sweepResult, sweepHeatmap, sweepCurves, sweepSlider, trialCurves, lrRangeFigure } from "./sweep.js";
 export type { SweepResult, SweepRunOptions, HeatmapOptions, CurvesOptions, SliderOptions } from "./sweep.js";
-export { barChart, heatmapGrid } from "./charts.js";
-export type { BarChartOptions, HeatmapPanel, HeatmapGridOptions } from "./charts.js";
+export { barChart, heatmapGrid, tableHeatmap } from "./charts.js";
+export type { BarChartOptions, HeatmapPanel, HeatmapGridOptions, TableHeatmapOptions } from "./charts.js";
+export { num, lrText, listText, perplexityText, divergence, divergenceNote, flagDivergences } from "./lessons.js";
+export type { Divergence } from "./lessons.js";
+export { warmupFindings, referenceFinding, clippingFindings, highestStableLr, sizeFindings, guideTier, tinyRunFindings, tierFindings } from "./findings.js";
+export type { WarmupResult, SizeChoice, TinyRun, TierCell } from "./findings.js";
 export { samplesView, samplesContent, samplesByStep, SamplesView } from "./samples.js";

@@ -114,5 +114,8 @@ export function showRecords(options: TableOptions = {}): void {
     show.text("(no figures recorded)");
     return;
   }
-  showTable(rows, { title: "figures recorded for the regression test", digits: 6, limit: 200, ...options });
+  // collapsed: the list is bookkeeping for the regression, not part of the lesson
+  const table = { title: "figures recorded for the regression test", digits: 6, limit: 200, ...options };
+  const summary = `${rows.length} figures recorded for the regression test (npx gptlab regress): click to open`;
+  show.html(`<details><summary>${summary}</summary>${tableHtml(rows, table)}</details>`, tableText(rows, table));
 }

@@ -52,6 +52,21 @@ export class History implements Callback {
     return window.reduce((s, r) => s + r.loss, 0) / window.length;
   }
 
+  /**
+   * The first step whose mean loss over the last `window` steps is above `threshold` (e.g. ln V + 1: worse than a
+   * uniform guess), with the LR of that step; or a non-finite loss; null when the run never got there.
+   */
+  blowUp(threshold: number, window = 20): { step: number; lr: number; meanLoss: number } | null {
+    for (let i = 0; i < this.steps.length; i++) {
+      const s = this.steps[i];
+      if (!Number.isFinite(s.loss)) return { step: s.step, lr: s.lr, meanLoss: s.loss };
+      if (i + 1 < window) continue;
+      const mean = this.steps.slice(i + 1 - window, i + 1).reduce((sum, r) => sum + r.loss, 0) / window;
+      if (mean > threshold) return { step: s.step, lr: s.lr, meanLoss: mean };
+    }
+    return null;
+  }
+
   /** Means over consecutive windows of `size` steps: the smoothed curve next to the noisy single-step one. */
   smoothed(size: number): Array<{ step: number; loss: number }> {
     const out: Array<{ step: number; loss: number }> = [];
