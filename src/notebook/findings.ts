@@ -47,7 +47,7 @@ export function warmupFindings(results: readonly WarmupResult[], steps: number):
     const mixed = `warmup ${blownText(blown)} blow${blown.length === 1 ? "s" : ""} up, warmup ${listText(safe.map((r) => String(r.warmup)))} ${safe.length === 1 ? "does" : "do"} not`;
     if (maxBlown < minSafe) return `${head}${mixed}: here the guides' lesson holds, a long enough warmup prevents the blow-up.${where}`;
     if (maxSafe < minBlown) {
-      return `${head}${mixed}: the *opposite* of "too short a warmup diverges". A likely reason: with no warmup the cosine starts decaying at once, so that run spends the least time near the peak LR.${where}`;
+      return `${head}${mixed}: the *opposite* of "too short a warmup diverges". So the LR alone does not decide it: ${minSafe === 0 ? "the run without warmup starts at the full peak LR and survives" : `warmup ${minSafe} reaches the peak early and survives`}, while longer warmups meet the high LR later, with weights already trained further.${where}`;
     }
     return `${head}${mixed}: no order by warmup length, so at this LR the outcome is close to a coin toss.${where}`;
   });

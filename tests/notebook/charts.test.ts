@@ -1,6 +1,6 @@
 // Tests of the bar chart, the heatmap grid and the table of samples drawn during training.
 
-import { barChart, heatmapGrid } from "../../src/notebook/charts.js";
+import { barChart, heatmapGrid, tableHeatmap } from "../../src/notebook/charts.js";
 import { samplesByStep, samplesContent } from "../../src/notebook/samples.js";
 
 describe("barChart", () => {
@@ -43,5 +43,21 @@ describe("samples table", () => {
     const c = samplesContent([{ step: 1, prompt: "", text: "<b> & ." }]);
     expect(c.html).toContain("&lt;b&gt; &amp; .");
     expect(samplesContent(samples).text).toMatch(/the dog sat \./);
+  });
+});
+
+describe("tableHeatmap", () => {
+  test("labels every cell, colors by log10 with the values on the color bar, and leaves missing cells empty", () => {
+    const fig = tableHeatmap({ x: ["200", "2000"], y: ["micro", "small"], z: [[10, 1000], [100, null]], logColor: true, colorbarTitle: "ppl" });
+    const trace = fig.data[0] as Record<string, any>;
+    expect(trace.z).toEqual([[1, 3], [2, null]]);
+    expect(trace.text).toEqual([["10", "1000"], ["100", ""]]);
+    expect(trace.colorbar.tickvals).toEqual([1, 2, 3]);
+    expect(trace.colorbar.ticktext).toEqual(["10", "100", "1000"]);
+    expect((fig.layout as Record<string, any>).yaxis.autorange).toBe("reversed");
+  });
+
+  test("refuses a z that does not match the labels", () => {
+    expect(() => tableHeatmap({ x: ["a", "b"], y: ["r"], z: [[1]] })).toThrow(/z must have 1 rows of 2 values/);
   });
 });

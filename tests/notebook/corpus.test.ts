@@ -1,6 +1,7 @@
 import * as path from "path";
 import { loadDataset, makeBatch } from "../../src/data/dataset.js";
-import { memorizerLoss, projectPath, writeSplitCorpus } from "../../src/notebook/corpus.js";
+import { Run } from "../../src/train/run.js";
+import { memorizerFloor, memorizerLoss, projectPath, writeSplitCorpus } from "../../src/notebook/corpus.js";
 
 const root = path.resolve(__dirname, "..", "..");
 
@@ -52,4 +53,18 @@ test("memorizerLoss of sequences that share no first token is 0 (perplexity 1)",
 test("projectPath resolves from the folder holding package.json and keeps absolute paths", () => {
   expect(projectPath("datasets/names/names.txt")).toBe(path.join(root, "datasets/names/names.txt"));
   expect(projectPath("/tmp/x.txt")).toBe("/tmp/x.txt");
+});
+
+test("memorizerFloor covers the whole training split, not the evalBatches the trainer evaluates", () => {
+  // 40 training sentences, 4 first words: the more sentences, the more a first word branches
+  const docs = Array.from({ length: 44 }, (_, i) => `${["a", "b", "c", "d"][i % 4]} word${i} .`);
+  const corpus = writeSplitCorpus(docs.slice(0, 40), docs.slice(40), 42);
+  const run = new Run({ data: corpus.data, valFraction: corpus.valFraction, evalBatches: 5, samples: 0, steps: 1 });
+  const floor = memorizerFloor(run);
+  const evaluated = memorizerLoss(run.evalBatches("train"));
+  expect(floor.tokens).toBe(40 * 4); // every sentence: 3 words + the end marker
+  expect(evaluated.tokens).toBe(5 * 4);
+  // each first word has 10 continuations over the whole set, but only 1-2 among the first 5 sentences
+  expect(floor.loss).toBeCloseTo((40 * Math.log(4) + 40 * Math.log(10)) / 160, 12);
+  expect(evaluated.loss).toBeLessThan(floor.loss);
 });
