@@ -119,11 +119,14 @@ export function tableHeatmap(o: TableHeatmapOptions): Figure {
   const finite = z.flat().filter((v): v is number => v !== null);
   const colorbar: Record<string, unknown> = { title: { text: o.colorbarTitle ?? "" } };
   if (o.logColor && finite.length) {
-    const lo = Math.floor(Math.min(...finite));
-    const hi = Math.ceil(Math.max(...finite));
-    const ticks = Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+    // 1-2-5 ticks inside the data's range (a range within one decade still gets labels), else its two ends
+    const [lo, hi] = [Math.min(...finite), Math.max(...finite)];
+    let ticks: number[] = [];
+    for (let d = Math.floor(lo); d <= Math.ceil(hi); d++) for (const m of [1, 2, 5]) ticks.push(d + Math.log10(m));
+    ticks = ticks.filter((t) => t >= lo - 1e-9 && t <= hi + 1e-9);
+    if (ticks.length < 2) ticks = lo === hi ? [lo] : [lo, hi];
     colorbar.tickvals = ticks;
-    colorbar.ticktext = ticks.map((t) => String(Number(Math.pow(10, t).toPrecision(1))));
+    colorbar.ticktext = ticks.map((t) => String(Number(Math.pow(10, t).toPrecision(2))));
   }
   return {
     data: [{ type: "heatmap", x: o.x, y: o.y, z, text, texttemplate: "%{text}", colorscale: "Viridis", reversescale: !o.reverse, colorbar, hovertemplate: "%{y}, %{x}: %{text}<extra></extra>" }],
@@ -131,7 +134,7 @@ export function tableHeatmap(o: TableHeatmapOptions): Figure {
       title: { text: o.title ?? "" },
       xaxis: { type: "category", title: { text: o.xTitle ?? "" } },
       yaxis: { type: "category", autorange: "reversed", title: { text: o.yTitle ?? "" } },
-      margin: { l: 110, r: 40, t: o.title ? 70 : 30, b: 70 },
+      margin: { l: Math.max(80, 8 * Math.max(...o.y.map((label) => label.length))), r: 40, t: o.title ? 70 : 30, b: 70 },
       height: 120 + 70 * o.y.length,
     },
   };

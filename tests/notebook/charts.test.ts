@@ -52,8 +52,11 @@ describe("tableHeatmap", () => {
     const trace = fig.data[0] as Record<string, any>;
     expect(trace.z).toEqual([[1, 3], [2, null]]);
     expect(trace.text).toEqual([["10", "1000"], ["100", ""]]);
-    expect(trace.colorbar.tickvals).toEqual([1, 2, 3]);
-    expect(trace.colorbar.ticktext).toEqual(["10", "100", "1000"]);
+    expect(trace.colorbar.ticktext).toEqual(["10", "20", "50", "100", "200", "500", "1000"]);
+    expect(trace.colorbar.tickvals[0]).toBe(1);
+    // a range inside one decade still gets labels: its ends
+    const narrow = tableHeatmap({ x: ["a", "b"], y: ["r"], z: [[28.4, 32.1]], logColor: true }).data[0] as Record<string, any>;
+    expect(narrow.colorbar.ticktext).toEqual(["28", "32"]);
     expect((fig.layout as Record<string, any>).yaxis.autorange).toBe("reversed");
   });
 
