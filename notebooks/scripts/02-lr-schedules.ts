@@ -177,7 +177,7 @@ show.plot(tableHeatmap({
   y: gridLrs.map((lr) => `peak LR ${lr}`),
   z: gridLrs.map((lr) => params.unstableWarmups.map((w) => {
     const r = warmupResults.find((q) => q.lr === lr && q.warmup === w && q.clipNorm === 0)!;
-    return r.blowUp ? r.blowUp.step / params.unstableSteps : 1.2;
+    return r.blowUp ? r.blowUp.step / params.unstableSteps : 1;
   })),
   text: gridLrs.map((lr) => params.unstableWarmups.map((w) => blowUpText(warmupResults.find((q) => q.lr === lr && q.warmup === w && q.clipNorm === 0)!))),
   xTitle: "warmup steps",
