@@ -78,7 +78,7 @@ export function clippingFindings(results: readonly WarmupResult[]): string[] {
   lines.push(
     rescued.length === 0
       ? `- So clipping does not rescue a too-high LR here: Adam divides each gradient by its own running scale, so scaling the gradient down barely shrinks the step; the LR sets the step size.`
-      : `- Clipping rescued ${listText(rescued.map((c) => `warmup ${c.warmup}`))} at LR ${lrText(rescued[0].lr)}: it bounds the rare huge gradients that start a blow-up.`,
+      : `- Clipping rescued ${listText(rescued.map((c) => `warmup ${c.warmup}`))} at LR ${lrText(rescued[0].lr)}: at this LR, bounding the gradient norm is enough to keep the run stable (at a higher \`unstableLr\` it may not be).`,
   );
   return lines;
 }
