@@ -131,15 +131,22 @@ export function sizeFindings(sizes: readonly SizeChoice[], budgets: ReadonlyArra
       (bestLast === largest.name ? `With the longer budget the largest model pulls ahead.` : `Even at ${last.steps.toLocaleString("en-US")} steps the largest model is not the best; more steps (\`--longSteps\`) may change that again.`);
   }
   const edges = sizes.filter((s) => s.edge);
-  const edgeText = edges.length
-    ? ` The chosen LR of ${listText(edges.map((s) => `${s.name} (${lrText(s.lr)})`))} is at the edge of the search: its best LR may lie outside it (widen \`lrFactors\`).`
-    : " Every chosen LR lies inside its search, so no size was held back by its LR at the search's budget.";
+  const edgeNames = listText(edges.map((s) => `${s.name} (${lrText(s.lr)})`));
+  const edgeText =
+    edges.length === 0
+      ? " Every chosen LR lies inside its search, so no size was held back by its LR at the search's budget."
+      : edges.length === 1
+        ? ` The chosen LR of ${edgeNames} is at the edge of the search: its best LR may lie outside it (widen \`lrFactors\`).`
+        : ` The chosen LRs of ${edgeNames} are at the edge of their searches: their best LRs may lie outside them (widen \`lrFactors\`).`;
+  const lastPpl = sizes.map((s) => last.ppl[s.name]);
+  const spread = Math.max(...lastPpl) / Math.min(...lastPpl) - 1;
+  const noise = spread < 0.05 ? ` At ${last.steps.toLocaleString("en-US")} steps all sizes are within ${num(spread * 100, 0)}% of each other, about the noise of evaluating on a hundred sentences: there the ranking is close to a tie.` : "";
   return [
     `**Validation perplexity of each size at the LR its search chose** (lower is better):`,
     "",
     ...lines,
     "",
-    verdict + edgeText +
+    verdict + noise + edgeText +
       ` The LRs were chosen at ${budgets[0].steps.toLocaleString("en-US")} steps; a longer run often prefers a lower LR, so the longer comparison may still under-serve the bigger models (search again with \`--sizeSteps ${last.steps}\`).`,
   ].join("\n");
 }
@@ -174,17 +181,24 @@ export interface TinyRun {
 export function tinyRunFindings(r: TinyRun): string {
   const share = r.bestStep / r.steps;
   const rise = r.lastVal / r.bestVal;
+  const climbed = r.bestStep < r.steps - r.evalEvery && rise >= 1.1;
   let shape: string;
-  if (r.bestStep >= r.steps - r.evalEvery) shape = `The validation perplexity is still at its lowest at the end (step ${r.bestStep}): **no overfitting yet** at these settings. Train longer (\`steps\`), on fewer sentences (\`tinyDocs\`), or with a higher \`lr\`.`;
-  else if (r.bestStep <= 2 * r.evalEvery) shape = `The validation perplexity was lowest at step **${r.bestStep}**, at the very start of the ${r.steps} steps, so the U-shaped curve is squeezed against the left edge: lower \`lr\` or raise \`tinyDocs\` to see it fall first.`;
-  else shape = `The validation perplexity falls, bottoms out at step **${r.bestStep}** of ${r.steps} (${num(share * 100, 0)}% into the run, perplexity ${num(r.bestVal)}), and climbs again: the U-shaped curve of overfitting.`;
-  const after = rise > 1.05 ? ` By step ${r.steps} it is **${num(rise, 1)} times higher** (${num(r.lastVal)})` : ` By step ${r.steps} it has hardly moved (${num(r.lastVal)})`;
-  const uniform =
-    r.lastVal > r.vocabSize
-      ? `: above V = ${r.vocabSize}, worse than a uniform guess on new sentences. The model has become confidently wrong, giving almost all its probability to continuations of the sentences it memorized.`
-      : `, still below V = ${r.vocabSize} (a uniform guess).`;
-  const train = ` Meanwhile the training perplexity fell to ${num(r.lastTrain, 2)}, ${num(r.lastTrain / r.floor, 2)} × the memorizer's floor (${num(r.floor, 2)}). Restoring the best checkpoint brings back the model from before the climb.`;
-  return shape + after + uniform + train;
+  if (r.bestStep >= r.steps - r.evalEvery) {
+    shape = `The validation perplexity is still at its lowest at the end (step ${r.bestStep}, ${num(r.bestVal)}): **no overfitting yet** at these settings. Train longer (\`steps\`), on fewer sentences (\`tinyDocs\`), or with a higher \`lr\`.`;
+  } else if (!climbed) {
+    shape = `The validation perplexity bottoms out at step **${r.bestStep}** of ${r.steps} (${num(r.bestVal)}) and ends only ${num((rise - 1) * 100, 0)}% higher (${num(r.lastVal)}): the climb has **barely started** at these settings. Train longer (\`steps\`) or on fewer sentences (\`tinyDocs\`) to see the U.`;
+  } else {
+    const where = r.bestStep <= 2 * r.evalEvery
+      ? `at step **${r.bestStep}**, at the very start of the ${r.steps} steps, so the U-shaped curve is squeezed against the left edge (lower \`lr\` or raise \`tinyDocs\` to see it fall first)`
+      : `at step **${r.bestStep}** of ${r.steps} (${num(share * 100, 0)}% into the run, perplexity ${num(r.bestVal)}), then climbs again: the U-shaped curve of overfitting`;
+    shape = `The validation perplexity bottoms out ${where}. By step ${r.steps} it is **${num(rise, 1)} times higher** (${num(r.lastVal)})`;
+    shape +=
+      r.lastVal > r.vocabSize
+        ? `: above V = ${r.vocabSize}, worse than a uniform guess on new sentences. The model has become confidently wrong, giving almost all its probability to continuations of the sentences it memorized.`
+        : `, still below V = ${r.vocabSize} (a uniform guess).`;
+  }
+  const train = ` Meanwhile the training perplexity fell to ${num(r.lastTrain, 2)}, ${num(r.lastTrain / r.floor, 2)} × the memorizer's floor (${num(r.floor, 2)}).`;
+  return shape + train + (climbed ? " Restoring the best checkpoint brings back the model from before the climb." : "");
 }
 
 export interface TierCell {

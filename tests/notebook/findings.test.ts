@@ -72,6 +72,16 @@ describe("sizeFindings", () => {
     ]);
     expect(text).toMatch(/The order is the same at 1,500 and 3,000 steps/);
     expect(text).toMatch(/Every chosen LR lies inside its search/);
+    expect(text).not.toMatch(/close to a tie/);
+  });
+
+  test("sizes within 5% at the longest budget are called close to a tie; several edge LRs are named together", () => {
+    const text = sizeFindings(sizes.map((s) => ({ ...s, edge: true })), [
+      { steps: 3000, ppl: { micro: 16.77, lab: 15.64, standard: 15.53 } },
+      { steps: 6000, ppl: { micro: 13.67, lab: 13.17, standard: 13.15 } },
+    ]);
+    expect(text).toMatch(/At 6,000 steps all sizes are within 4% of each other.*close to a tie/);
+    expect(text).toMatch(/The chosen LRs of micro \(0\.0149\), lab \(0\.005\) and standard \(0\.0063\) are at the edge of their searches/);
   });
 });
 
@@ -84,8 +94,13 @@ describe("tinyRunFindings says where the validation minimum fell", () => {
   const base = { steps: 1500, evalEvery: 25, bestVal: 50, lastVal: 250, lastTrain: 2.8, floor: 1.8, vocabSize: 597 };
   test("in the middle: the U-shaped curve, and how much higher it ends", () => {
     const t = tinyRunFindings({ ...base, bestStep: 400 });
-    expect(t).toMatch(/bottoms out at step \*\*400\*\* of 1500 \(27% into the run/);
+    expect(t).toMatch(/bottoms out at step \*\*400\*\* of 1500 \(27% into the run, perplexity 50\.0\), then climbs again/);
     expect(t).toMatch(/\*\*5\.0 times higher\*\* \(250\.0\), still below V = 597/);
+  });
+  test("a minimum followed by a rise under 10% is a climb that has barely started (the --tinyDocs 500 case)", () => {
+    const t = tinyRunFindings({ ...base, bestStep: 975, bestVal: 30, lastVal: 31.2 });
+    expect(t).toMatch(/ends only 4% higher \(31\.2\): the climb has \*\*barely started\*\*/);
+    expect(t).not.toMatch(/U-shaped curve of overfitting|Restoring the best checkpoint/);
   });
   test("at the start (the old default: step 50 of 1,500): squeezed against the edge", () => {
     expect(tinyRunFindings({ ...base, bestStep: 50 })).toMatch(/at the very start of the 1500 steps/);
