@@ -61,7 +61,7 @@ test("memorizerFloor covers the whole training split, not the evalBatches the tr
   const corpus = writeSplitCorpus(docs.slice(0, 40), docs.slice(40), 42);
   const run = new Run({ data: corpus.data, valFraction: corpus.valFraction, evalBatches: 5, samples: 0, steps: 1 });
   const floor = memorizerFloor(run);
-  const evaluated = memorizerLoss(run.evalBatches("train"));
+  const evaluated = memorizerLoss(run.evalBatches("train")!);
   expect(floor.tokens).toBe(40 * 4); // every sentence: 3 words + the end marker
   expect(evaluated.tokens).toBe(5 * 4);
   // each first word has 10 continuations over the whole set, but only 1-2 among the first 5 sentences
