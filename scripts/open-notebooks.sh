@@ -11,8 +11,9 @@ PY=/usr/bin/python3
 WORK="${GPTLAB_WORK_DIR:-my-notebooks}"
 scripts/setup-jupyter.sh
 mkdir -p "$WORK"
-# tslab compiles only files under the notebook's folder: the copies import the library through their own link
-[ -e "$WORK/src" ] || ln -s "$PWD/src" "$WORK/src"
+# tslab compiles only files under the notebook's folder: the copies import the library through their own link,
+# to the same place as notebooks/src
+ln -sfn "$(readlink -f notebooks/src)" "$WORK/src"
 for nb in notebooks/*.ipynb; do
   dest="$WORK/$(basename "$nb")"
   if [ -e "$dest" ]; then echo "keeping your copy $dest (delete it to start again from $nb)"; else cp "$nb" "$dest"; fi
