@@ -3,7 +3,7 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RUN_FILES } from "../io/checkpoint.js";
+import { RUN_FILES, checkpointDir } from "../io/checkpoint.js";
 import type { Plan, SweepDefinition, Trial } from "./definition.js";
 
 export const SWEEP_FILES = { sweep: "sweep.json", plan: "plan.jsonl", trials: "trials", results: "results.jsonl", csv: "results.csv" } as const;
@@ -52,7 +52,14 @@ export type TrialState = "pending" | "stopped" | "completed" | "diverged" | "fai
 export function trialState(dir: string): { state: TrialState; metrics: TrialMetrics | null } {
   const file = path.join(dir, RUN_FILES.metrics);
   if (!fs.existsSync(file)) return { state: "pending", metrics: null };
-  const metrics = JSON.parse(fs.readFileSync(file, "utf8")) as TrialMetrics;
+  let metrics: TrialMetrics;
+  try {
+    metrics = JSON.parse(fs.readFileSync(file, "utf8")) as TrialMetrics;
+  } catch {
+    // a claim caught between its create and its write (or cut by a kill there): nothing trained is lost unless a
+    // checkpoint exists, and then the trial resumes from it
+    return { state: checkpointDir(dir) ? "stopped" : "pending", metrics: null };
+  }
   const reason = metrics.final?.stopReason;
   if (reason === "completed" || reason === "diverged") return { state: reason, metrics };
   return { state: "stopped", metrics };
