@@ -204,9 +204,10 @@ export class Run {
     return new EarlyStopping({ patience: Math.max(1, this.config.patience), minDelta: this.config.minDelta }).resume(this.history.evals);
   }
 
-  /** The step at which early stopping ended the run (null: it did not, or patience is 0). */
+  /** The step at which early stopping ended the run before its last step (null: it did not, or patience is 0). */
   stoppedEarlyAtStep(): number | null {
-    return this.config.patience > 0 ? this.earlyStopping().state.stoppedAtStep : null;
+    const at = this.config.patience > 0 ? this.earlyStopping().state.stoppedAtStep : null;
+    return at !== null && at < this.config.steps ? at : null;
   }
 
   private absorb(trainer: Trainer<Batch>, end: EndEvent): EndEvent {
