@@ -6,6 +6,10 @@ import { Run } from "../../src/train/run.js";
 import { defaultRunConfig } from "../../src/train/config.js";
 import { trainInFolder } from "../../src/train/train-in-folder.js";
 import { bytes, comparableMetrics, tmpDir } from "../helpers/run-folders.js";
+import { planSweep } from "../../src/sweep/definition.js";
+import { writeSweepFolder, trialDir } from "../../src/sweep/folder.js";
+import { runPool } from "../../src/sweep/pool.js";
+import { collectRows } from "../../src/sweep/collect.js";
 
 const quiet = { log: () => undefined };
 const sentences = path.join(__dirname, "..", "..", "datasets", "simple-sentences", "sentences.txt");
@@ -115,6 +119,25 @@ describe("early stopping", () => {
     const more = await trainInFolder(dir, { patience: 100 }, { ...quiet, resume: true, allowConfigChange: true });
     expect(more.resumedFrom).toBe(stop);
     expect(more.end).toMatchObject({ reason: "completed", step: overfit.steps });
+  }, 120_000);
+});
+
+describe("early stopping in a sweep", () => {
+  test("an early-stopped trial is finished (a second run skips it) and the table has its stop step", async () => {
+    const plan = planSweep({ name: "early", base: { ...overfit, data: tinyCorpus(), patience: 2, backend: "wasm" }, grid: { trainDocs: [10, 30] } });
+    const dir = path.join(tmpDir(), "sweep");
+    writeSweepFolder(dir, plan, {});
+    const first = await runPool(dir, { jobs: 1 });
+    expect(first.errors).toEqual([]);
+    const rows = collectRows(dir, plan, { timing: false });
+    for (const [i, trial] of plan.trials.entries()) {
+      const final = JSON.parse(fs.readFileSync(path.join(trialDir(dir, trial), "metrics.json"), "utf8")).final;
+      expect(typeof final.stoppedEarlyAtStep).toBe("number");
+      expect(rows[i]).toMatchObject({ trainDocs: trial.config.trainDocs, status: "completed", steps: final.stoppedEarlyAtStep, stopped_early_step: final.stoppedEarlyAtStep });
+      expect(rows[i].stopped_early_step as number).toBeLessThan(overfit.steps);
+    }
+    const again = await runPool(dir, { jobs: 1 });
+    expect(again.status).toMatchObject({ done: 2, skipped: 2 });
   }, 120_000);
 });
 
