@@ -165,4 +165,5 @@ __nb.out(record("trials_stopped_early", stoppedEarly, "exact"));
 // %% cell 16
 __nb.cell(16, 9);
 showRecords();
-__nb.out(show.markdown(`This notebook ran in ${((Date.now() - started) / 1000).toFixed(0)} s after its imports (${grid.rows.length} trials on ${jobs ?? "one worker per core"}${jobs ? " workers" : ""}).`));
+const trialSeconds = grid.rows.reduce((s, r) => s + ((r.seconds as number | null) ?? 0), 0);
+__nb.out(show.markdown(`This notebook ran in ${((Date.now() - started) / 1000).toFixed(0)} s after its imports; its ${grid.rows.length} trials took ${trialSeconds.toFixed(0)} s of worker time (${jobs ?? "one worker per core"}${jobs ? " workers" : ""}; trials reused from an earlier run count their original time).`));
