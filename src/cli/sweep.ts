@@ -80,7 +80,7 @@ Options:
 const COLLECT_HELP = `Usage: npx gptlab sweep collect DIR [--no-timing] [--format table|jsonl|csv] [--out PREFIX]
 
 Reads the trial folders of the sweep DIR into one table: index, id, the axis values, status (completed, diverged,
-stopped, pending), params, steps, train/val loss and perplexity, best step and loss, the step and lr of a divergence,
+stopped, pending), params, steps, train/val loss and perplexity, best step and loss, the step and lr of a divergence, the step early stopping ended it at,
 tokens/s and seconds. Writes DIR/results.jsonl and DIR/results.csv (or PREFIX.jsonl / PREFIX.csv) and prints it.
 Without timing (--no-timing) the files hold no wall-clock fields: the same sweep collects to the same bytes
 wherever its trials ran.

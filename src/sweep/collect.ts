@@ -16,7 +16,7 @@ export interface CollectOptions {
 }
 
 /** Result columns after the config columns, in table order. */
-export const RESULT_COLUMNS = ["status", "params", "steps", "train_loss", "val_loss", "train_ppl", "val_ppl", "best_step", "best_val_loss", "diverged_step", "diverged_lr"] as const;
+export const RESULT_COLUMNS = ["status", "params", "steps", "train_loss", "val_loss", "train_ppl", "val_ppl", "best_step", "best_val_loss", "diverged_step", "diverged_lr", "stopped_early_step"] as const;
 export const TIMING_COLUMNS = ["tokens_per_s", "seconds"] as const;
 
 function num(v: unknown): number | null {
@@ -44,6 +44,7 @@ export function collectRows(dir: string, plan: Plan = readSweepFolder(dir), opts
       best_val_loss: num(f.bestValLoss),
       diverged_step: diverged ? num(f.divergedAtStep ?? f.step) : null,
       diverged_lr: diverged ? num(f.divergedLr ?? steps[steps.length - 1]?.lr) : null,
+      stopped_early_step: num(f.stoppedEarlyAtStep),
     };
     Object.assign(row, values);
     if (opts.timing !== false) {

@@ -141,15 +141,66 @@ export class Progress implements Callback {
   }
 }
 
-/** Stops training when the watched loss has not improved for `patience` evaluations. */
+export interface EarlyStoppingOptions {
+  /** Evaluations in a row without an improvement before training stops (>= 1). */
+  patience: number;
+  /** An improvement must lower the best loss so far by more than this (default 0). */
+  minDelta?: number;
+}
+
+/** Where early stopping stands after a sequence of evaluations (what a resumed run starts from). */
+export interface EarlyStoppingState {
+  /** The loss an improvement must beat (by more than minDelta); null before the first evaluation. */
+  best: number | null;
+  /** Evaluations since the last improvement. */
+  wait: number;
+  /** The step of the evaluation that used up the patience, once one has. */
+  stoppedAtStep: number | null;
+}
+
+/**
+ * Stops training when the watched loss (validation, else training) has not improved by more than minDelta for
+ * `patience` evaluations in a row (Keras' and Lightning's rule: the best moves only on an improvement). The run
+ * ends as completed, with stoppedAtStep set. The state is a function of the evaluations alone, so a resumed run
+ * rebuilds it from its history (`resume`) and stops where an uninterrupted one would.
+ */
 export class EarlyStopping implements Callback {
-  private bad = 0;
-  constructor(private readonly patience: number) {
-    if (!Number.isInteger(patience) || patience < 1) throw new Error(`earlyStopping patience must be an integer >= 1 (got ${patience})`);
+  readonly patience: number;
+  readonly minDelta: number;
+  state: EarlyStoppingState = { best: null, wait: 0, stoppedAtStep: null };
+
+  constructor(options: number | EarlyStoppingOptions) {
+    const o = typeof options === "number" ? { patience: options } : options;
+    if (!Number.isInteger(o.patience) || o.patience < 1) throw new Error(`earlyStopping patience must be an integer >= 1 (got ${o.patience})`);
+    const minDelta = o.minDelta ?? 0;
+    if (!(Number.isFinite(minDelta) && minDelta >= 0)) throw new Error(`earlyStopping minDelta must be a finite number >= 0 (got ${minDelta})`);
+    this.patience = o.patience;
+    this.minDelta = minDelta;
+  }
+
+  /** Replays earlier evaluations (a resumed run's history) without stopping anything. */
+  resume(evals: ReadonlyArray<Pick<EvalRecord, "step" | "trainLoss" | "valLoss">>): this {
+    for (const e of evals) this.observe(e);
+    return this;
+  }
+
+  /** Counts one evaluation; true when it used up the patience. */
+  private observe(e: Pick<EvalRecord, "step" | "trainLoss" | "valLoss">): boolean {
+    const watched = e.valLoss ?? e.trainLoss;
+    if (watched === null || this.state.stoppedAtStep !== null) return false;
+    const s = this.state;
+    if (s.best === null || watched < s.best - this.minDelta) {
+      s.best = watched;
+      s.wait = 0;
+      return false;
+    }
+    s.wait++;
+    if (s.wait < this.patience) return false;
+    s.stoppedAtStep = e.step;
+    return true;
   }
 
   onEval(e: EvalEvent, trainer: Trainer): void {
-    this.bad = e.isBest ? 0 : this.bad + 1;
-    if (this.bad >= this.patience) trainer.requestStop("stopped");
+    if (this.observe(e)) trainer.requestStop("completed");
   }
 }

@@ -90,6 +90,12 @@ export interface RunConfig {
   samplePrompts: string;
   /** Run folder whose weights and tokenizer a new run starts from (continueFrom / --init-from; null = fresh init). */
   initFrom: string | null;
+  /** Train on only the first N documents of the training split (null = all); validation and vocabulary stay the file's. */
+  trainDocs: number | null;
+  /** Early stopping: stop after this many evaluations without an improvement of the validation loss (0 = off). */
+  patience: number;
+  /** ... where an improvement must lower the best validation loss by more than this. */
+  minDelta: number;
 }
 
 /** Model: a preset and the sizes that override it (null: the preset's; vocabSize comes from the tokenizer). */
@@ -199,6 +205,9 @@ export const runConfigSchema: Readonly<Record<keyof RunConfig, FieldSpec>> = {
   ...trainerRest,
   // added after the keys runs always had, so their config.json key order stays
   vocabSize: { type: "integer", default: null, nullable: true, min: 257, description: "vocabulary size of bpe and unigram; none = 2000" },
+  trainDocs: { type: "integer", default: null, nullable: true, min: 1, description: "train on only the first N documents of the (shuffled) training split, for data-size experiments; validation and vocabulary stay the whole file's; none = all" },
+  patience: { type: "integer", default: 0, min: 0, description: "early stopping: stop after this many evaluations in a row without a new best validation loss (0 = off)", hint: "0 turns early stopping off" },
+  minDelta: { type: "number", default: 0, min: 0, description: "early stopping: a new best must be lower than the best so far by more than this" },
 } as unknown as Record<keyof RunConfig, FieldSpec>;
 
 export const defaultRunConfig: RunConfig = defaultsOf(runConfigSchema) as unknown as RunConfig;

@@ -23,7 +23,7 @@ import { checkRunFits, checkThreads } from "./limits.js";
 import { loadWeights, savedTokenizer, checkpointDir, RUN_FILES } from "../io/run-files.js";
 import * as path from "node:path";
 import type { Callback, EndEvent, TrainTask } from "./trainer.js";
-import { History, Progress } from "./callbacks.js";
+import { EarlyStopping, History, Progress } from "./callbacks.js";
 import { SampleEvery, parsePrompts } from "./samples.js";
 import type { TrainingSample } from "./samples.js";
 import { withReplay } from "../data/mixture.js";
@@ -96,7 +96,7 @@ export class Run {
     const dataPath = resolveUserPath(c.data);
     const text = inspectTextFile(dataPath);
     const dataOpts = { mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed };
-    this.data = loadDataset({ path: dataPath, tokenizer: tokenizer ?? c.tokenizer, vocabSize: tokenizer ? undefined : c.vocabSize ?? undefined, ...dataOpts });
+    this.data = loadDataset({ path: dataPath, tokenizer: tokenizer ?? c.tokenizer, vocabSize: tokenizer ? undefined : c.vocabSize ?? undefined, trainDocs: c.trainDocs ?? undefined, ...dataOpts });
     if (c.replayData !== null) ({ data: this.data, replay: this.replay } = withReplay(this.data, { path: resolveUserPath(c.replayData), fraction: c.replayFraction, ...dataOpts }));
     this.tokenizer = this.data.tokenizer;
     warnIfMostlyHeldOut(c, this.data);
@@ -173,6 +173,11 @@ export class Run {
       const prompts = parsePrompts(c.samplePrompts);
       callbacks.splice(1, 0, new SampleEvery(this.model, this.tokenizer, { every: c.sampleEvery, prompts, temperature: c.temperature, seed: c.seed + 5, into: this.trainingSamples, stream: opts.progress ? process.stderr : undefined }));
     }
+    if (c.patience > 0) {
+      const early = this.earlyStopping();
+      if (early.state.stoppedAtStep !== null) throw new Error(stoppedEarlyMessage(this, early.state.stoppedAtStep));
+      callbacks.push(early);
+    }
     const trainer = new Trainer<Batch>({
       task: this.task(),
       store: this.model.store,
@@ -192,6 +197,17 @@ export class Run {
     trainer.bestLoss = this.bestLoss;
     trainer.bestStep = this.bestStep;
     return trainer;
+  }
+
+  /** Early stopping as config.patience and minDelta set it, with the state the run's evaluations so far give. */
+  earlyStopping(): EarlyStopping {
+    return new EarlyStopping({ patience: Math.max(1, this.config.patience), minDelta: this.config.minDelta }).resume(this.history.evals);
+  }
+
+  /** The step at which early stopping ended the run before its last step (null: it did not, or patience is 0). */
+  stoppedEarlyAtStep(): number | null {
+    const at = this.config.patience > 0 ? this.earlyStopping().state.stoppedAtStep : null;
+    return at !== null && at < this.config.steps ? at : null;
   }
 
   private absorb(trainer: Trainer<Batch>, end: EndEvent): EndEvent {
@@ -280,6 +296,7 @@ export class Run {
         valPerplexity: finalTrain?.valPerplexity ?? null,
         bestStep: this.bestStep,
         bestValLoss: this.bestLoss,
+        ...(this.config.patience > 0 ? { stoppedEarlyAtStep: this.stoppedEarlyAtStep() } : {}),
         ...(this.lastEnd?.divergedAtStep !== undefined ? { divergedAtStep: this.lastEnd.divergedAtStep, divergedLr: this.lastEnd.divergedLr ?? null } : {}),
       },
       ...(this.configChanges.length ? { configChanges: this.configChanges } : {}),
@@ -304,11 +321,17 @@ export interface RunMetrics {
   configChanges?: ConfigChange[];
 }
 
+/** Why a run that early stopping ended does not train on, and how to make it. */
+export function stoppedEarlyMessage(run: Run, step: number): string {
+  const c = run.config;
+  return `the run stopped early at step ${step}: the validation loss did not improve${c.minDelta > 0 ? ` by more than ${c.minDelta}` : ""} for ${c.patience} evaluations (best ${run.bestLoss} at step ${run.bestStep}); to train on, raise patience (--patience N; on resume with --allow-config-change) or set it to 0`;
+}
+
 /** A validation split larger than the training split is allowed (a tiny training set is a lesson) but said. */
 function warnIfMostlyHeldOut(c: RunConfig, data: LoadedDataset): void {
   const train = data.trainDocs.length;
   const val = data.valDocs.length;
-  if (val <= train) return;
+  if (val <= train || c.trainDocs !== null) return; // with trainDocs the small training set is what was asked for
   console.warn(`gptlab: warning: valFraction ${c.valFraction} holds out ${val} of ${train + val} lines for validation, so training uses ${train} line${train === 1 ? "" : "s"}`);
 }
 

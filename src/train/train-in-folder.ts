@@ -5,7 +5,7 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Run } from "./run.js";
+import { Run, stoppedEarlyMessage } from "./run.js";
 import type { Callback, EndEvent, EvalEvent, StepEvent, Trainer } from "./trainer.js";
 import type { RunConfig } from "./config.js";
 import { CHECKPOINTS, RUN_FILES, checkpointDir, claimRunFolder, restoreRunState, saveCheckpoint, savedRunConfig, savedTokenizer, writeRunMetrics } from "../io/checkpoint.js";
@@ -47,7 +47,7 @@ export interface TrainInFolderResult {
 /** Keys that never change a run's trajectory: they may differ on resume without being a config change. */
 const FREE_KEYS: ReadonlySet<string> = new Set(["out", "threads", "backend", "samples", "temperature", "saveEvery", "saveEverySeconds"]);
 /** Keys that cannot change on resume at all: the saved weights, vocabulary, data split or optimizer state depend on them. */
-const FIXED_KEYS: ReadonlySet<string> = new Set(["preset", "nEmbd", "nHead", "nLayer", "blockSize", "data", "tokenizer", "mode", "valFraction", "seed", "optimizer"]);
+const FIXED_KEYS: ReadonlySet<string> = new Set(["preset", "nEmbd", "nHead", "nLayer", "blockSize", "data", "tokenizer", "mode", "valFraction", "seed", "optimizer", "trainDocs"]);
 /** Schedules whose lr at a step depends on the total step count. */
 const SCHEDULES_USING_STEPS: ReadonlySet<string> = new Set(["linear", "warmup_cosine", "warmup_cosine_floor"]);
 
@@ -99,6 +99,8 @@ function buildResumed(dir: string, overrides: Partial<RunConfig>, opts: TrainInF
     run.applyOptimizerConfig();
   }
   if (run.step >= run.config.steps) throw new Error(`run ${dir} already has ${run.step} steps; pass --steps N with N > ${run.step} to train further`);
+  const early = run.stoppedEarlyAtStep();
+  if (early !== null) throw new Error(`cannot resume ${dir}: ${stoppedEarlyMessage(run, early)}`);
   return { run, resumedFrom: run.step };
 }
 

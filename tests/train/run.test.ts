@@ -97,7 +97,7 @@ describe("training runs", () => {
       }
     }
     expect(expected).not.toBeNull();
-    expect(end.reason).toBe("stopped");
+    expect(end.reason).toBe("completed"); // early stopping is how the run ends, not an interruption
     expect(end.step).toBe(expected);
     expect(run.history.steps.every((s) => Number.isFinite(s.loss))).toBe(true);
   });
