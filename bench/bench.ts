@@ -2,6 +2,7 @@
 // synthetic tokens, one child process per model (so peak RSS is per model), and prints a table and JSON.
 //
 // npm run bench -- --only sweep runs the sweep-speed benchmark instead (bench/sweep.ts).
+// npm run bench -- --only tokenizers runs the tokenizer benchmark instead (bench/tokenizers.ts).
 // usage: npm run bench -- [--only M1,M3] [--presets] [--steps N] [--windows N] [--backend NAME,...] [--threads 1,2]
 //                         [--compare] [--tfjs] [--json FILE] [--inline]
 //   --steps    steps per timed window (default per model); the median window gives steps/s
@@ -27,6 +28,7 @@ import { median, parseArgs } from "./util.js";
 
 const USAGE = `npm run bench -- [--only M1,M3] [--presets] [--steps N] [--windows N] [--backend NAME,...] [--threads 1,2] [--compare] [--tfjs] [--json FILE] [--inline]
 (--only sweep: the sweep-speed benchmark, bench/sweep.ts: 16 lab trials on the worker pool vs one process.)
+(--only tokenizers: tokenizer training time and encode MB/s of every kind on the 1 MB stories corpus, bench/tokenizers.ts.)
 Trains the benchmark models M1 (the lab model), M2, M3, M4 (GPT-2 style) (and with --presets the presets) on seeded random tokens,
 one child process per model, and prints steps/s, tokens/s, ms/step, GFLOP/s and peak RSS as a table and JSON.
   --steps    steps per timed window (default: about 1 s and at least 3 steps, as bench/torch_ref.py); the median
@@ -262,9 +264,9 @@ function main(): void {
     console.log(JSON.stringify(runModel(o.child, all[o.child], o)));
     return;
   }
-  // the sweep-speed benchmark (local worker pool vs one process) is a script of its own
-  if (o.only === "sweep") {
-    const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1].replace(/bench\.ts$/, "sweep.ts"), ...process.argv.slice(2)], { stdio: "inherit" });
+  // the sweep-speed benchmark (local worker pool vs one process) and the tokenizer benchmark are scripts of their own
+  if (o.only === "sweep" || o.only === "tokenizers") {
+    const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1].replace(/bench\.ts$/, `${o.only}.ts`), ...process.argv.slice(2)], { stdio: "inherit" });
     process.exitCode = r.status ?? 1;
     return;
   }

@@ -5,6 +5,7 @@ import { buildWordTokenizer } from "../../src/data/word.js";
 import { loadDataset, readLines } from "../../src/data/dataset.js";
 import { generateText as generateSentences } from "../../datasets/simple-sentences/generate.js";
 import { generateText as generateNames } from "../../datasets/names/generate.js";
+import { HELD_OUT_SHARE, consonantSuffix, er, est, generateStories, ing, past, plural } from "../../datasets/stories/generate.js";
 
 const root = path.resolve(__dirname, "../../datasets");
 const sentencesPath = path.join(root, "simple-sentences/sentences.txt");
@@ -70,5 +71,44 @@ describe("names corpus", () => {
 
   test("the README states the real line count", () => {
     expect(stated(readme, "lines")).toBe(readLines(namesPath).length);
+  });
+});
+
+describe("stories corpus", () => {
+  const storiesPath = path.join(root, "stories/stories.txt");
+  const text = fs.readFileSync(storiesPath, "utf8");
+  const readme = fs.readFileSync(path.join(root, "stories/README.md"), "utf8");
+  const made = generateStories();
+  const words = (s: string) => new Set(s.match(/[a-z]+(?:'[a-z]+)?/g) ?? []);
+
+  test("the generator reproduces the committed file byte for byte, and it is over 1 MB", () => {
+    expect(made.text).toBe(text);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(2 ** 20);
+  });
+
+  test("the spelling rules inflect as English does", () => {
+    expect(["walk", "wish", "cry", "play", "potato"].map(plural)).toEqual(["walks", "wishes", "cries", "plays", "potatoes"]);
+    expect(["bake", "stop", "cry", "play", "feed"].map(past)).toEqual(["baked", "stopped", "cried", "played", "fed"]);
+    expect(["bake", "stop", "cry", "tie", "see"].map(ing)).toEqual(["baking", "stopping", "crying", "tying", "seeing"]);
+    expect(["paint", "bake", "shop", "happy", "big"].map(er)).toEqual(["painter", "baker", "shopper", "happier", "bigger"]);
+    expect(["safe", "sad", "busy"].map(est)).toEqual(["safest", "saddest", "busiest"]);
+    expect([consonantSuffix("happy", "ly"), consonantSuffix("gentle", "ly"), consonantSuffix("kind", "ness")]).toEqual(["happily", "gently", "kindness"]);
+  });
+
+  test("no held-out form occurs in the training part, many occur after it, and all lie in the text mode's validation split", () => {
+    const train = words(text.slice(0, made.trainChars));
+    const later = words(text.slice(made.trainChars));
+    expect(made.heldOut.filter((f) => train.has(f))).toEqual([]);
+    expect(made.heldOut.filter((f) => later.has(f)).length).toBeGreaterThan(200);
+    // the text mode cuts at round(length * (1 - valFraction)) characters
+    expect(Math.round(text.length * (1 - HELD_OUT_SHARE))).toBeLessThanOrEqual(made.trainChars);
+  });
+
+  test("the README states the real counts", () => {
+    expect(stated(readme, "stories")).toBe(readLines(storiesPath).length);
+    expect(stated(readme, "characters")).toBe(text.length);
+    expect(stated(readme, "training part")).toBe(made.trainChars);
+    expect(stated(readme, "held-out forms")).toBe(made.heldOut.length);
+    expect(stated(readme, "distinct words")).toBe(words(text).size);
   });
 });
