@@ -1,4 +1,7 @@
-// Reading text data files with errors that say what went wrong and what to do (missing file, a folder, empty).
+// Reading text data files with errors that say what went wrong and what to do (missing file, a folder, empty, a
+// binary file, text in another encoding than UTF-8). One check of the bytes (textProblem) serves both readers:
+// readText (the data modes) and inspectTextFile (the run, before it trains: a binary or non-UTF-8 file would
+// train silently on garbage).
 
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -18,17 +21,62 @@ export function readText(file: string): string {
   }
   if (stat.isDirectory()) throw new Error(`data path ${abs} is a folder: give the text file inside it (one document per line)`);
   const bytes = fs.readFileSync(abs);
-  let text: string;
-  try {
-    text = strictUtf8.decode(bytes);
-  } catch {
-    const at = firstInvalidUtf8(bytes);
+  const problem = textProblem(bytes, { binary: false });
+  if (problem) {
+    const at = problem.offset;
     throw new Error(
       `data file ${abs} is not UTF-8 text: byte ${at} (0-based) is 0x${bytes[at].toString(16).toUpperCase().padStart(2, "0")}, which does not start a valid UTF-8 character there. ` +
         `Convert it, e.g. iconv -f latin1 -t utf-8 ${JSON.stringify(file)} > out.txt`,
     );
   }
+  const text = strictUtf8.decode(bytes);
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** What makes bytes unfit as text: a NUL byte (a binary file; checked unless binary: false) or the first byte that breaks UTF-8. */
+export function textProblem(bytes: Uint8Array, opts: { binary?: boolean } = {}): { kind: "binary" | "not-utf8"; offset: number; line: number } | null {
+  const nul = opts.binary === false ? -1 : bytes.indexOf(0);
+  if (nul >= 0) return { kind: "binary", offset: nul, line: lineAt(bytes, nul) };
+  try {
+    strictUtf8.decode(bytes);
+    return null;
+  } catch {
+    const offset = firstInvalidUtf8(bytes);
+    return { kind: "not-utf8", offset, line: lineAt(bytes, offset) };
+  }
+}
+
+/** File line number (from 1) of a byte offset. */
+function lineAt(bytes: Uint8Array, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
+  return line;
+}
+
+export interface TextFileInfo {
+  /** File line number (from 1) of each non-blank line, in order: the documents loadDataset reads. */
+  lineOf: number[];
+}
+
+/** Refuses binary and non-UTF-8 files naming the line; returns where each document sits in the file. */
+export function inspectTextFile(file: string): TextFileInfo {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch {
+    return { lineOf: [] }; // loadDataset's reader gives the helpful error for a missing file or a folder
+  }
+  const problem = textProblem(bytes);
+  if (problem?.kind === "binary") throw new Error(`data file ${file} looks binary (a NUL byte on line ${problem.line}, byte ${problem.offset}): give a text file, one document per line`);
+  if (problem) throw new Error(`data file ${file} is not UTF-8 text (line ${problem.line} has bytes that are not UTF-8, e.g. Latin-1): convert it, e.g. iconv -f latin1 -t utf-8 ${file} > out.txt`);
+  const lineOf: number[] = [];
+  strictUtf8
+    .decode(bytes)
+    .split(/\r?\n|\r/)
+    .forEach((l, i) => {
+      if (l.trim().length > 0) lineOf.push(i + 1);
+    });
+  return { lineOf };
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });

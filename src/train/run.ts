@@ -18,7 +18,7 @@ import type { LossStats } from "../eval/metrics.js";
 import { sampleText } from "../eval/sample.js";
 import { Trainer } from "./trainer.js";
 import { resolveUserPath } from "../io/paths.js";
-import { inspectTextFile } from "../io/text-check.js";
+import { inspectTextFile } from "../data/files.js";
 import { checkRunFits, checkThreads } from "./limits.js";
 import { loadWeights, savedTokenizer, checkpointDir, RUN_FILES } from "../io/run-files.js";
 import * as path from "node:path";
