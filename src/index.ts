@@ -25,6 +25,7 @@ export { evaluateLoss, perplexity, bitsPerToken, lossStats, countTargets } from 
 export type { LossStats } from "./eval/metrics.js";
 export * from "./eval/sample.js";
 export * from "./eval/attention.js";
+export * from "./eval/tokenizers.js";
 export { SampleEvery, parsePrompts } from "./train/samples.js";
 export type { TrainingSample, SampleEveryOptions } from "./train/samples.js";
 export { WatchLoss } from "./train/watch.js";

@@ -224,6 +224,8 @@ export interface SweepOptions {
   label?: string;
   /** One tokenizer for every run (same vocabulary, comparable losses). */
   tokenizer?: Tokenizer;
+  /** A tokenizer per run, by run name (runs not named here use `tokenizer`, or build their own). */
+  tokenizers?: Partial<Record<string, Tokenizer>>;
   /** Extra callbacks for every run. */
   callbacks?: (name: string, run: Run) => Callback[];
   interrupt?: boolean;
@@ -249,7 +251,7 @@ export async function trainSweep<K extends string>(configs: Record<K, Partial<Ru
   try {
     for (const { name, config } of built) {
       if (interrupt.aborted) break;
-      const run = new Run(config, options.tokenizer);
+      const run = new Run(config, options.tokenizers?.[name] ?? options.tokenizer);
       runs[name] = run;
       const before = done;
       const follow: Callback = {

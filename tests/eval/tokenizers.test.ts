@@ -1,0 +1,56 @@
+import { textCost, vocabularyParameters } from "../../src/eval/tokenizers.js";
+import { evaluateLoss } from "../../src/eval/metrics.js";
+import { GPT, presetConfig } from "../../src/nn/gpt.js";
+import { Rng } from "../../src/core/random.js";
+import { TextSource } from "../../src/data/sources.js";
+import { buildCharTokenizer } from "../../src/data/char.js";
+
+const text = "the cats walked. the dog is walking!\nthe birds walk.\n\n".repeat(6) + "ünïcödé ☃ at the end";
+const tok = buildCharTokenizer(text, { lineBreaks: true });
+const ids = tok.encode(text);
+const split = () => new TextSource(ids, { blockSize: 16, batchSize: 3, seed: 1, bos: tok.bos, name: "val" });
+
+function model(tie = false): GPT {
+  return new GPT(presetConfig("lab", { vocabSize: tok.vocabSize, blockSize: 16, nEmbd: 8, nHead: 2, nLayer: 1, tieWeights: tie }), new Rng(3));
+}
+
+describe("textCost", () => {
+  test("a model that predicts uniformly pays log2 V bits for every token but the first, spread over the characters and bytes", () => {
+    const m = model();
+    m.store.data.fill(0); // zero weights: zero logits, a uniform next-token distribution
+    const c = textCost(m, split(), text);
+    const chars = Array.from(text).length;
+    const bytes = Buffer.byteLength(text);
+    expect(bytes).toBeGreaterThan(chars); // the multi-byte characters make the two differ
+    expect(c.tokens).toBe(ids.length - 1);
+    expect(c.bits).toBeCloseTo((ids.length - 1) * Math.log2(tok.vocabSize), 3); // float32 logits: 1e-7 relative
+    expect(c.bitsPerCharacter).toBeCloseTo(c.bits / chars, 12);
+    expect(c.bitsPerByte).toBeCloseTo(c.bits / bytes, 12);
+    expect(c.bitsPerToken).toBeCloseTo(Math.log2(tok.vocabSize), 6);
+  });
+
+  test("covers the whole split, however small the run's evalBatches cap is", () => {
+    const m = model();
+    const all = textCost(m, split(), text);
+    const capped = evaluateLoss(m, split().evalBatches(1));
+    expect(capped.tokens).toBeLessThan(all.tokens);
+    expect(all.bits).toBeCloseTo((evaluateLoss(m, split().evalBatches()).loss * all.tokens) / Math.LN2, 9);
+  });
+
+  test("an empty text is refused", () => {
+    expect(() => textCost(model(), split(), "")).toThrow(/empty/);
+  });
+});
+
+describe("vocabularyParameters", () => {
+  test("counts V x n_embd for the embedding and again for an untied head, none for a tied one", () => {
+    const untied = vocabularyParameters(model(false));
+    expect(untied).toMatchObject({ embedding: tok.vocabSize * 8, head: tok.vocabSize * 8, total: 2 * tok.vocabSize * 8 });
+    const m = model(true);
+    const tied = vocabularyParameters(m);
+    expect(tied.head).toBe(0);
+    expect(tied.share).toBeCloseTo((tok.vocabSize * 8) / m.numParams, 12);
+    const wte = m.store.params.find((p) => p.name === "transformer.wte.weight")!;
+    expect(wte.tensor.size).toBe(tied.embedding);
+  });
+});
