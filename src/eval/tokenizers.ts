@@ -2,14 +2,15 @@
 // is cut into, so losses are compared per character (or byte) of the text, not per token. And what the vocabulary
 // costs in parameters (the embedding table and, untied, the output head: V x n_embd each).
 
-import type { DataSource } from "../data/sources.js";
+import { TextSource } from "../data/sources.js";
+import type { Tokenizer } from "../data/tokenizer.js";
 import type { GPT } from "../nn/gpt.js";
 import { evaluateLoss } from "./metrics.js";
 
 export interface TextCost {
   /** mean loss over every predicted token of the split, nats per token */
   loss: number;
-  /** predicted tokens (every token of the split but its first, which is given) */
+  /** predicted tokens (every token of the text but its first, which is given) */
   tokens: number;
   /** total bits the model needs for those tokens */
   bits: number;
@@ -23,16 +24,21 @@ export interface TextCost {
 const utf8 = new TextEncoder();
 
 /**
- * Bits per character and per byte of a model on a whole split (all its windows, not a capped sample): total bits
- * over the predicted tokens divided by the characters and UTF-8 bytes of `text`, the split's text. The split's first
- * token is context, not predicted; next to tens of thousands of tokens that is a rounding error.
+ * Bits per character and per byte of a model on a text (a validation split): the text is encoded, cut into
+ * consecutive windows of the model's blockSize (each token predicted once, as the text mode's validation does), and
+ * the total bits over the predicted tokens are divided by the characters and UTF-8 bytes of the text. The first
+ * token is context, not predicted; next to thousands of tokens that is a rounding error.
  */
-export function textCost(model: GPT, split: DataSource, text: string): TextCost {
-  const stats = evaluateLoss(model, split.evalBatches());
-  const bits = (stats.loss * stats.tokens) / Math.LN2;
+export function textCost(model: GPT, tokenizer: Tokenizer, text: string, batchSize = 16): TextCost {
   const characters = Array.from(text).length;
+  if (characters === 0) throw new Error("textCost: the text is empty");
+  const ids = tokenizer.encode(text);
+  if (ids.length < 2) throw new Error(`textCost: the text has ${ids.length} token under the ${tokenizer.kind} tokenizer; it needs two or more (one to condition on, one to predict)`);
+  const blockSize = Math.min(model.config.blockSize, ids.length - 1);
+  const windows = new TextSource(ids, { blockSize, batchSize, seed: 0, bos: tokenizer.bos, name: "textCost" });
+  const stats = evaluateLoss(model, windows.evalBatches());
+  const bits = (stats.loss * stats.tokens) / Math.LN2;
   const bytes = utf8.encode(text).length;
-  if (characters === 0) throw new Error("textCost: the split's text is empty");
   return { loss: stats.loss, tokens: stats.tokens, bits, characters, bytes, bitsPerToken: stats.bitsPerToken, bitsPerCharacter: bits / characters, bitsPerByte: bits / bytes };
 }
 

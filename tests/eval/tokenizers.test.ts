@@ -8,7 +8,7 @@ import { buildCharTokenizer } from "../../src/data/char.js";
 const text = "the cats walked. the dog is walking!\nthe birds walk.\n\n".repeat(6) + "ünïcödé ☃ at the end";
 const tok = buildCharTokenizer(text, { lineBreaks: true });
 const ids = tok.encode(text);
-const split = () => new TextSource(ids, { blockSize: 16, batchSize: 3, seed: 1, bos: tok.bos, name: "val" });
+const windows = () => new TextSource(ids, { blockSize: 16, batchSize: 3, seed: 1, bos: tok.bos, name: "val" });
 
 function model(tie = false): GPT {
   return new GPT(presetConfig("lab", { vocabSize: tok.vocabSize, blockSize: 16, nEmbd: 8, nHead: 2, nLayer: 1, tieWeights: tie }), new Rng(3));
@@ -18,7 +18,7 @@ describe("textCost", () => {
   test("a model that predicts uniformly pays log2 V bits for every token but the first, spread over the characters and bytes", () => {
     const m = model();
     m.store.data.fill(0); // zero weights: zero logits, a uniform next-token distribution
-    const c = textCost(m, split(), text);
+    const c = textCost(m, tok, text, 3);
     const chars = Array.from(text).length;
     const bytes = Buffer.byteLength(text);
     expect(bytes).toBeGreaterThan(chars); // the multi-byte characters make the two differ
@@ -29,16 +29,16 @@ describe("textCost", () => {
     expect(c.bitsPerToken).toBeCloseTo(Math.log2(tok.vocabSize), 6);
   });
 
-  test("covers the whole split, however small the run's evalBatches cap is", () => {
+  test("covers the whole text in the text mode's validation windows, whatever the batch size", () => {
     const m = model();
-    const all = textCost(m, split(), text);
-    const capped = evaluateLoss(m, split().evalBatches(1));
-    expect(capped.tokens).toBeLessThan(all.tokens);
-    expect(all.bits).toBeCloseTo((evaluateLoss(m, split().evalBatches()).loss * all.tokens) / Math.LN2, 9);
+    const all = textCost(m, tok, text, 3);
+    expect(all.bits).toBeCloseTo((evaluateLoss(m, windows().evalBatches()).loss * (ids.length - 1)) / Math.LN2, 9);
+    expect(textCost(m, tok, text, 7).bits).toBeCloseTo(all.bits, 3);
   });
 
-  test("an empty text is refused", () => {
-    expect(() => textCost(model(), split(), "")).toThrow(/empty/);
+  test("an empty text, or one of a single token, is refused", () => {
+    expect(() => textCost(model(), tok, "")).toThrow(/empty/);
+    expect(() => textCost(model(), tok, "t")).toThrow(/1 token under the char tokenizer/);
   });
 });
 
