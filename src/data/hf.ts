@@ -1,6 +1,6 @@
 // The Hugging Face tokenizer.json format, the parts bpe and unigram share: the envelope with <BOS> as an added
 // special token, and checks on reading that name the field. `tokenizers.Tokenizer.from_file(path)` loads what
-// this writes (tests/data/hf-format.test.ts checks the ids against Hugging Face's own implementation).
+// this writes (tests/data/subword.test.ts checks the ids against Hugging Face's own implementation).
 
 import type { HFTokenizerJSON } from "./tokenizer.js";
 import { BOS_SYMBOL, UNK_SYMBOL } from "./vocab.js";
