@@ -60,7 +60,7 @@ showTable(
     "validation tokens": stats[k].tokens,
     "characters per token": stats[k].charactersPerToken,
     "tokens per story": stats[k].tokensPerLine,
-    "<UNK> share": stats[k].unknownShare,
+    "UNK share": stats[k].unknownShare,
     "built in (s)": buildSeconds[k],
   })),
   { title: `The validation split (${thousands(valText.length)} characters) under each tokenizer`, digits: 3 },
@@ -88,7 +88,7 @@ const unseen = unseenWords(trainText, valText);
 const unseenCount = unseen.reduce((n, u) => n + u.count, 0);
 const cut = (k: Kind, word: string) => pieces(tokenizers[k], " " + word).map((p) => p.trim()).filter((p) => p.length > 0);
 showTable(
-  unseen.slice(0, params.unseenShown).map((u) => ({ word: u.word, "in validation": u.count, word_tokenizer: cut("word", u.word).join(" "), bpe: cut("bpe", u.word).join(" · "), unigram: cut("unigram", u.word).join(" · ") })),
+  unseen.slice(0, params.unseenShown).map((u) => ({ "unseen word": u.word, "in validation": u.count, "word tokenizer": cut("word", u.word).join(" "), bpe: cut("bpe", u.word).join(" · "), unigram: cut("unigram", u.word).join(" · ") })),
   { title: `The ${params.unseenShown} most frequent of ${unseen.length} unseen words, as each tokenizer cuts them` },
 );
 const meanPieces = (k: Kind) => unseen.reduce((n, u) => n + u.count * cut(k, u.word).length, 0) / unseenCount;
