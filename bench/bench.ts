@@ -258,16 +258,19 @@ function fmt(x: number | null, digits = 1): string {
 }
 
 function main(): void {
-  const o = parseArgs(process.argv.slice(2), DEFAULTS, USAGE);
+  // the sweep-speed benchmark (local worker pool vs one process) and the tokenizer benchmark are scripts of their
+  // own, with their own options: hand them the command line before it is checked against this one's
+  const argv = process.argv.slice(2);
+  const script = ["sweep", "tokenizers"].find((s) => argv.includes(`--only=${s}`) || argv.some((a, i) => a === "--only" && argv[i + 1] === s));
+  if (script) {
+    const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1].replace(/bench\.ts$/, `${script}.ts`), ...argv], { stdio: "inherit" });
+    process.exitCode = r.status ?? 1;
+    return;
+  }
+  const o = parseArgs(argv, DEFAULTS, USAGE);
   const all: Record<string, BenchModel> = { ...BENCH_MODELS, ...presetModels() };
   if (o.child) {
     console.log(JSON.stringify(runModel(o.child, all[o.child], o)));
-    return;
-  }
-  // the sweep-speed benchmark (local worker pool vs one process) and the tokenizer benchmark are scripts of their own
-  if (o.only === "sweep" || o.only === "tokenizers") {
-    const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1].replace(/bench\.ts$/, `${o.only}.ts`), ...process.argv.slice(2)], { stdio: "inherit" });
-    process.exitCode = r.status ?? 1;
     return;
   }
   const names = o.only ? o.only.split(",").map((s) => s.trim()) : [...Object.keys(BENCH_MODELS), ...(o.presets ? Object.keys(presetModels()) : [])];
