@@ -169,6 +169,16 @@ export class UnigramTokenizer extends VocabTokenizer implements Tokenizer {
   }
 }
 
+/** Characters (code points) of a string, without building an array of them. */
+function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) n--;
+  }
+  return n;
+}
+
 function logSumExp(a: number, b: number): number {
   if (a === -Infinity) return b;
   if (b === -Infinity) return a;
@@ -236,7 +246,16 @@ export function trainUnigram(text: string, opts: BuildOptions = {}): UnigramToke
   const seedSize = Math.max(10 * target, 1000);
   const charFreq = new Map<string, number>();
   corpus.words.forEach((chars, w) => chars.forEach((c) => charFreq.set(c, (charFreq.get(c) ?? 0) + corpus.counts[w])));
-  const seeded = Array.from(subFreq, ([s, f]): [string, number] => [s, f * Array.from(s).length]).filter(([, f]) => f > 2).sort(byScore).slice(0, seedSize);
+  // the seedSize best substrings by frequency x length (ties by the substring): only those at or above the
+  // seedSize-th best score are sorted, which selects the same ones as sorting all of them
+  const scored: [string, number][] = [];
+  for (const [s, f] of subFreq) {
+    const score = f * codePoints(s);
+    if (score > 2) scored.push([s, score]);
+  }
+  const seedScores = Float64Array.from(scored, (x) => x[1]).sort();
+  const cutoff = scored.length > seedSize ? seedScores[seedScores.length - seedSize] : -Infinity;
+  const seeded = scored.filter((x) => x[1] >= cutoff).sort(byScore).slice(0, seedSize);
   let pieces: [string, number][] = [...Array.from(charFreq).sort(byScore), ...seeded.map(([s]): [string, number] => [s, subFreq.get(s)!])];
 
   const build = (ps: [string, number][]) => {
