@@ -293,9 +293,10 @@ function main(): number {
     return 0;
   }
   if (!o.clear && !o.scripts) {
-    // the kernels import notebooks/src -> build/notebook-lib: compiled from src/ when it changed
-    const built = spawnSync(process.execPath, [path.join(ROOT, "scripts", "build-notebook-lib.cjs")], { stdio: "inherit" });
-    if (built.status !== 0) return 1;
+    // the tslab kernel registered as this project's own (another checkout may have registered its path), and the
+    // engine the kernels import (notebooks/src -> build/notebook-lib) compiled from src/ when it changed
+    const setup = spawnSync(path.join(ROOT, "scripts", "setup-jupyter.sh"), { stdio: "inherit" });
+    if (setup.status !== 0) return 1;
   }
   if (o.clear) {
     for (const file of o.notebooks) {

@@ -5,6 +5,7 @@ import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
 import { show } from "./display.js";
 import { formatCell, formatTextTable, titleHtml } from "./text-table.js";
+import { escapeHtml } from "./figure.js";
 import { recordedFigures } from "./record.js";
 
 export type Row = Record<string, unknown>;
@@ -64,7 +65,7 @@ export function tableHtml(data: TableData, options: TableOptions = {}): string {
   const digits = options.digits ?? 4;
   const format: Record<string, (v: unknown) => string> = {};
   for (const c of p.columns) format[c] = (v) => formatCell(v, digits);
-  const html = p.table.toHTML({
+  let html = p.table.toHTML({
     columns: p.columns,
     limit: p.limit,
     format,
@@ -73,6 +74,10 @@ export function tableHtml(data: TableData, options: TableOptions = {}): string {
       td: (_name: string, row: number) => (row === p.best ? "font-weight: bold; background: #e6f4ea;" : ""),
     },
   });
+  // arquero escapes the cells but writes the header names as they are: a column "<UNK> share" must not vanish
+  const head = html.indexOf("</thead>");
+  const escapedHead = p.columns.reduce((h, c) => h.replace(`>${c}</th>`, `>${escapeHtml(c)}</th>`), html.slice(0, head));
+  html = escapedHead + html.slice(head);
   const more = p.table.numRows() > p.limit ? `<div><i>${p.table.numRows() - p.limit} more rows</i></div>` : "";
   return `${options.title ? titleHtml(options.title) : ""}${html}${more}`;
 }

@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import { formatCell, formatTextTable, titleHtml } from "../../src/notebook/text-table.js";
 
 describe("formatCell", () => {
@@ -48,4 +50,16 @@ describe("titleHtml", () => {
   test("a title with <BOS> in it is escaped, so the browser shows the token instead of dropping it as a tag", () => {
     expect(titleHtml("loss per token (<BOS> not counted) & more")).toBe("<div><b>loss per token (&lt;BOS&gt; not counted) &amp; more</b></div>");
   });
+});
+
+describe("tableHtml", () => {
+  // arquero is ESM-only, which jest's module system cannot load: the table is drawn by a real Node process
+  test("header names are escaped like the cells, so a column \"<UNK> share\" keeps its name", () => {
+    const code = `import("./src/notebook/tables.ts").then((t) => process.stdout.write(t.tableHtml([{ tokenizer: "word", "<UNK> share": 0.0435, note: "<BOS> & co" }])))`;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "-e", code], { cwd: path.join(__dirname, "..", ".."), encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("&lt;UNK&gt; share</th>");
+    expect(r.stdout).not.toContain("<UNK>");
+    expect(r.stdout).toContain("&lt;BOS&gt; &amp; co");
+  }, 60_000);
 });
