@@ -7,7 +7,7 @@ import { elementwise } from "../kernels/fast.js";
 import type { Arr } from "../core/tensor.js";
 import type { ParamStore } from "../nn/params.js";
 import { defineOptimizer } from "./optimizer.js";
-import type { Optimizer } from "./optimizer.js";
+import type { Optimizer, OptimizerDiagnostics } from "./optimizer.js";
 import { checkLr, checkSavedArray, checkStateHeader, decayRuns } from "./common.js";
 import type { DecayRun } from "./common.js";
 import { defaultsOf, resolveOptions } from "../core/schema.js";
@@ -113,6 +113,28 @@ export class Adam implements Optimizer<AdamState> {
       const l2 = decoupled ? 0 : wd;
       k.adamStep(part(p, run), part(g, run), part(m, run), part(v, run), run.end - run.start, lr, beta1, beta2, eps, bc1, bc2, shrink, l2);
     }
+  }
+
+  /**
+   * The last update measured from the moments it used: u = m̂ / (√v̂ + eps) per parameter, so the update was lr·u
+   * (weight decay aside). Returns the share with |u| > 1 and the RMS of u; undefined before the first step.
+   */
+  diagnostics(): OptimizerDiagnostics | undefined {
+    const t = this.steps;
+    if (t === 0) return undefined;
+    const { beta1, beta2, eps, biasCorrection } = this.hyper;
+    const bc1 = biasCorrection ? 1 - Math.pow(beta1, t) : 1;
+    const bc2 = biasCorrection ? 1 - Math.pow(beta2, t) : 1;
+    const { m, v } = this;
+    const n = m.length;
+    let over = 0;
+    let sumSq = 0;
+    for (let i = 0; i < n; i++) {
+      const u = m[i] / bc1 / (Math.sqrt(v[i] / bc2) + eps);
+      if (Math.abs(u) > 1) over++;
+      sumSq += u * u;
+    }
+    return { updateOverLr: over / n, updateRms: Math.sqrt(sumSq / n) };
   }
 
   getState(): AdamState {

@@ -12,6 +12,18 @@ export interface SavedOptimizerState {
   hyper: object;
 }
 
+/**
+ * How settled an adaptive optimizer's second moment is, measured on the update it just applied (in units of lr,
+ * weight decay left out): an Adam update is lr·m̂/(√v̂ + eps), so |update| > lr exactly where |m̂| > √v̂ + eps, which
+ * happens when gradients grow faster than v̂ (decay beta2) follows them.
+ */
+export interface OptimizerDiagnostics {
+  /** Share of parameters whose last update was larger than lr in magnitude. */
+  updateOverLr: number;
+  /** Root mean square of the last update over all parameters, divided by lr. */
+  updateRms: number;
+}
+
 export interface Optimizer<S extends SavedOptimizerState = SavedOptimizerState> {
   readonly kind: string;
   /** Steps taken so far. */
@@ -21,6 +33,8 @@ export interface Optimizer<S extends SavedOptimizerState = SavedOptimizerState> 
    * zeroes the gradients: the trainer calls store.zeroGrad(), so gradients can add up over micro-batches.
    */
   step(lr: number): void;
+  /** Measures of the last update (optimizers with a second moment; undefined before the first step). */
+  diagnostics?(): OptimizerDiagnostics | undefined;
   /** A copy of everything needed to continue exactly: kind, step count, moment arrays, hyperparameters. */
   getState(): S;
   /** Restores a state from getState (or its JSON form with number arrays); throws on a kind or size mismatch. */

@@ -8,6 +8,9 @@ export interface StepRecord {
   loss: number;
   lr: number;
   gradNorm: number;
+  /** At the steps the trainer measured them (diagnosticsEvery): share of updates over lr, update RMS / lr. */
+  updateOverLr?: number;
+  updateRms?: number;
 }
 
 export interface EvalRecord {
@@ -27,7 +30,7 @@ export class History implements Callback {
   timing = { tokens: 0, elapsedMs: 0, tokensPerSec: 0, stepsPerSec: 0 };
 
   onStep(e: StepEvent): void {
-    this.steps.push({ step: e.step, loss: e.loss, lr: e.lr, gradNorm: e.gradNorm });
+    this.steps.push({ step: e.step, loss: e.loss, lr: e.lr, gradNorm: e.gradNorm, ...e.diagnostics });
     this.timing.tokens += e.tokens;
     this.timing.elapsedMs = e.elapsedMs;
   }

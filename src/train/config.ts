@@ -96,6 +96,8 @@ export interface RunConfig {
   patience: number;
   /** ... where an improvement must lower the best validation loss by more than this. */
   minDelta: number;
+  /** Record how settled the optimizer's second moment is (updateOverLr, updateRms) every N steps (0 = off). */
+  diagnosticsEvery: number;
 }
 
 /** Model: a preset and the sizes that override it (null: the preset's; vocabSize comes from the tokenizer). */
@@ -208,6 +210,7 @@ export const runConfigSchema: Readonly<Record<keyof RunConfig, FieldSpec>> = {
   trainDocs: { type: "integer", default: null, nullable: true, min: 1, description: "train on only the first N documents of the (shuffled) training split, for data-size experiments; validation and vocabulary stay the whole file's; none = all" },
   patience: { type: "integer", default: 0, min: 0, description: "early stopping: stop after this many evaluations in a row without a new best validation loss (0 = off)", hint: "0 turns early stopping off" },
   minDelta: { type: "number", default: 0, min: 0, description: "early stopping: a new best must be lower than the best so far by more than this" },
+  diagnosticsEvery: { type: "integer", default: 0, min: 0, description: "record the optimizer's update diagnostics (share of parameters whose update exceeds lr, update RMS / lr) in history.steps every N steps (0 = off)" },
 } as unknown as Record<keyof RunConfig, FieldSpec>;
 
 export const defaultRunConfig: RunConfig = defaultsOf(runConfigSchema) as unknown as RunConfig;

@@ -192,6 +192,7 @@ export class Run {
       startStep: this.step,
       // far above any loss a learning model has (ln V is the uniform guess): the run is exploding
       divergeLoss: Math.max(20, 4 * Math.log(this.tokenizer.vocabSize)),
+      diagnosticsEvery: c.diagnosticsEvery,
       scope: withKernelScope,
     });
     trainer.bestLoss = this.bestLoss;

@@ -45,7 +45,7 @@ export interface TrainInFolderResult {
 }
 
 /** Keys that never change a run's trajectory: they may differ on resume without being a config change. */
-const FREE_KEYS: ReadonlySet<string> = new Set(["out", "threads", "backend", "samples", "temperature", "saveEvery", "saveEverySeconds"]);
+const FREE_KEYS: ReadonlySet<string> = new Set(["out", "threads", "backend", "samples", "temperature", "saveEvery", "saveEverySeconds", "diagnosticsEvery"]);
 /** Keys that cannot change on resume at all: the saved weights, vocabulary, data split or optimizer state depend on them. */
 const FIXED_KEYS: ReadonlySet<string> = new Set(["preset", "nEmbd", "nHead", "nLayer", "blockSize", "data", "tokenizer", "mode", "valFraction", "seed", "optimizer", "trainDocs"]);
 /** Schedules whose lr at a step depends on the total step count. */

@@ -3,7 +3,7 @@
 
 import type { Tensor } from "../core/tensor.js";
 import type { ParamStore } from "../nn/params.js";
-import type { Optimizer } from "../optim/optimizer.js";
+import type { Optimizer, OptimizerDiagnostics } from "../optim/optimizer.js";
 import { clipGradNorm, gradNorm } from "../optim/clip.js";
 
 export interface StepEvent {
@@ -15,6 +15,8 @@ export interface StepEvent {
   lr: number;
   /** Global gradient norm before clipping. */
   gradNorm: number;
+  /** How settled the optimizer's second moment is after this step (every diagnosticsEvery steps, when it has one). */
+  diagnostics?: OptimizerDiagnostics;
   /** Tokens (non-padding targets) in this step. */
   tokens: number;
   tokensPerSec: number;
@@ -85,6 +87,8 @@ export interface TrainerOptions<B> {
    * non-finite values): the optimizer does not step and training stops.
    */
   divergeLoss?: number;
+  /** Measure the optimizer's update (optimizer.diagnostics) every N steps and at step 1; 0 or undefined: never. */
+  diagnosticsEvery?: number;
   /** Step to start from when resuming (steps already done). */
   startStep?: number;
   /**
@@ -101,7 +105,7 @@ export class Trainer<B = unknown> {
   private stopReason: StopReason | null = null;
   /** The step and lr at which training diverged, once it has. */
   divergence: { step: number; lr: number; loss: number } | null = null;
-  private readonly opts: Required<Omit<TrainerOptions<B>, "signal" | "startStep" | "scope" | "divergeLoss">> & Pick<TrainerOptions<B>, "signal" | "scope" | "divergeLoss">;
+  private readonly opts: Required<Omit<TrainerOptions<B>, "signal" | "startStep" | "scope" | "divergeLoss" | "diagnosticsEvery">> & Pick<TrainerOptions<B>, "signal" | "scope" | "divergeLoss" | "diagnosticsEvery">;
   private startTime = 0;
   private tokensSeen = 0;
 
@@ -186,6 +190,8 @@ export class Trainer<B = unknown> {
     } else optimizer.step(lr);
     this.step++;
     this.tokensSeen += tokens;
+    const every = this.opts.diagnosticsEvery ?? 0;
+    const diagnostics = !diverged && every > 0 && (this.step % every === 0 || this.step === 1) ? optimizer.diagnostics?.() : undefined;
     const elapsedMs = Date.now() - this.startTime;
     const event: StepEvent = {
       step: this.step,
@@ -193,6 +199,7 @@ export class Trainer<B = unknown> {
       loss,
       lr,
       gradNorm: norm,
+      ...(diagnostics ? { diagnostics } : {}),
       tokens,
       tokensPerSec: elapsedMs > 0 ? (this.tokensSeen * 1000) / elapsedMs : 0,
       elapsedMs,

@@ -6,10 +6,12 @@ import { loadDataset, readLines } from "../../src/data/dataset.js";
 import { generateText as generateSentences } from "../../datasets/simple-sentences/generate.js";
 import { generateText as generateNames } from "../../datasets/names/generate.js";
 import { HELD_OUT_SHARE, consonantSuffix, er, est, generateStories, ing, past, plural } from "../../datasets/stories/generate.js";
+import { generateText as generatePlans } from "../../datasets/intent-plan/generate.js";
 
 const root = path.resolve(__dirname, "../../datasets");
 const sentencesPath = path.join(root, "simple-sentences/sentences.txt");
 const namesPath = path.join(root, "names/names.txt");
+const plansPath = path.join(root, "intent-plan/plans.txt");
 
 /** A number stated in a README line such as "- lines: 12,000". */
 function stated(readme: string, label: string): number {
@@ -110,5 +112,35 @@ describe("stories corpus", () => {
     expect(stated(readme, "training part")).toBe(made.trainChars);
     expect(stated(readme, "held-out forms")).toBe(made.heldOut.length);
     expect(stated(readme, "distinct words")).toBe(words(text).size);
+  });
+});
+
+describe("intent-plan corpus", () => {
+  const text = fs.readFileSync(plansPath, "utf8");
+  const readme = fs.readFileSync(path.join(root, "intent-plan/README.md"), "utf8");
+  const lines = readLines(plansPath);
+
+  test("the generator reproduces the committed file byte for byte, with no line twice", () => {
+    expect(generatePlans()).toBe(text);
+    expect(new Set(lines).size).toBe(lines.length);
+  });
+
+  test("every line is an intent, ' -> ', and two to four plan steps, and fits a 128-character block with its BOS tokens", () => {
+    for (const line of lines) {
+      const [intent, plan, ...rest] = line.split(" -> ");
+      expect(rest).toEqual([]);
+      expect(intent.length).toBeGreaterThan(10);
+      const steps = plan.split("; ");
+      expect(steps.length).toBeGreaterThanOrEqual(2);
+      expect(steps.length).toBeLessThanOrEqual(4);
+      expect(line.length + 2).toBeLessThanOrEqual(129);
+    }
+  });
+
+  test("the README states the real line count and char vocabulary size; about 1.5K lines train at valFraction 0.1", () => {
+    expect(stated(readme, "lines")).toBe(lines.length);
+    expect(stated(readme, "vocabulary size")).toBe(buildCharTokenizer(text).vocabSize);
+    const ds = loadDataset({ path: plansPath, tokenizer: "char", mode: "documents", blockSize: 128, batchSize: 1, valFraction: 0.1, seed: 42 });
+    expect(ds.trainDocs.length).toBe(1530);
   });
 });
