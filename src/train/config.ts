@@ -98,6 +98,8 @@ export interface RunConfig {
   minDelta: number;
   /** Record how settled the optimizer's second moment is (updateOverLr, updateRms) every N steps (0 = off). */
   diagnosticsEvery: number;
+  /** Length of the LR schedule when it is longer than the steps trained (the first `steps` of a longer run; null = steps). */
+  scheduleSteps: number | null;
 }
 
 /** Model: a preset and the sizes that override it (null: the preset's; vocabSize comes from the tokenizer). */
@@ -211,6 +213,7 @@ export const runConfigSchema: Readonly<Record<keyof RunConfig, FieldSpec>> = {
   patience: { type: "integer", default: 0, min: 0, description: "early stopping: stop after this many evaluations in a row without a new best validation loss (0 = off)", hint: "0 turns early stopping off" },
   minDelta: { type: "number", default: 0, min: 0, description: "early stopping: a new best must be lower than the best so far by more than this" },
   diagnosticsEvery: { type: "integer", default: 0, min: 0, description: "record the optimizer's update diagnostics (share of parameters whose update exceeds lr, update RMS / lr) in history.steps every N steps (0 = off)" },
+  scheduleSteps: { type: "integer", default: null, nullable: true, min: 1, description: "length of the LR schedule, >= steps, when it is longer than the steps trained (train the first --steps of a longer run; resume with --steps up to it); none = steps" },
 } as unknown as Record<keyof RunConfig, FieldSpec>;
 
 export const defaultRunConfig: RunConfig = defaultsOf(runConfigSchema) as unknown as RunConfig;
@@ -232,10 +235,21 @@ export function resolveRunConfig(overrides: Partial<RunConfig> = {}, base: RunCo
   const c = { ...base, ...stripUndefined(overrides) } as RunConfig;
   const values = c as unknown as Record<string, unknown>;
   for (const [key, spec] of Object.entries(runConfigSchema)) {
-    checkField(`config.${key}`, spec, values[key], spec.maxField ? (values[spec.maxField] as number) : undefined);
+    const bound = spec.maxField === "steps" ? scheduleLength(c) : spec.maxField ? (values[spec.maxField] as number) : undefined;
+    checkField(`config.${key}`, spec, values[key], bound);
   }
   if (c.replayFraction > 0 && c.replayData === null) throw new Error(`config.replayFraction is ${c.replayFraction} but config.replayData is not set: name the file to replay`);
   return c;
+}
+
+/** The steps the LR schedule spans: scheduleSteps when set, else steps. */
+export function scheduleLength(c: RunConfig): number {
+  return c.scheduleSteps ?? c.steps;
+}
+
+/** A schedule shorter than the steps trained would leave steps without an lr of their own: refused. */
+function checkScheduleLength(c: RunConfig): void {
+  if (c.scheduleSteps !== null && c.scheduleSteps < c.steps) throw new Error(`config.scheduleSteps must be >= steps (${c.steps}) (got ${c.scheduleSteps}); leave it out to end the schedule at steps`);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -252,11 +266,12 @@ function pick(schema: Schema, c: RunConfig): Record<string, unknown> {
 
 /** What a run config asks of each component: model overrides on the preset, the schedule, the optimizer. */
 export function runComponents(c: RunConfig): { model: Partial<GPTConfig>; schedule: ScheduleConfig; optimizer: OptimizerConfig } {
+  checkScheduleLength(c);
   const model: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(pick(modelSchema, c))) if (key !== "preset" && v !== null) model[key] = v;
   return {
     model: model as Partial<GPTConfig>,
-    schedule: { kind: c.schedule, ...pick(scheduleEntry(c.schedule).schema, c) } as ScheduleConfig,
+    schedule: { kind: c.schedule, ...pick(scheduleEntry(c.schedule).schema, { ...c, steps: scheduleLength(c) }) } as ScheduleConfig,
     optimizer: { kind: c.optimizer, ...pick(optimizerEntry(c.optimizer).schema, c) } as OptimizerConfig,
   };
 }

@@ -59,6 +59,7 @@ export function resumeConfigChanges(saved: RunConfig, overrides: Partial<RunConf
     const from = (saved as unknown as Record<string, unknown>)[k];
     if (to === undefined || JSON.stringify(to) === JSON.stringify(from) || FREE_KEYS.has(k)) continue;
     if (k === "steps" && !SCHEDULES_USING_STEPS.has((overrides.schedule as string | undefined) ?? saved.schedule)) continue; // the lr of done steps stays the same
+    if (k === "steps" && ("scheduleSteps" in overrides ? overrides.scheduleSteps : saved.scheduleSteps) != null) continue; // the schedule's length is fixed apart
     if (FIXED_KEYS.has(k)) fixed.push(k);
     else changed[k] = { from, to };
   }

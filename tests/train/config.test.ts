@@ -40,7 +40,7 @@ describe("the run config schema", () => {
       "preset", "nEmbd", "nHead", "nLayer", "blockSize", "dropout", "attentionOnly", "data", "tokenizer", "mode", "batchSize", "valFraction", "replayData", "replayFraction",
       "steps", "lr", "schedule", "warmupSteps", "minLr", "stepSize", "gamma", "stepsPerEpoch", "optimizer", "beta1", "beta2",
       "eps", "weightDecay", "momentum", "clipNorm", "gradAccum", "evalEvery", "evalBatches", "seed", "backend", "threads", "out", "saveEvery", "saveEverySeconds",
-      "samples", "temperature", "sampleEvery", "samplePrompts", "initFrom", "vocabSize", "trainDocs", "patience", "minDelta", "diagnosticsEvery",
+      "samples", "temperature", "sampleEvery", "samplePrompts", "initFrom", "vocabSize", "trainDocs", "patience", "minDelta", "diagnosticsEvery", "scheduleSteps",
     ]);
     expect(defaultRunConfig).toMatchObject({ preset: "lab", steps: 5000, lr: 0.01, schedule: "linear", optimizer: "adam", beta1: 0.85, beta2: 0.99, weightDecay: 0, momentum: 0.9, seed: 42 });
   });
