@@ -22,3 +22,5 @@ export type { Divergence } from "./lessons.js";
 export { warmupFindings, referenceFinding, clippingFindings, highestStableLr, sizeFindings, guideTier, tinyRunFindings, tierFindings } from "./findings.js";
 export type { WarmupResult, SizeChoice, TinyRun, TierCell } from "./findings.js";
 export { samplesView, samplesContent, samplesByStep, SamplesView } from "./samples.js";
+export { diagnosticsFigure } from "./diagnostics.js";
+export type { DiagnosticsFigureOptions } from "./diagnostics.js";

@@ -181,6 +181,8 @@ export interface Panel {
   title: string;
   series: Series[];
   vlines?: VLineMark[];
+  /** A log y axis for this panel alone (options.logY sets it for all). */
+  logY?: boolean;
 }
 
 export interface SmallMultiplesOptions {
@@ -231,8 +233,8 @@ export function smallMultiples(panels: Panel[], options: SmallMultiplesOptions =
     layout[`xaxis${n}`] = { title: { text: row === rows - 1 || i + cols >= panels.length ? options.xTitle ?? "" : "" } };
     layout[`yaxis${n}`] = {
       title: { text: col === 0 ? options.yTitle ?? "" : "" },
-      ...(options.logY ? { type: "log", ...logTicks(p.series.flatMap((s) => toArray(s.y))) } : {}),
-      ...(shared ? { range: [yMin - 0.05 * (yMax - yMin), yMax + 0.08 * (yMax - yMin)] } : {}),
+      ...(options.logY || p.logY ? { type: "log", ...logTicks(p.series.flatMap((s) => toArray(s.y))) } : {}),
+      ...(shared && !p.logY ? { range: [yMin - 0.05 * (yMax - yMin), yMax + 0.08 * (yMax - yMin)] } : {}),
       exponentformat: "e",
     };
     annotations.push({ text: `<b>${p.title}</b>`, xref: `x${n} domain`, yref: `y${n} domain`, x: 0.5, y: 1, yanchor: "bottom", showarrow: false });

@@ -140,6 +140,21 @@ export function recommendedWarmup(totalSteps: number): number {
   return Math.min(totalSteps, Math.max(100, Math.round(totalSteps / 20)));
 }
 
+/**
+ * Ma and Yarats (2021), "On the adequacy of untuned warmup for adaptive optimization": a linear warmup over
+ * 2 / (1 - beta2) steps (rounded), about twice the time Adam's second moment needs to average over (beta2 0.99: 200).
+ */
+export function untunedWarmup(beta2: number): number {
+  checkRange("untunedWarmup: beta2", beta2, 0, 1, "()");
+  return Math.round(2 / (1 - beta2));
+}
+
+/** Steps after which an exponential moving average with decay beta weighs a gradient by half: ln 0.5 / ln beta. */
+export function emaHalfLife(beta: number): number {
+  checkRange("emaHalfLife: beta", beta, 0, 1, "()");
+  return Math.log(0.5) / Math.log(beta);
+}
+
 /** The guides' peak-LR scaling with model size: baseLr·sqrt(baseParams/params) (a bigger model gets a smaller lr). */
 export function scaledPeakLr(baseLr: number, baseParams: number, params: number): number {
   checkRange("scaledPeakLr: baseLr", baseLr, 0, Infinity, "()");

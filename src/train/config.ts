@@ -296,6 +296,17 @@ function values(c: RunConfig): Record<string, unknown> {
   return c as unknown as Record<string, unknown>;
 }
 
+/** The `npx gptlab train` command that makes this config: one --option per key that differs from the defaults. */
+export function trainCommand(c: RunConfig): string {
+  const args = Object.keys(runConfigSchema).flatMap((key) => {
+    const v = (c as unknown as Record<string, unknown>)[key];
+    if (JSON.stringify(v) === JSON.stringify((defaultRunConfig as unknown as Record<string, unknown>)[key])) return [];
+    const text = v === null ? "none" : String(v);
+    return [`--${kebab(key)} ${/^[\w./:-]+$/.test(text) ? text : JSON.stringify(text)}`];
+  });
+  return ["npx gptlab train", ...args].join(" ");
+}
+
 /** camelCase -> kebab-case, the spelling of the CLI's flags. */
 export function kebab(s: string): string {
   return s.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`);
