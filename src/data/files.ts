@@ -16,7 +16,7 @@ export function readText(file: string): string {
   } catch {
     throw new Error(
       `data file not found: ${abs} (given as ${JSON.stringify(file)}, relative to the working folder ${process.cwd()}). ` +
-        `Check the path; the datasets that ship with gptlab are datasets/simple-sentences/sentences.txt, datasets/names/names.txt and datasets/stories/stories.txt`,
+        `Check the path; the datasets that ship with gptlab are datasets/simple-sentences/sentences.txt, datasets/names/names.txt, datasets/stories/stories.txt and datasets/intent-plan/plans.txt`,
     );
   }
   if (stat.isDirectory()) throw new Error(`data path ${abs} is a folder: give the text file inside it (one document per line)`);
