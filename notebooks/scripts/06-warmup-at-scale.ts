@@ -122,7 +122,7 @@ __nb.out(show.markdown(
   (a["most updates over lr"] > 2 * b["most updates over lr"]
     ? "The short warmup lets more parameters take steps larger than lr early on: the unsettled second moment the guide blames, measured."
     : a["most updates over lr"] < b["most updates over lr"] / 2
-      ? "The guide's explanation predicts the most oversized updates for A, whose peak LR arrives after " + (settings[a.setting].warmupSteps / halfLife).toFixed(1) + " half-lives of v; measured, it is the other way round: the long warmup, whose lr is still tiny, has the larger share."
+      ? "The guide's explanation predicts the most oversized updates for A, whose peak LR arrives after " + (settings[a.setting].warmupSteps / halfLife).toFixed(1) + " half-lives of v; measured, it is the other way round: B has the larger share. The share is relative to each run's lr, though: at step " + b["at step"] + " B's lr is " + lrAt(settings[b.setting], b["at step"]).toExponential(1) + " against A's " + lrAt(settings[a.setting], b["at step"]).toExponential(1) + ", so B's oversized updates are far smaller in absolute terms."
       : "The shares are close: at these steps the short warmup does not leave noticeably more parameters with updates over lr.") +
   ` Whether the short warmup's start does lasting harm thousands of steps later is for the long runs of section 4.`,
 ));
@@ -150,6 +150,7 @@ __nb.out(show.plot(diagnosticsFigure(Object.fromEntries(fullNames.map((n) => [n,
 
 // %% cell 14
 __nb.cell(14, 9);
+const mean = (xs: number[]) => xs.reduce((t, x) => t + x, 0) / xs.length;
 const fullRows = fullNames.map((n, i) => {
   const d = full[n];
   const w = d.windows;
@@ -158,6 +159,7 @@ const fullRows = fullNames.map((n, i) => {
     run: n, "steps done": d.steps, "of": d.config.steps, stopped: d.stopReason ?? "killed", "lowest window loss": lowest.loss, "at step": lowest.step,
     "last window loss": w[w.length - 1].loss, "best val loss": d.bestValLoss!, "best at step": d.bestStep!, "loss rise": rises[i] ? `at step ${rises[i]!.step}` : "none",
     "largest grad norm": Math.max(...w.map((x) => x.gradNormMax)),
+    "updates over lr (mean where measured)": mean(w.flatMap((x) => (x.updateOverLr === null ? [] : [x.updateOverLr]))),
   };
 });
 showTable(fullRows, { digits: 4, title: `The long runs (a rise: a ${full[fullNames[0]].window}-step mean over ${params.riseNats} nats above the lowest before it)` });
