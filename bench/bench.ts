@@ -439,7 +439,10 @@ function main(): void {
         const t = runTorch([n], threadCounts, ["--windows", String(o.windows)]);
         if (t) {
           torchVersion = t.torch;
-          for (const x of t.results) torchRuns.push({ ...x, rep });
+          for (const x of t.results) {
+            torchRuns.push({ ...x, rep });
+            console.log(`${`${n} PyTorch`.padEnd(16)} ${"torch".padEnd(11)} ${String(x.threads).padStart(3)}          ${" ".repeat(8)} ${fmt(x.steps_per_s, 2).padStart(8)} ${fmt(x.tokens_per_s, 0).padStart(10)}${o.reps > 1 ? `  (rep ${rep + 1}, load ${loadavg()[0].toFixed(2)})` : ""}`);
+          }
         }
       }
     }
