@@ -22,11 +22,14 @@ import type { TrainTask } from "../src/train/trainer.js";
 import * as kernelsIndex from "../src/kernels/index.js";
 import { backendNames, registerBackend, setBackend } from "../src/kernels/index.js";
 import { setKernelThreads, wasmRuntime } from "../src/kernels/wasm/wasm.js";
+import { generate } from "../src/eval/sample.js";
+import { validateConfig } from "../src/nn/gpt.js";
 import { BENCH_MODELS, presetModels } from "./models.js";
 import type { BenchModel } from "./models.js";
 import { median, parseArgs } from "./util.js";
 
-const USAGE = `npm run bench -- [--only M1,M3] [--presets] [--steps N] [--windows N] [--backend NAME,...] [--threads 1,2] [--compare] [--tfjs] [--json FILE] [--inline]
+const USAGE = `npm run bench -- [--full] [--only M1,M3] [--presets] [--steps N] [--windows N] [--reps N] [--backend NAME,...] [--threads 1,2] [--compare]
+                       [--generate] [--first-response] [--tfjs] [--json FILE] [--inline]
 (--only sweep: the sweep-speed benchmark, bench/sweep.ts: 16 lab trials on the worker pool vs one process.)
 (--only tokenizers: tokenizer training time and encode MB/s of every kind on the 1 MB stories corpus, bench/tokenizers.ts.)
 Trains the benchmark models M1 (the lab model), M2, M3, M4 (GPT-2 style) (and with --presets the presets) on seeded random tokens,
@@ -38,10 +41,20 @@ one child process per model, and prints steps/s, tokens/s, ms/step, GFLOP/s and 
   --compare  also times the same models in PyTorch (bench/torch_ref.py) and prints the ratios and targets
   --tfjs     also times M1-M3 in TensorFlow.js 4.22 on its wasm and cpu backends (bench/tfjs/tfjs_ref.mjs, a few
              minutes; install it once with: npm install --prefix bench/tfjs) and prints the ratios to TF.js wasm
+  --reps     interleaved repetitions: each model (ours, then PyTorch's) is timed once per repetition, so that a
+             busy machine slows both alike; figures are medians over repetitions, ratios medians of per-repetition ratios
+  --generate also times KV-cached sampling from M3 and M4 (one sequence, 8 prompt tokens, 128 new, temperature 1;
+             block widened to 136), ours and (with --compare) a PyTorch loop with its own KV cache
+  --first-response  also times a notebook's first response in a fresh tslab kernel (bench/first_response.py)
+  --full     the whole table in one bounded run (about 6-8 minutes): M1-M4, the default backend and wasm-fma, 1 and 2
+             threads, PyTorch beside, generation and first response, 3 interleaved repetitions of 3 windows
   --json     also write the results to FILE
   --inline   run in this process (for node --cpu-prof), no per-model RSS`;
 
-const DEFAULTS = { only: "", presets: false, steps: 0, windows: 5, warmup: 0, backend: "", threads: "1", seed: 1337, compare: false, tfjs: false, json: "", inline: false, child: "" };
+const DEFAULTS = {
+  only: "", presets: false, steps: 0, windows: 5, warmup: 0, backend: "", threads: "1", seed: 1337, compare: false, tfjs: false, json: "", inline: false, child: "",
+  reps: 1, generate: false, firstResponse: false, full: false, childGen: "",
+};
 type Options = typeof DEFAULTS;
 
 export interface BenchResult {
@@ -172,13 +185,53 @@ function runModel(name: string, m: BenchModel, o: Options): BenchResult {
 }
 
 /** Runs one model in a fresh child process (same node flags and loader), returning its result. */
-function runChild(name: string, threads: number, o: Options): BenchResult {
+function runChild(name: string, threads: number, o: Options, mode: "child" | "childGen" = "child"): BenchResult {
   const pass = ["steps", "windows", "warmup", "backend", "seed"] as const;
   const args = [...pass.flatMap((k) => (o[k] === DEFAULTS[k] ? [] : [`--${k}=${o[k]}`])), `--threads=${threads}`];
-  const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1], `--child=${name}`, ...args], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1], `--${mode}=${name}`, ...args], { encoding: "utf8", maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`benchmark of ${name} failed (exit ${r.status}):\n${r.stderr}`);
   const line = r.stdout.trim().split("\n").pop() ?? "";
   return JSON.parse(line) as BenchResult;
+}
+
+/** The generation benchmark: KV-cached sampling of GEN_NEW tokens after GEN_PROMPT, one sequence (as torch_ref.py --generate). */
+const GEN_MODELS = ["M3", "M4"];
+const GEN_PROMPT = 8;
+const GEN_NEW = 128;
+const GEN_REPS = 5;
+const GEN_TARGET = 2;
+
+export interface GenResult {
+  model: string;
+  backend: string;
+  threads: number;
+  blockSize: number;
+  seconds: number;
+  tokensPerSec: number;
+  runs: number[];
+  /** The first tokens drawn (same seed, same backend: the same tokens). */
+  firstTokens: number[];
+}
+
+/** Times KV-cached sampling from the model's shapes (block widened to fit prompt + new tokens), in this process. */
+function runGeneration(name: string, m: BenchModel, o: Options): GenResult {
+  registerWasm();
+  const backend = setBackend(o.backend || bestBackend()).name;
+  setKernelThreads(Number(o.threads));
+  const config = validateConfig({ ...m.config, blockSize: Math.max(m.config.blockSize, GEN_PROMPT + GEN_NEW) });
+  const rng = new Rng(o.seed);
+  const model = new GPT(config, rng);
+  const prompt = Array.from({ length: GEN_PROMPT }, () => rng.int(m.vocab));
+  const sample = (): number[] => generate(model, { prompt, maxNewTokens: GEN_NEW, rng, temperature: 1 });
+  const firstTokens = sample().slice(0, 8); // also the warm-up
+  const runs: number[] = [];
+  for (let r = 0; r < GEN_REPS; r++) {
+    const t0 = performance.now();
+    sample();
+    runs.push((performance.now() - t0) / 1000);
+  }
+  const seconds = median(runs);
+  return { model: name, backend, threads: Number(o.threads), blockSize: config.blockSize, seconds, tokensPerSec: GEN_NEW / seconds, runs: runs.map((r) => Math.round(r * 1e4) / 1e4), firstTokens };
 }
 
 interface TorchResult {
@@ -188,17 +241,56 @@ interface TorchResult {
   tokens_per_s: number;
 }
 
-/** Times the M-models in PyTorch with the python that has torch; null (with a hint) when none does. */
-function runTorch(models: string[], threads: number[]): { torch: string; results: TorchResult[] } | null {
-  const python = ["/usr/bin/python3", "python3"].find((p) => spawnSync(p, ["-c", "import torch"], { stdio: "ignore" }).status === 0);
-  if (!python) {
-    console.error("--compare: no python with torch found; install it with: apt-get install python3-torch");
-    return null;
-  }
-  const r = spawnSync(python, ["bench/torch_ref.py", "--models", models.join(","), "--threads", threads.join(",")], { encoding: "utf8", maxBuffer: 1 << 24 });
+let torchPython: string | null | undefined;
+
+/** The python that has torch (null, with a hint printed once, when none does). */
+function pythonWithTorch(): string | null {
+  if (torchPython !== undefined) return torchPython;
+  torchPython = ["/usr/bin/python3", "python3"].find((p) => spawnSync(p, ["-c", "import torch"], { stdio: "ignore" }).status === 0) ?? null;
+  if (!torchPython) console.error("--compare: no python with torch found; install it with: apt-get install python3-torch");
+  return torchPython;
+}
+
+/** Times the M-models in PyTorch (bench/torch_ref.py, with extra arguments); null when no python has torch. */
+function runTorch(models: string[], threads: number[], extra: string[] = []): { torch: string; results: TorchResult[] } | null {
+  const python = pythonWithTorch();
+  if (!python) return null;
+  const r = spawnSync(python, ["bench/torch_ref.py", "--models", models.join(","), "--threads", threads.join(","), ...extra], { encoding: "utf8", maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`bench/torch_ref.py failed (exit ${r.status}):\n${r.stderr}`);
   return JSON.parse(r.stdout);
 }
+
+interface FirstResponse {
+  notebook: string;
+  kernel_start_s: number;
+  import_cells: number;
+  import_s: number;
+  first_progress_s: number | null;
+  train_cell_done_s: number;
+  train_cell_first_progress_s: number | null;
+}
+
+/** A notebook's first response in a fresh tslab kernel (bench/first_response.py); null when Jupyter is missing. */
+function runFirstResponse(): FirstResponse | null {
+  const python = "/usr/bin/python3";
+  if (spawnSync(python, ["-c", "import jupyter_client"], { stdio: "ignore" }).status !== 0) {
+    console.error("--first-response: jupyter_client is missing; install Jupyter with scripts/setup-jupyter.sh (apt)");
+    return null;
+  }
+  const r = spawnSync(python, ["bench/first_response.py"], { encoding: "utf8", maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`bench/first_response.py failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop() ?? "");
+}
+
+interface TorchGenResult {
+  model: string;
+  threads: number;
+  seconds: number;
+  tokens_per_s: number;
+}
+
+/** A notebook's import cells and its first training progress, in a fresh kernel: under this many seconds. */
+const FIRST_RESPONSE_TARGET = 2;
 
 interface TfjsResult {
   model: string;
@@ -257,6 +349,28 @@ function fmt(x: number | null, digits = 1): string {
   return x === null ? "-" : x.toFixed(digits);
 }
 
+/** One row per (model, backend, threads): medians over the repetitions (each repetition one child process). */
+function mergeReps(rows: BenchResult[]): BenchResult {
+  const sps = median(rows.map((r) => r.stepsPerSec));
+  const first = rows[0];
+  const rss = rows.map((r) => r.peakRssMB).filter((x): x is number => x !== null);
+  return {
+    ...first,
+    stepsPerSec: sps,
+    tokensPerSec: sps * first.batch * first.seq,
+    msPerStep: 1000 / sps,
+    gflops: (first.gflops * sps) / first.stepsPerSec,
+    peakRssMB: rss.length > 0 ? Math.max(...rss) : null,
+    windows: rows.flatMap((r) => r.windows),
+  };
+}
+
+function row(n: string, r: BenchResult): string {
+  return `${n.padEnd(16)} ${r.backend.padEnd(11)} ${String(r.threads).padStart(3)} ${String(r.params).padStart(7)}  ${`${r.batch}x${r.seq}`.padEnd(8)} ${fmt(r.stepsPerSec, 2).padStart(8)} ${fmt(r.tokensPerSec, 0).padStart(10)} ${fmt(r.msPerStep, 2).padStart(9)} ${fmt(r.gflops, 2).padStart(8)} ${fmt(r.peakRssMB).padStart(12)}  ${r.lossHash}`;
+}
+
+const HEADER = "model            backend     thr  params   BxT       steps/s   tokens/s   ms/step  GFLOP/s  peak RSS MB  loss hash";
+
 function main(): void {
   // the sweep-speed benchmark (local worker pool vs one process) and the tokenizer benchmark are scripts of their
   // own, with their own options: hand them the command line before it is checked against this one's
@@ -273,6 +387,19 @@ function main(): void {
     console.log(JSON.stringify(runModel(o.child, all[o.child], o)));
     return;
   }
+  if (o.childGen) {
+    console.log(JSON.stringify(runGeneration(o.childGen, all[o.childGen], o)));
+    return;
+  }
+  registerWasm();
+  if (o.full) {
+    // the whole table: options not given on the command line take the --full values
+    if (o.backend === DEFAULTS.backend) o.backend = [...new Set([bestBackend(), "wasm-fma"])].filter((b) => backendNames().includes(b)).join(",");
+    if (o.threads === DEFAULTS.threads) o.threads = "1,2";
+    if (o.reps === DEFAULTS.reps) o.reps = 3;
+    if (o.windows === DEFAULTS.windows) o.windows = 3;
+    o.compare = o.generate = o.firstResponse = true;
+  }
   const names = o.only ? o.only.split(",").map((s) => s.trim()) : [...Object.keys(BENCH_MODELS), ...(o.presets ? Object.keys(presetModels()) : [])];
   for (const n of names) if (!all[n]) throw new Error(`--only: unknown model "${n}" (known: ${Object.keys(all).join(", ")})`);
   const threadCounts = o.threads.split(",").map((t) => {
@@ -280,40 +407,89 @@ function main(): void {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--threads must be integers >= 1, e.g. 1,2 (got "${o.threads}")`);
     return n;
   });
-  registerWasm();
+  if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error(`--reps must be an integer >= 1 (got ${o.reps})`);
   const backends = o.backend ? o.backend.split(",").map((b) => b.trim()) : [""];
   for (const b of backends) if (b && !backendNames().includes(b)) throw new Error(`--backend: "${b}" is not available here (available: ${backendNames().join(", ")})`);
-  const results: BenchResult[] = [];
+  const started = performance.now();
   // other processes on the machine slow the timings (and PyTorch's threads far more than ours): say how busy it was
   const loadBefore = loadavg()[0];
-  console.log(`node ${process.version}, ${o.inline ? "inline" : "one process per model"}, ${o.windows} windows, median; load average ${loadBefore.toFixed(2)}`);
-  console.log("model            backend     thr  params   BxT       steps/s   tokens/s   ms/step  GFLOP/s  peak RSS MB  loss hash");
-  for (const backend of backends) {
-    for (const threads of threadCounts) {
-      for (const n of names) {
-        const mo = { ...o, backend, threads: String(threads) };
-        const r = o.inline ? { ...runModel(n, all[n], mo), peakRssMB: null } : runChild(n, threads, mo);
-        results.push(r);
-        console.log(
-          `${n.padEnd(16)} ${r.backend.padEnd(11)} ${String(r.threads).padStart(3)} ${String(r.params).padStart(7)}  ${`${r.batch}x${r.seq}`.padEnd(8)} ${fmt(r.stepsPerSec, 2).padStart(8)} ${fmt(r.tokensPerSec, 0).padStart(10)} ${fmt(r.msPerStep, 2).padStart(9)} ${fmt(r.gflops, 2).padStart(8)} ${fmt(r.peakRssMB).padStart(12)}  ${r.lossHash}`,
-        );
+  const repLoads: number[] = [];
+  console.log(`node ${process.version}, ${o.inline ? "inline" : "one process per model"}, ${o.windows} windows, median; ${o.reps} interleaved repetition(s); load average ${loadBefore.toFixed(2)}`);
+  console.log(HEADER);
+  const runs: BenchResult[] = [];
+  const torchRuns: Array<TorchResult & { rep: number }> = [];
+  const ours: Array<BenchResult & { rep: number }> = [];
+  let torchVersion = "";
+  const genRuns: Array<GenResult & { rep: number }> = [];
+  const torchGen: Array<TorchGenResult & { rep: number }> = [];
+  const genNames = o.generate ? GEN_MODELS.filter((n) => o.only === "" || names.includes(n)) : [];
+  for (let rep = 0; rep < o.reps; rep++) {
+    repLoads.push(loadavg()[0]);
+    for (const n of names) {
+      for (const backend of backends) {
+        for (const threads of threadCounts) {
+          const mo = { ...o, backend, threads: String(threads) };
+          const r = o.inline ? { ...runModel(n, all[n], mo), peakRssMB: null } : runChild(n, threads, mo);
+          runs.push(r);
+          ours.push({ ...r, rep });
+          console.log(row(n, r) + (o.reps > 1 ? `  (rep ${rep + 1}, load ${loadavg()[0].toFixed(2)})` : ""));
+        }
+      }
+      // PyTorch right after ours, model by model, so that both see the same load
+      if (o.compare && n in BENCH_MODELS) {
+        const t = runTorch([n], threadCounts, ["--windows", String(o.windows)]);
+        if (t) {
+          torchVersion = t.torch;
+          for (const x of t.results) {
+            torchRuns.push({ ...x, rep });
+            console.log(`${`${n} PyTorch`.padEnd(16)} ${"torch".padEnd(11)} ${String(x.threads).padStart(3)}          ${" ".repeat(8)} ${fmt(x.steps_per_s, 2).padStart(8)} ${fmt(x.tokens_per_s, 0).padStart(10)}${o.reps > 1 ? `  (rep ${rep + 1}, load ${loadavg()[0].toFixed(2)})` : ""}`);
+          }
+        }
+      }
+    }
+    for (const n of genNames) {
+      for (const backend of backends) {
+        const g = runChild(n, 1, { ...o, backend }, "childGen") as unknown as GenResult;
+        genRuns.push({ ...g, rep });
+      }
+      if (o.compare) {
+        const t = runTorch([n], [1], ["--generate", "--prompt", String(GEN_PROMPT), "--new-tokens", String(GEN_NEW), "--reps", String(GEN_REPS)]) as { torch: string; results: TorchGenResult[] } | null;
+        if (t) for (const x of t.results) torchGen.push({ ...x, rep });
       }
     }
   }
-  let torch: ReturnType<typeof runTorch> = null;
-  if (o.compare) {
-    const ms = names.filter((n) => n in BENCH_MODELS);
-    torch = ms.length > 0 ? runTorch(ms, threadCounts) : null;
-    if (torch) {
-      console.log(`\nPyTorch ${torch.torch} (bench/torch_ref.py), ratio = our tokens/s / PyTorch's at the same thread count`);
-      console.log("model  threads  torch steps/s  torch tokens/s  backend      ours tokens/s    ratio  target");
-      for (const t of torch.results) {
-        for (const ours of results.filter((r) => r.model === t.model && r.threads === t.threads)) {
-          const ratio = ours.tokensPerSec / t.tokens_per_s;
-          const goal = target(t.model, t.threads, ours.backend);
-          const verdict = goal ? `${goal.text}: ${ratio >= goal.ratio ? "met" : "not met"}` : "-";
-          console.log(`${t.model.padEnd(6)} ${String(t.threads).padStart(7)} ${fmt(t.steps_per_s, 2).padStart(14)} ${fmt(t.tokens_per_s, 0).padStart(15)}  ${ours.backend.padEnd(11)} ${fmt(ours.tokensPerSec, 0).padStart(14)} ${fmt(ratio, 2).padStart(7)}x  ${verdict}`);
-        }
+  // medians over the repetitions
+  const keyOf = (r: { model: string; backend: string; threads: number }): string => `${r.model}/${r.backend}/${r.threads}`;
+  const groups = new Map<string, BenchResult[]>();
+  for (const r of runs) groups.set(keyOf(r), [...(groups.get(keyOf(r)) ?? []), r]);
+  const results = [...groups.values()].map(mergeReps);
+  for (const [k, rs] of groups) if (new Set(rs.map((r) => r.lossHash)).size > 1) console.log(`WARNING: ${k}: the loss hash differs between repetitions (${rs.map((r) => r.lossHash).join(", ")})`);
+  if (o.reps > 1) {
+    console.log(`\nmedians over ${o.reps} repetitions (load average at their starts: ${repLoads.map((l) => l.toFixed(2)).join(", ")})`);
+    console.log(HEADER);
+    for (const r of results) console.log(row(r.model, r));
+  }
+  let torch: { torch: string; results: TorchResult[]; ratios: Array<{ model: string; threads: number; backend: string; ratio: number; met: boolean | null }> } | null = null;
+  if (o.compare && torchRuns.length > 0) {
+    torch = { torch: torchVersion, results: [], ratios: [] };
+    console.log(`\nPyTorch ${torchVersion} (bench/torch_ref.py), ratio = our tokens/s / PyTorch's at the same thread count${o.reps > 1 ? ", median of the per-repetition ratios" : ""}`);
+    console.log("model  threads  torch steps/s  torch tokens/s  backend      ours tokens/s    ratio  target");
+    const tGroups = new Map<string, Array<TorchResult & { rep: number }>>();
+    for (const t of torchRuns) tGroups.set(`${t.model}/${t.threads}`, [...(tGroups.get(`${t.model}/${t.threads}`) ?? []), t]);
+    for (const ts of tGroups.values()) {
+      const t0 = ts[0];
+      const t = { ...t0, steps_per_s: median(ts.map((x) => x.steps_per_s)), tokens_per_s: median(ts.map((x) => x.tokens_per_s)) };
+      torch.results.push(t);
+      for (const mine of results.filter((r) => r.model === t.model && r.threads === t.threads)) {
+        const perRep = ts.map((x) => {
+          const us = ours.find((r) => r.rep === x.rep && keyOf(r) === keyOf(mine));
+          return us ? us.tokensPerSec / x.tokens_per_s : NaN;
+        }).filter((x) => Number.isFinite(x));
+        const ratio = median(perRep);
+        const goal = target(t.model, t.threads, mine.backend);
+        torch.ratios.push({ model: t.model, threads: t.threads, backend: mine.backend, ratio, met: goal ? ratio >= goal.ratio : null });
+        const verdict = goal ? `${goal.text}: ${ratio >= goal.ratio ? "met" : "not met"}` : "-";
+        console.log(`${t.model.padEnd(6)} ${String(t.threads).padStart(7)} ${fmt(t.steps_per_s, 2).padStart(14)} ${fmt(t.tokens_per_s, 0).padStart(15)}  ${mine.backend.padEnd(11)} ${fmt(mine.tokensPerSec, 0).padStart(14)} ${fmt(ratio, 2).padStart(7)}x  ${verdict}`);
       }
     }
   }
@@ -331,6 +507,24 @@ two threads / one thread, ours (target >= ${TWO_THREAD_TARGET}x on M3 and M4)`);
       console.log(`${s.model.padEnd(6)} ${s.backend.padEnd(11)} ${fmt(s.ratio, 2).padStart(6)}x  ${verdict}`);
     }
   }
+  // generation: KV-cached sampling, one sequence
+  const generation: Array<{ model: string; backend: string; tokensPerSec: number; torchTokensPerSec: number | null; ratio: number | null; met: boolean | null }> = [];
+  if (genRuns.length > 0) {
+    console.log(`\ngeneration: KV-cached sampling, one sequence, ${GEN_PROMPT} prompt tokens then ${GEN_NEW} new (temperature 1, block ${genRuns[0].blockSize}), one thread; median of ${GEN_REPS} sequences${o.reps > 1 ? ` x ${o.reps} repetitions` : ""}`);
+    console.log(`model  backend      ours tokens/s  torch tokens/s    ratio  target >= ${GEN_TARGET}x`);
+    for (const n of genNames) {
+      const tt = torchGen.filter((t) => t.model === n);
+      for (const backend of [...new Set(genRuns.filter((g) => g.model === n).map((g) => g.backend))]) {
+        const gs = genRuns.filter((g) => g.model === n && g.backend === backend);
+        const tps = median(gs.map((g) => g.tokensPerSec));
+        const perRep = gs.map((g) => tt.find((t) => t.rep === g.rep)).map((t, i) => (t ? gs[i].tokensPerSec / t.tokens_per_s : NaN)).filter((x) => Number.isFinite(x));
+        const ratio = perRep.length > 0 ? median(perRep) : null;
+        const torchTps = tt.length > 0 ? median(tt.map((t) => t.tokens_per_s)) : null;
+        generation.push({ model: n, backend, tokensPerSec: tps, torchTokensPerSec: torchTps, ratio, met: ratio === null ? null : ratio >= GEN_TARGET });
+        console.log(`${n.padEnd(6)} ${backend.padEnd(11)} ${fmt(tps, 0).padStart(14)} ${fmt(torchTps, 0).padStart(15)} ${ratio === null ? "      -" : `${fmt(ratio, 2).padStart(7)}x`}  ${ratio === null ? "-" : ratio >= GEN_TARGET ? "met" : "not met"}`);
+      }
+    }
+  }
   let tfjs: (NonNullable<ReturnType<typeof runTfjs>> & { ratios: TfjsRatio[] }) | null = null;
   const tfjsModels = o.tfjs ? names.filter((n) => TFJS_MODELS.includes(n)) : [];
   const tfjsRun = tfjsModels.length > 0 ? runTfjs(tfjsModels, o.windows) : null;
@@ -339,20 +533,32 @@ two threads / one thread, ours (target >= ${TWO_THREAD_TARGET}x on M3 and M4)`);
     const find = (model: string, backend: string) => tfjsRun.results.find((t) => t.model === model && t.backend === backend);
     console.log(`\nTensorFlow.js ${tfjsRun.tfjs} (bench/tfjs/tfjs_ref.mjs, one thread), ratio = our tokens/s / TF.js wasm's; target on one thread`);
     console.log("model  threads  wasm steps/s  wasm tokens/s  cpu tokens/s  backend      ours tokens/s    ratio  target");
-    for (const ours of results.filter((r) => r.model in BENCH_MODELS)) {
-      const wasm = find(ours.model, "wasm");
+    for (const mine of results.filter((r) => r.model in BENCH_MODELS)) {
+      const wasm = find(mine.model, "wasm");
       if (!wasm?.tokens_per_s) continue;
-      const ratio = ours.tokensPerSec / wasm.tokens_per_s;
-      const met = ours.threads === 1 ? ratio >= TFJS_TARGET : null;
-      tfjs.ratios.push({ model: ours.model, backend: ours.backend, threads: ours.threads, ratio, met });
+      const ratio = mine.tokensPerSec / wasm.tokens_per_s;
+      const met = mine.threads === 1 ? ratio >= TFJS_TARGET : null;
+      tfjs.ratios.push({ model: mine.model, backend: mine.backend, threads: mine.threads, ratio, met });
       const verdict = met === null ? "-" : `>= ${TFJS_TARGET}x TF.js wasm: ${met ? "met" : "not met"}`;
-      console.log(`${ours.model.padEnd(6)} ${String(ours.threads).padStart(7)} ${fmt(wasm.steps_per_s ?? null, 2).padStart(13)} ${fmt(wasm.tokens_per_s, 0).padStart(14)} ${fmt(find(ours.model, "cpu")?.tokens_per_s ?? null, 0).padStart(13)}  ${ours.backend.padEnd(11)} ${fmt(ours.tokensPerSec, 0).padStart(14)} ${fmt(ratio, 1).padStart(7)}x  ${verdict}`);
+      console.log(`${mine.model.padEnd(6)} ${String(mine.threads).padStart(7)} ${fmt(wasm.steps_per_s ?? null, 2).padStart(13)} ${fmt(wasm.tokens_per_s, 0).padStart(14)} ${fmt(find(mine.model, "cpu")?.tokens_per_s ?? null, 0).padStart(13)}  ${mine.backend.padEnd(11)} ${fmt(mine.tokensPerSec, 0).padStart(14)} ${fmt(ratio, 1).padStart(7)}x  ${verdict}`);
     }
     for (const t of tfjsRun.results) if (t.skipped) console.log(`(TF.js ${t.backend} ${t.model} not timed: ${t.skipped})`);
   }
+  // a notebook's first response in a fresh tslab kernel (target: under FIRST_RESPONSE_TARGET s)
+  let firstResponse: FirstResponse | null = null;
+  if (o.firstResponse) {
+    const loadFr = loadavg()[0];
+    firstResponse = runFirstResponse();
+    if (firstResponse) {
+      const f = firstResponse;
+      const verdict = (x: number | null): string => (x === null ? "-" : x < FIRST_RESPONSE_TARGET ? "met" : "not met");
+      console.log(`\nfirst response of ${f.notebook} in a fresh tslab kernel (bench/first_response.py; load average ${loadFr.toFixed(2)}), target < ${FIRST_RESPONSE_TARGET} s`);
+      console.log(`kernel start ${fmt(f.kernel_start_s, 2)} s; from executing the first cell: its ${f.import_cells} import cells return after ${fmt(f.import_s, 2)} s (${verdict(f.import_s)}), the first training progress is drawn after ${fmt(f.first_progress_s, 2)} s (${verdict(f.first_progress_s)}; the cells between build the run and evaluate it), ${fmt(f.train_cell_first_progress_s, 2)} s after the training cell is sent (${verdict(f.train_cell_first_progress_s)})`);
+    }
+  }
   const loadAfter = loadavg()[0];
-  console.log(`load average at the end ${loadAfter.toFixed(2)}`);
-  const json = { node: process.version, loadAverage: [loadBefore, loadAfter], options: o, results, torch, scaling, tfjs };
+  console.log(`load average at the end ${loadAfter.toFixed(2)}; ${((performance.now() - started) / 60000).toFixed(1)} minutes`);
+  const json = { node: process.version, loadAverage: [loadBefore, loadAfter], repLoads, options: o, results, runs, torch, torchRuns, scaling, generation, genRuns, torchGen, firstResponse, tfjs };
   if (o.json) writeFileSync(o.json, JSON.stringify(json, null, 1));
   console.log("\n" + JSON.stringify(json));
 }

@@ -4,6 +4,8 @@
 # biases, tied embeddings, final LayerNorm), timed as steps/s and tokens/s; prints JSON.
 #
 # usage: /usr/bin/python3 bench/torch_ref.py [--threads 1,2] [--models M1,M2,M3] [--windows 5] [--seconds 1.0]
+#        /usr/bin/python3 bench/torch_ref.py --generate [--models M3,M4] [--prompt 8] [--new-tokens 128] [--reps 5]
+#        (KV-cached sampling, one sequence, temperature 1; the block is widened to prompt + new tokens)
 import argparse
 import json
 import math
@@ -68,6 +70,32 @@ class Block(nn.Module):
         return x
 
 
+    def forward_cached(self, x, cache):
+        """x (1, T, C) continuing the sequence in cache (a dict with k, v of shape (1, nh, t, hs)); no mask needed
+        for T = 1, a causal one for the prompt."""
+        B, T, C = x.shape
+        hs = C // self.nh
+        norm1 = self.ln_1 if self.gpt2 else rmsnorm
+        norm2 = self.ln_2 if self.gpt2 else rmsnorm
+        act = (lambda h: F.gelu(h, approximate="tanh")) if self.gpt2 else F.relu
+        q, k, v = self.c_attn(norm1(x)).split(C, dim=2)
+        q = q.view(B, T, self.nh, hs).transpose(1, 2)
+        k = k.view(B, T, self.nh, hs).transpose(1, 2)
+        v = v.view(B, T, self.nh, hs).transpose(1, 2)
+        if "k" in cache:
+            k = torch.cat([cache["k"], k], dim=2)
+            v = torch.cat([cache["v"], v], dim=2)
+        cache["k"], cache["v"] = k, v
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hs))  # (1, nh, T, t)
+        if T > 1:
+            t = k.size(2)
+            att = att.masked_fill(torch.ones(T, t, dtype=torch.bool).triu(t - T + 1), float("-inf"))
+        y = (att.softmax(dim=-1) @ v).transpose(1, 2).contiguous().view(B, T, C)
+        x = x + self.c_proj(y)
+        x = x + self.mlp_proj(act(self.c_fc(norm2(x))))
+        return x
+
+
 class GPT(nn.Module):
     def __init__(self, vocab, n_embd, n_head, n_layer, block, separate_qkv=False, gpt2=False, **_):
         super().__init__()
@@ -90,6 +118,50 @@ class GPT(nn.Module):
             x = block(x, self.mask)
         logits = self.lm_head(self.ln_f(x) if self.gpt2 else x)  # (B, T, V)
         return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
+
+
+    def forward_cached(self, idx, caches, start):
+        """Logits (1, T, V) of idx (1, T) at positions start.., with one KV cache per block."""
+        T = idx.size(1)
+        x = self.wte(idx) + self.wpe(torch.arange(start, start + T))
+        if not self.gpt2:
+            x = rmsnorm(x)
+        for block, cache in zip(self.h, caches):
+            x = block.forward_cached(x, cache)
+        return self.lm_head(self.ln_f(x) if self.gpt2 else x)
+
+
+def time_generation(name, spec, threads, reps, prompt_len, new_tokens, seed):
+    """KV-cached sampling (temperature 1) of new_tokens after a prompt, one sequence; block widened to fit."""
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    block = max(spec["block"], prompt_len + new_tokens)
+    args = {k: v for k, v in spec.items() if k not in ("batch", "seq", "block")}
+    model = GPT(**args, block=block).eval()
+    gen = torch.Generator().manual_seed(seed)
+    prompt = torch.randint(0, spec["vocab"], (1, prompt_len), generator=gen)
+
+    def sample():
+        caches = [dict() for _ in model.h]
+        with torch.no_grad():
+            logits = model.forward_cached(prompt, caches, 0)[:, -1, :]
+            out = []
+            for i in range(new_tokens):
+                nxt = torch.multinomial(F.softmax(logits, dim=-1), 1, generator=gen)  # (1, 1)
+                out.append(int(nxt))
+                if i + 1 < new_tokens:
+                    logits = model.forward_cached(nxt, caches, prompt_len + i)[:, -1, :]
+        return out
+
+    sample()  # warm up
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        sample()
+        times.append(time.perf_counter() - t0)
+    t = statistics.median(times)
+    return {"model": name, "threads": threads, "prompt": prompt_len, "new_tokens": new_tokens, "block": block,
+            "seconds": t, "tokens_per_s": new_tokens / t, "runs": [round(x, 4) for x in times]}
 
 
 def time_model(name, spec, threads, windows, seconds, seed, separate_qkv):
@@ -151,6 +223,10 @@ def main():
     ap.add_argument("--seconds", type=float, default=1.0, help="approximate length of one timed window")
     ap.add_argument("--seed", type=int, default=1337)
     ap.add_argument("--separate-qkv", action="store_true", help="microgpt's separate q, k, v weights (default: one packed c_attn)")
+    ap.add_argument("--generate", action="store_true", help="time KV-cached sampling instead of training")
+    ap.add_argument("--prompt", type=int, default=8, help="--generate: prompt tokens")
+    ap.add_argument("--new-tokens", type=int, default=128, help="--generate: tokens sampled after the prompt")
+    ap.add_argument("--reps", type=int, default=5, help="--generate: timed sequences (the median is reported)")
     args = ap.parse_args()
     names = [m.strip() for m in args.models.split(",") if m.strip()]
     for m in names:
@@ -160,7 +236,10 @@ def main():
     results = []
     for t in threads:
         for m in names:
-            results.append(time_model(m, MODELS[m], t, args.windows, args.seconds, args.seed, args.separate_qkv))
+            if args.generate:
+                results.append(time_generation(m, MODELS[m], t, args.reps, args.prompt, args.new_tokens, args.seed))
+            else:
+                results.append(time_model(m, MODELS[m], t, args.windows, args.seconds, args.seed, args.separate_qkv))
             print(json.dumps(results[-1]), file=sys.stderr)
     print(json.dumps({"torch": torch.__version__, "results": results}, indent=1))
 

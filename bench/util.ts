@@ -18,5 +18,5 @@ export function parseArgs<T extends Record<string, string | number | boolean>>(a
     console.log(usage || `options: ${Object.entries(defaults).map(([k, v]) => `--${k} (default ${JSON.stringify(v)})`).join(", ")}`);
     process.exit(0);
   }
-  return { ...defaults, ...parseCommandLine(defaults, argv).values } as T;
+  return { ...defaults, ...parseCommandLine(defaults, argv, { camelCase: true }).values } as T;
 }

@@ -340,3 +340,47 @@ test("an arena array given back early is handed out again (zeroed) for the next 
     arena.reset();
   }
 });
+
+test.each(backends.map((b): [string, WasmBackend] => [b.name, b]))("%s: LayerNorm, GELU, the bias add and its gradient give the same bits on 1 and 2 threads", (_name, be) => {
+  // sizes past the thread-split thresholds, with columns that are not a multiple of 4 or 16 (scalar tails)
+  const rng = new Rng(21);
+  const [N, C] = [1030, 130];
+  const n = N * C;
+  const x = fill(allocKernelF32(n), rng) as Float32Array;
+  const dout = fill(allocKernelF32(n), rng) as Float32Array;
+  const w = fill(allocKernelF32(C), rng) as Float32Array;
+  const b = fill(allocKernelF32(C), rng) as Float32Array;
+  const run = (): Buffer => {
+    const out = allocKernelF32(n);
+    const mean = allocKernelF32(N);
+    const rstd = allocKernelF32(N);
+    be.layernormForward(out, mean, rstd, x, w, b, N, C, 1e-5);
+    const dx = resident(dout.map((v) => v / 2));
+    const dw = allocKernelF32(C).fill(0.5);
+    const db = allocKernelF32(C).fill(-0.25);
+    be.layernormBackward(dx, dw, db, dout, x, w, mean, rstd, N, C);
+    const g = allocKernelF32(n);
+    be.geluForward(g, x, n);
+    const dg = resident(dout);
+    be.geluBackward(dg, x, x, n);
+    const biased = resident(x);
+    be.addBias(biased, b, N, C);
+    const dbias = allocKernelF32(C).fill(1);
+    be.biasGrad(dbias, dout, N, C);
+    return Buffer.concat([out, mean, rstd, dx, dw, db, g, dg, biased, dbias].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)));
+  };
+  setKernelThreads(1);
+  const one = run();
+  // and one thread matches the reference kernels within float32 rounding (the split is not a different formula)
+  const out = new Float32Array(n);
+  reference.layernormForward(out, new Float32Array(N), new Float32Array(N), x, w, b, N, C, 1e-5);
+  const mine = new Float32Array(one.buffer, one.byteOffset, n);
+  for (let i = 0; i < n; i += 97) expect(Math.abs(mine[i] - out[i])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(out[i])));
+  setKernelThreads(2);
+  try {
+    expect(kernelThreads()).toBe(2);
+    expect(run().equals(one)).toBe(true);
+  } finally {
+    setKernelThreads(1);
+  }
+});

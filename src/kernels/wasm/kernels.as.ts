@@ -878,9 +878,12 @@ export function addBias(out: usize, bias: usize, M: i32, N: i32): void {
   }
 }
 
-/** dbias (N) += the column sums of g (M,N), each column summed row by row in order (as a JS loop does). */
-export function biasGrad(dbias: usize, g: usize, M: i32, N: i32): void {
-  const row = <usize>N << 2;
+/**
+ * dbias (N) += the column sums of g (M rows of N, row stride `stride` floats), each column summed row by row in order (as
+ * a JS loop does): columns are independent, so a split by columns gives the same bits.
+ */
+export function biasGrad(dbias: usize, g: usize, M: i32, N: i32, stride: i32): void {
+  const row = <usize>stride << 2;
   let j = 0;
   for (; j + 16 <= N; j += 16) {
     const p = dbias + (<usize>j << 2);
@@ -1057,6 +1060,45 @@ export function layernormBackward(dx: usize, dweight: usize, dbias: usize, dout:
       if (dweight) st(dweight + o, ld(dweight + o) + d * y);
       if (dbias) st(dbias + o, ld(dbias + o) + d);
     }
+  }
+}
+
+/**
+ * dweight += dout y and dbias += dout (either may be 0) for columns [c0, c1) of LayerNorm's backward, every column
+ * summed over the rows in order with the arithmetic of layernormBackward (vector lanes below C & ~3, scalar
+ * above): a split by columns at multiples of 4 gives the bits of one call over all of them.
+ */
+export function layernormParamGrad(dweight: usize, dbias: usize, dout: usize, x: usize, mean: usize, rstd: usize, N: i32, C: i32, c0: i32, c1: i32): void {
+  const C4 = C & ~3;
+  const row = <usize>C << 2;
+  const v1 = min(c1, C4);
+  for (let c = c0; c < v1; c += 4) {
+    const o = <usize>c << 2;
+    let dw = dweight ? v128.load(dweight + o) : f32x4.splat(0);
+    let db = dbias ? v128.load(dbias + o) : f32x4.splat(0);
+    for (let n = 0; n < N; n++) {
+      const base = <usize>n * row;
+      const d = v128.load(dout + base + o);
+      const y = f32x4.mul(f32x4.sub(v128.load(x + base + o), f32x4.splat(ld(mean + (<usize>n << 2)))), f32x4.splat(ld(rstd + (<usize>n << 2))));
+      dw = madd(d, y, dw);
+      db = f32x4.add(db, d);
+    }
+    if (dweight) v128.store(dweight + o, dw);
+    if (dbias) v128.store(dbias + o, db);
+  }
+  for (let c = max(c0, C4); c < c1; c++) {
+    const o = <usize>c << 2;
+    let dw: f32 = dweight ? ld(dweight + o) : 0;
+    let db: f32 = dbias ? ld(dbias + o) : 0;
+    for (let n = 0; n < N; n++) {
+      const base = <usize>n * row;
+      const d = ld(dout + base + o);
+      const y = (ld(x + base + o) - ld(mean + (<usize>n << 2))) * ld(rstd + (<usize>n << 2));
+      dw += d * y;
+      db += d;
+    }
+    if (dweight) st(dweight + o, dw);
+    if (dbias) st(dbias + o, db);
   }
 }
 

@@ -27,6 +27,9 @@ const PARALLEL_MIN_FLOPS = 1e6;
 const NATIVE_MIN_MACS = 1 << 15;
 /** Elementwise kernels on fewer values stay on one thread. */
 const PARALLEL_MIN_VALUES = 1 << 17;
+/** Rough operations per value of GELU (exp, division, polynomial) and LayerNorm, to size their thread split. */
+const GELU_OPS = 32;
+const LAYERNORM_OPS = 12;
 
 interface KernelExports {
   gemmRowB(M: number, N: number, K: number, a: number, sai: number, sak: number, b: number, c: number, accumulate: number, work: number, packB: number, kc: number): void;
@@ -50,7 +53,8 @@ interface KernelExports {
   addForward(out: number, a: number, b: number, n: number): void;
   accumulate(dst: number, src: number, n: number): void;
   addBias(out: number, bias: number, M: number, N: number): void;
-  biasGrad(dbias: number, g: number, M: number, N: number): void;
+  biasGrad(dbias: number, g: number, M: number, N: number, stride: number): void;
+  layernormParamGrad(dweight: number, dbias: number, dout: number, x: number, mean: number, rstd: number, N: number, C: number, c0: number, c1: number): void;
   sumSquares(x: number, n: number): number;
   adamStep(p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, bc1: number, bc2: number, shrink: number, l2: number): void;
 }
@@ -58,7 +62,8 @@ interface KernelExports {
 /** The kernels worker threads may run (the parallel ones); nativeGemm is the native addon's (see threads.ts). */
 const THREADED: ReadonlyArray<keyof KernelExports | "nativeGemm" | "nativeAttentionForward" | "nativeAttentionBackward" | "nativeCrossEntropyForward"> = [
   "nativeGemm", "nativeAttentionForward", "nativeAttentionBackward", "nativeCrossEntropyForward", "gemmRowB", "gemmNT", "attentionForward", "attentionBackward", "crossEntropyForward", "crossEntropyBackward",
-  "reluForward", "reluBackward", "addForward", "accumulate", "adamStep",
+  "reluForward", "reluBackward", "addForward", "accumulate", "adamStep", "geluForward", "geluBackward", "layernormForward",
+  "layernormBackward", "layernormParamGrad", "addBias", "biasGrad",
 ];
 
 /** Shared by the backends: the heap, and the worker threads when more than one is asked for. */
@@ -206,7 +211,9 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
       const po = heap.place(out, N * C, false);
       const pm = heap.place(mean, N, false);
       const pr = heap.place(rstd, N, false);
-      ex.layernormForward(po, pm, pr, px, pw, pb, N, C, eps);
+      // rows split across threads: each row is normalized the same way whatever the split
+      const row = C * 4;
+      parallel("layernormForward", splitRange(N, partsFor(LAYERNORM_OPS * N * C), 1).map(([n0, n1]) => [po + n0 * row, pm + n0 * 4, pr + n0 * 4, px + n0 * row, pw, pb, n1 - n0, C, eps]));
       heap.writeBack(out, po, N * C);
       heap.writeBack(mean, pm, N);
       heap.writeBack(rstd, pr, N);
@@ -226,7 +233,15 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
       const pw = heap.placeIn(weight, C);
       const pm = heap.place(mean, N, true);
       const pr = heap.place(rstd, N, true);
-      ex.layernormBackward(pdx, pdw, pdb, pdo, px, pw, pm, pr, N, C);
+      const parts = partsFor(2 * LAYERNORM_OPS * N * C);
+      if (parts === 1) ex.layernormBackward(pdx, pdw, pdb, pdo, px, pw, pm, pr, N, C);
+      else {
+        // dx by rows, then dweight and dbias by columns (each column summed over the rows in order): the bits of
+        // the one-thread kernel, which does both in one pass
+        const row = C * 4;
+        parallel("layernormBackward", splitRange(N, parts, 1).map(([n0, n1]) => [pdx + n0 * row, 0, 0, pdo + n0 * row, px + n0 * row, pw, pm + n0 * 4, pr + n0 * 4, n1 - n0, C]));
+        if (pdw || pdb) parallel("layernormParamGrad", splitRange(C, parts, 4).map(([c0, c1]) => [pdw, pdb, pdo, px, pm, pr, N, C, c0, c1]));
+      }
       heap.writeBack(dx, pdx, N * C);
       if (dweight !== null) heap.writeBack(dweight, pdw, C);
       if (dbias !== null) heap.writeBack(dbias, pdb, C);
@@ -240,7 +255,7 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
       heap.begin();
       const px = heap.place(x, n, true);
       const po = heap.place(out, n, false);
-      ex.geluForward(po, px, n);
+      parallel("geluForward", splitRange(n, partsFor(GELU_OPS * n), 16).map(([i, j]) => [po + 4 * i, px + 4 * i, j - i]));
       heap.writeBack(out, po, n);
     },
 
@@ -253,7 +268,7 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
       const pdx = heap.place(dx, n, true);
       const pdo = heap.place(dout, n, true);
       const px = heap.place(x, n, true);
-      ex.geluBackward(pdx, pdo, px, n);
+      parallel("geluBackward", splitRange(n, partsFor(GELU_OPS * n), 16).map(([i, j]) => [pdx + 4 * i, pdo + 4 * i, px + 4 * i, j - i]));
       heap.writeBack(dx, pdx, n);
     },
 
@@ -344,12 +359,13 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
 
     addBias(out, bias, M, N) {
       if (!heap.isResident(out) || !heap.isResident(bias)) return fast.addBias(out, bias, M, N);
-      ex.addBias(out.byteOffset, bias.byteOffset, M, N);
+      parallel("addBias", splitRange(M, M * N >= PARALLEL_MIN_VALUES && shared.threads ? shared.threads.size : 1, 1).map(([m0, m1]) => [out.byteOffset + 4 * m0 * N, bias.byteOffset, m1 - m0, N]));
     },
 
     biasGrad(dbias, g, M, N) {
       if (!heap.isResident(dbias) || !heap.isResident(g)) return fast.biasGrad(dbias, g, M, N);
-      ex.biasGrad(dbias.byteOffset, g.byteOffset, M, N);
+      // columns split across threads (each summed over the rows in order, whatever the split)
+      parallel("biasGrad", splitRange(N, M * N >= PARALLEL_MIN_VALUES && shared.threads ? shared.threads.size : 1, 16).map(([j0, j1]) => [dbias.byteOffset + 4 * j0, g.byteOffset + 4 * j0, M, j1 - j0, N]));
     },
 
     sumSquares(x, n) {
