@@ -2,6 +2,7 @@
 // grid of heatmaps (attention weights per layer and head). Plain plotly JSON, like plot.ts.
 
 import type { Figure, Layout, Trace } from "./figure.js";
+import { panelGrid } from "./plot.js";
 
 export interface BarChartOptions {
   title?: string;
@@ -51,10 +52,7 @@ export interface HeatmapGridOptions {
 
 /** A grid of heatmaps with one shared color scale; row 0 at the top (as a matrix is read). */
 export function heatmapGrid(panels: HeatmapPanel[], options: HeatmapGridOptions = {}): Figure {
-  if (panels.length === 0) throw new Error("heatmapGrid needs at least one panel");
-  const cols = Math.min(options.cols ?? 4, panels.length);
-  if (!(Number.isInteger(cols) && cols >= 1)) throw new Error(`cols must be an integer >= 1 (got ${options.cols})`);
-  const rows = Math.ceil(panels.length / cols);
+  const { cols, rows, axis, title } = panelGrid("heatmapGrid", panels.length, options.cols, 4);
   // category labels must be unique: a repeated token gets its position appended
   const unique = (labels: string[] | undefined, n: number): string[] =>
     Array.from({ length: n }, (_, i) => (labels ? `${labels[i]} ·${i}` : String(i)));
@@ -67,7 +65,7 @@ export function heatmapGrid(panels: HeatmapPanel[], options: HeatmapGridOptions 
   };
   if (options.title) layout.title = { text: options.title };
   panels.forEach((p, i) => {
-    const n = i === 0 ? "" : String(i + 1);
+    const n = axis(i);
     const x = unique(options.x, p.z[0]?.length ?? 0);
     const y = unique(options.y ?? options.x, p.z.length);
     data.push({
@@ -86,7 +84,7 @@ export function heatmapGrid(panels: HeatmapPanel[], options: HeatmapGridOptions 
     const col = i % cols;
     layout[`xaxis${n}`] = { type: "category", tickangle: -60, tickfont: { size: 9 }, title: { text: Math.floor(i / cols) === rows - 1 ? options.xTitle ?? "" : "" } };
     layout[`yaxis${n}`] = { type: "category", autorange: "reversed", tickfont: { size: 9 }, showticklabels: col === 0, title: { text: col === 0 ? options.yTitle ?? "" : "" } };
-    annotations.push({ text: `<b>${p.title}</b>`, xref: `x${n} domain`, yref: `y${n} domain`, x: 0.5, y: 1, yanchor: "bottom", showarrow: false });
+    annotations.push(title(i, p.title));
   });
   layout.annotations = annotations;
   return { data, layout };

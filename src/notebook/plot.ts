@@ -198,12 +198,22 @@ export interface SmallMultiplesOptions {
   shareY?: boolean;
 }
 
+/**
+ * The layout of a figure of panels: columns (at most the panel count) and rows, each panel's axis suffix ("" for
+ * the first, then "2", "3", ...) and its bold title above it. Errors name the figure.
+ */
+export function panelGrid(what: string, count: number, requestedCols: number | undefined, defaultCols: number) {
+  if (count === 0) throw new Error(`${what} needs at least one panel`);
+  const cols = Math.min(requestedCols ?? defaultCols, count);
+  if (!(Number.isInteger(cols) && cols >= 1)) throw new Error(`cols must be an integer >= 1 (got ${requestedCols})`);
+  const axis = (i: number): string => (i === 0 ? "" : String(i + 1));
+  const title = (i: number, text: string): Record<string, unknown> => ({ text: `<b>${text}</b>`, xref: `x${axis(i)} domain`, yref: `y${axis(i)} domain`, x: 0.5, y: 1, yanchor: "bottom", showarrow: false });
+  return { cols, rows: Math.ceil(count / cols), axis, title };
+}
+
 /** A grid of small plots, one per panel, e.g. every LR schedule side by side. */
 export function smallMultiples(panels: Panel[], options: SmallMultiplesOptions = {}): Figure {
-  if (panels.length === 0) throw new Error("smallMultiples needs at least one panel");
-  const cols = Math.min(options.cols ?? 3, panels.length);
-  if (!(Number.isInteger(cols) && cols >= 1)) throw new Error(`cols must be an integer >= 1 (got ${options.cols})`);
-  const rows = Math.ceil(panels.length / cols);
+  const { cols, rows, axis, title } = panelGrid("smallMultiples", panels.length, options.cols, 3);
   const data: Trace[] = [];
   const annotations: Record<string, unknown>[] = [];
   const shapes: Record<string, unknown>[] = [];
@@ -220,7 +230,7 @@ export function smallMultiples(panels: Panel[], options: SmallMultiplesOptions =
   for (const p of panels) for (const s of p.series) for (const v of toArray(s.y)) if (Number.isFinite(v)) [yMin, yMax] = [Math.min(yMin, v), Math.max(yMax, v)];
   const shared = options.shareY !== false && Number.isFinite(yMin) && !options.logY;
   panels.forEach((p, i) => {
-    const n = i === 0 ? "" : String(i + 1);
+    const n = axis(i);
     const row = Math.floor(i / cols);
     const col = i % cols;
     for (const s of p.series) {
@@ -237,7 +247,7 @@ export function smallMultiples(panels: Panel[], options: SmallMultiplesOptions =
       ...(shared && !p.logY ? { range: [yMin - 0.05 * (yMax - yMin), yMax + 0.08 * (yMax - yMin)] } : {}),
       exponentformat: "e",
     };
-    annotations.push({ text: `<b>${p.title}</b>`, xref: `x${n} domain`, yref: `y${n} domain`, x: 0.5, y: 1, yanchor: "bottom", showarrow: false });
+    annotations.push(title(i, p.title));
     for (const v of p.vlines ?? []) {
       shapes.push({ type: "line", xref: `x${n}`, yref: `y${n} domain`, x0: v.x, x1: v.x, y0: 0, y1: 1, line: { color: v.color ?? "#7f7f7f", width: 1, dash: "dash" } });
     }
