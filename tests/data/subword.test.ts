@@ -85,6 +85,8 @@ try {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   hf = require("tokenizers");
 } catch (e) {
+  // CI (GPTLAB_REQUIRE_SLURM=1: the run that installs everything) must not skip it; elsewhere it says why it skips
+  if (process.env.GPTLAB_REQUIRE_SLURM === "1") throw new Error(`the Hugging Face format check needs the tokenizers devDependency: ${(e as Error).message}`);
   console.warn(`Hugging Face tokenizers (npm) not loadable, the format check is skipped: ${(e as Error).message}`);
 }
 const hfTest = hf ? test : test.skip;
