@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RUN_FILES, checkpointDir } from "../io/checkpoint.js";
+import { writeFileAtomic } from "../io/atomic.js";
 import type { Plan, SweepDefinition, Trial } from "./definition.js";
 
 export const SWEEP_FILES = { sweep: "sweep.json", plan: "plan.jsonl", trials: "trials", results: "results.jsonl", csv: "results.csv" } as const;
@@ -30,8 +31,8 @@ export function writeSweepFolder(dir: string, plan: Plan, definition: SweepDefin
   }
   fs.mkdirSync(path.join(dir, SWEEP_FILES.trials), { recursive: true });
   const meta = { format: "gptlab-sweep", version: 1, name: plan.name, metric: plan.metric, axes: plan.axes, trials: plan.trials.length, definition };
-  atomicWrite(path.join(dir, SWEEP_FILES.sweep), JSON.stringify(meta, null, 2) + "\n");
-  atomicWrite(planFile, lines);
+  writeFileAtomic(path.join(dir, SWEEP_FILES.sweep), JSON.stringify(meta, null, 2) + "\n");
+  writeFileAtomic(planFile, lines);
 }
 
 /** The plan saved in a sweep folder. */
@@ -74,8 +75,3 @@ export interface TrialMetrics {
   history: { steps: Array<{ step: number; loss: number | null; lr: number }>; evals: Array<{ step: number; trainLoss: number | null; valLoss: number | null }> };
 }
 
-export function atomicWrite(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
-}
