@@ -1,11 +1,31 @@
 // The kernel interface: every op's arithmetic goes through one of these functions on flat typed arrays
-// with explicit sizes (llm.c style). Backends (reference JS, fast JS, WebAssembly) implement the same set;
-// parity tests run each against the reference.
+// with explicit sizes (llm.c style). Backends (reference JS, fast JS, WebAssembly, native) implement the same
+// set; parity tests run each against the reference.
 
 import type { Arr } from "../core/tensor.js";
 
+/** One training micro-step's activations: alloc hands out arrays, reset frees them all at once. */
+export interface KernelArena {
+  alloc(n: number, zero?: boolean): Float32Array;
+  release(a: Float32Array): void;
+  reset(): void;
+}
+
+/**
+ * The memory a backend's kernels use in place, without copies (the wasm backends' wasm memory). Arrays from
+ * elsewhere still work, through a copy or the JS loops.
+ */
+export interface KernelMemory {
+  /** A zeroed array for long-lived tensors (parameters, gradients, optimizer state). */
+  allocLongLived(n: number): Float32Array;
+  /** Scratch for one forward + backward, from which no tensor may escape. */
+  readonly arena: KernelArena;
+}
+
 export interface Backend {
   readonly name: string;
+  /** What the backend declares it has beyond the kernels: its own resident memory and arena, or null. */
+  readonly memory: KernelMemory | null;
 
   /**
    * C (M,N) = op(A) op(B) (+ C when accumulate). A is (M,K), or (K,M) when transA.
@@ -49,4 +69,24 @@ export interface Backend {
   /** GELU, tanh approximation (GPT-2). */
   geluForward(out: Arr, x: Arr, n: number): void;
   geluBackward(dx: Arr, dout: Arr, x: Arr, n: number): void;
+
+  /** out = max(x, 0). */
+  reluForward(out: Arr, x: Arr, n: number): void;
+  /** dx += dout where x > 0; with accumulate false, dx = dout where x > 0, else 0 (dx may be dout itself). */
+  reluBackward(dx: Arr, dout: Arr, x: Arr, n: number, accumulate: boolean): void;
+  /** out = a + b. */
+  addForward(out: Arr, a: Arr, b: Arr, n: number): void;
+  /** dst += src. */
+  accumulate(dst: Arr, src: Arr, n: number): void;
+  /** out (M,N) += bias (N) on every row. */
+  addBias(out: Arr, bias: Arr, M: number, N: number): void;
+  /** dbias (N) += the column sums of g (M,N), each summed over rows in order. */
+  biasGrad(dbias: Arr, g: Arr, M: number, N: number): void;
+  /** The sum of x^2 (a gradient norm squared). */
+  sumSquares(x: Arr, n: number): number;
+  /**
+   * Adam/AdamW on n values: g' = g + l2 p; m = b1 m + (1 - b1) g'; v = b2 v + (1 - b2) g'^2;
+   * p = p shrink - lr (m / bc1) / (sqrt(v / bc2) + eps), with bc1, bc2 the bias corrections (1 when off).
+   */
+  adamStep(p: Arr, g: Arr, m: Arr, v: Arr, n: number, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, shrink: number, l2: number): void;
 }

@@ -3,7 +3,7 @@
 import type { Backend } from "./backend.js";
 import { reference } from "./reference.js";
 import { fast } from "./fast.js";
-import { allocKernelF32, kernelArena, setKernelThreads, wasmRuntime } from "./wasm/wasm.js";
+import { setKernelThreads, wasmRuntime } from "./wasm/wasm.js";
 import * as os from "node:os";
 import { setLongLivedAllocator, withF32Allocator } from "../core/tensor.js";
 
@@ -12,11 +12,13 @@ const registry = new Map<string, Backend>([
   [fast.name, fast],
 ]);
 // WebAssembly SIMD backends when the engine has them ("wasm-native", wasm-fma with the native gemm addon where
-// `npm install` built it, is the fastest, then "wasm-fma"; "wasm" reproduces bit for bit on every engine);
-// parameters and optimizer state then live in wasm memory, where its kernels need no copies
+// `npm install` built it, is the fastest, then "wasm-fma"; "wasm" reproduces bit for bit on every engine)
 const wasm = wasmRuntime();
 for (const b of wasm?.backends ?? []) registry.set(b.name, b);
-if (wasm) setLongLivedAllocator(allocKernelF32);
+// parameters and optimizer state live in the memory a backend here declares (wasm memory: its kernels use them
+// without copies, and the JS kernels read them as any Float32Array), whichever backend is active
+const resident = [...registry.values()].find((b) => b.memory !== null)?.memory;
+if (resident) setLongLivedAllocator(resident.allocLongLived);
 /** What "auto" takes: the first of these that is registered here (the --backend help is generated from it). */
 export const autoBackendOrder: readonly string[] = ["wasm-native", "wasm-fma", "wasm", "fast"];
 const fastest: Backend = autoBackendOrder.map((n) => registry.get(n)).find((b) => b !== undefined) ?? fast;
@@ -58,14 +60,14 @@ export function backendNames(): string[] {
   return [...registry.keys()];
 }
 
-export type { Backend };
+export type { Backend, KernelArena, KernelMemory } from "./backend.js";
 
 /**
  * Runs one training micro-step (forward + backward) with its activations in the active backend's arena when it
  * has one (the wasm backends: no copies, no garbage), all freed when fn returns. Only numbers may leave fn.
  */
 export function withKernelScope<T>(fn: () => T): T {
-  const arena = active.name.startsWith("wasm") ? kernelArena() : null;
+  const arena = active.memory?.arena;
   if (!arena) return fn();
   try {
     return withF32Allocator(arena.alloc, fn, arena.release);

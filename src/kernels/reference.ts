@@ -8,6 +8,7 @@ const GELU_SCALE = Math.sqrt(2 / Math.PI);
 
 export const reference: Backend = {
   name: "reference",
+  memory: null,
 
   gemm(transA, transB, M, N, K, A, B, C, accumulate) {
     for (let i = 0; i < M; i++) {
@@ -242,5 +243,44 @@ export const reference: Backend = {
       dx[i] += local * dout[i];
     }
   },
-};
 
+  reluForward(out, x, n) {
+    for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0;
+  },
+
+  reluBackward(dx, dout, x, n, accumulate) {
+    if (accumulate) for (let i = 0; i < n; i++) dx[i] += x[i] > 0 ? dout[i] : 0;
+    else for (let i = 0; i < n; i++) dx[i] = x[i] > 0 ? dout[i] : 0;
+  },
+
+  addForward(out, a, b, n) {
+    for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+  },
+
+  accumulate(dst, src, n) {
+    for (let i = 0; i < n; i++) dst[i] += src[i];
+  },
+
+  addBias(out, bias, M, N) {
+    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) out[i * N + j] += bias[j];
+  },
+
+  biasGrad(dbias, g, M, N) {
+    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) dbias[j] += g[i * N + j];
+  },
+
+  sumSquares(x, n) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += x[i] * x[i];
+    return s;
+  },
+
+  adamStep(p, g, m, v, n, lr, beta1, beta2, eps, bc1, bc2, shrink, l2) {
+    for (let i = 0; i < n; i++) {
+      const gi = g[i] + l2 * p[i];
+      const mi = (m[i] = beta1 * m[i] + (1 - beta1) * gi);
+      const vi = (v[i] = beta2 * v[i] + (1 - beta2) * gi * gi);
+      p[i] = p[i] * shrink - (lr * (mi / bc1)) / (Math.sqrt(vi / bc2) + eps);
+    }
+  },
+};

@@ -5,7 +5,6 @@ import { Tensor, allocArray, opResult, sizeOf } from "../core/tensor.js";
 import type { Arr } from "../core/tensor.js";
 import type { Rng } from "../core/random.js";
 import { kernels } from "../kernels/index.js";
-import { elementwise } from "../kernels/fast.js";
 
 function shapeStr(t: Tensor): string {
   return `[${t.shape.join(", ")}]`;
@@ -41,11 +40,11 @@ export function add(a: Tensor, b: Tensor): Tensor {
     throw new Error(`add: shape ${shapeStr(b)} does not broadcast onto ${shapeStr(a)}`);
   }
   const out = alloc(a, n);
-  if (m === n) elementwise(kernels()).addForward(out, a.data, b.data, n);
+  if (m === n) kernels().addForward(out, a.data, b.data, n);
   else for (let i = 0; i < n; i += m) for (let j = 0; j < m; j++) out[i + j] = a.data[i + j] + b.data[j];
   return opResult(out, a.shape, [a, b], (o) => {
     const g = o.grad!;
-    const k = elementwise(kernels());
+    const k = kernels();
     if (b.requiresGrad) {
       if (m === n) {
         const sink = b.gradSink();
@@ -111,7 +110,7 @@ export function sum(a: Tensor): Tensor {
 /** Same data, new shape (the gradient flows through unchanged). */
 export function reshape(a: Tensor, shape: readonly number[]): Tensor {
   if (sizeOf(shape) !== a.size) throw new Error(`reshape: cannot view ${shapeStr(a)} as [${shape.join(", ")}]`);
-  return opResult(a.data, shape, [a], (o) => elementwise(kernels()).accumulate(a.ensureGrad(), o.grad!, a.size));
+  return opResult(a.data, shape, [a], (o) => kernels().accumulate(a.ensureGrad(), o.grad!, a.size));
 }
 
 /**
@@ -159,7 +158,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const M = x.size / K;
   const out = alloc(x, M * N);
   kernels().gemm(false, true, M, N, K, x.data, weight.data, out, false); // (M,K) . (N,K)^T
-  if (bias) elementwise(kernels()).addBias(out, bias.data, M, N);
+  if (bias) kernels().addBias(out, bias.data, M, N);
   const parents = bias ? [x, weight, bias] : [x, weight];
   return opResult(out, [...x.shape.slice(0, -1), N], parents, (o) => {
     const g = o.grad!;
@@ -169,7 +168,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
       k.gemm(false, false, M, K, N, g, weight.data, dx.grad, dx.accumulate); // dx (M,K) += dy (M,N) . W (N,K)
     }
     if (weight.requiresGrad) k.gemm(true, false, N, K, M, g, x.data, weight.ensureGrad(), true); // dW (N,K) += dy^T . x
-    if (bias && bias.requiresGrad) elementwise(k).biasGrad(bias.ensureGrad(), g, M, N);
+    if (bias && bias.requiresGrad) k.biasGrad(bias.ensureGrad(), g, M, N);
   });
 }
 
@@ -229,9 +228,9 @@ export function layernorm(x: Tensor, weight: Tensor | null = null, bias: Tensor 
 export function relu(x: Tensor): Tensor {
   const n = x.size;
   const out = alloc(x, n);
-  elementwise(kernels()).reluForward(out, x.data, n);
+  kernels().reluForward(out, x.data, n);
   return opResult(out, x.shape, [x], (o) => {
-    const k = elementwise(kernels());
+    const k = kernels();
     if (x.grad !== null) k.reluBackward(x.grad, o.grad!, x.data, n, true);
     else {
       k.reluBackward(o.grad!, o.grad!, x.data, n, false); // masked in place, then handed over

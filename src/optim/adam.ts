@@ -3,7 +3,6 @@
 
 import { allocLongLived, dtypeOf } from "../core/tensor.js";
 import { kernels } from "../kernels/index.js";
-import { elementwise } from "../kernels/fast.js";
 import type { Arr } from "../core/tensor.js";
 import type { ParamStore } from "../nn/params.js";
 import { defineOptimizer } from "./optimizer.js";
@@ -104,7 +103,7 @@ export class Adam implements Optimizer<AdamState> {
     const decoupled = this.kind === "adamw";
     const { data: p, grad: g } = this.store;
     const { m, v } = this;
-    const k = elementwise(kernels());
+    const k = kernels();
     const part = (a: Arr, run: DecayRun): Arr => a.subarray(run.start, run.end);
     for (const run of this.runs) {
       const wd = run.decay ? weightDecay : 0;

@@ -4,11 +4,10 @@
 import type { Arr } from "../core/tensor.js";
 import { checkRange } from "./common.js";
 import { kernels } from "../kernels/index.js";
-import { elementwise } from "../kernels/fast.js";
 
 /** The L2 norm of all gradients together, sqrt(sum g²), summed in double precision. */
 export function gradNorm(store: { readonly grad: Arr }): number {
-  return Math.sqrt(elementwise(kernels()).sumSquares(store.grad, store.grad.length));
+  return Math.sqrt(kernels().sumSquares(store.grad, store.grad.length));
 }
 
 /**

@@ -5,7 +5,6 @@ import { fast } from "../../src/kernels/fast.js";
 import { reference } from "../../src/kernels/reference.js";
 import type { Backend } from "../../src/kernels/index.js";
 import { allocKernelF32, kernelArena, kernelThreads, setKernelThreads, wasmRuntime } from "../../src/kernels/wasm/wasm.js";
-import type { WasmBackend } from "../../src/kernels/wasm/wasm.js";
 import { Rng } from "../../src/core/random.js";
 
 const runtime = wasmRuntime();
@@ -161,7 +160,7 @@ test("allocKernelF32 rejects a negative length", () => {
   expect(() => allocKernelF32(-1)).toThrow(/length must be a non-negative integer \(got -1\)/);
 });
 
-describe.each(backends.map((b): [string, WasmBackend] => [b.name, b]))("the %s backend's elementwise kernels", (_name, be) => {
+describe.each(backends.map((b): [string, Backend] => [b.name, b]))("the %s backend's elementwise kernels", (_name, be) => {
   // n = 1031: vector bodies and a scalar tail; resident arrays take the wasm path, others the JS loops
   const n = 1031;
   const rng = new Rng(9);
@@ -235,7 +234,7 @@ describe.each(backends.map((b): [string, WasmBackend] => [b.name, b]))("the %s b
   });
 });
 
-test.each(backends.map((b): [string, WasmBackend] => [b.name, b]))("the %s backend's elementwise kernels give bit-identical results on 1 and 2 threads", (_name, be) => {
+test.each(backends.map((b): [string, Backend] => [b.name, b]))("the %s backend's elementwise kernels give bit-identical results on 1 and 2 threads", (_name, be) => {
   const n = 200003; // above the parallel threshold, not a multiple of 16
   const rng = new Rng(12);
   const x = resident(fill(new Float32Array(n), rng) as Float32Array);
@@ -341,7 +340,7 @@ test("an arena array given back early is handed out again (zeroed) for the next 
   }
 });
 
-test.each(backends.map((b): [string, WasmBackend] => [b.name, b]))("%s: LayerNorm, GELU, the bias add and its gradient give the same bits on 1 and 2 threads", (_name, be) => {
+test.each(backends.map((b): [string, Backend] => [b.name, b]))("%s: LayerNorm, GELU, the bias add and its gradient give the same bits on 1 and 2 threads", (_name, be) => {
   // sizes past the thread-split thresholds, with columns that are not a multiple of 4 or 16 (scalar tails)
   const rng = new Rng(21);
   const [N, C] = [1030, 130];

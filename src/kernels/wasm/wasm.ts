@@ -4,9 +4,8 @@
 
 import * as v8 from "node:v8";
 import type { Arr } from "../../core/tensor.js";
-import type { Backend } from "../backend.js";
+import type { Backend, KernelArena, KernelMemory } from "../backend.js";
 import { fast } from "../fast.js";
-import type { ElementwiseKernels } from "../fast.js";
 import { WasmHeap } from "./heap.js";
 import { KernelThreads, splitRange } from "./threads.js";
 import { FMA_WASM_BASE64, SIMD_WASM_BASE64 } from "./kernels.wasm.js";
@@ -66,9 +65,10 @@ const THREADED: ReadonlyArray<keyof KernelExports | "nativeGemm" | "nativeAttent
   "layernormBackward", "layernormParamGrad", "addBias", "biasGrad",
 ];
 
-/** Shared by the backends: the heap, and the worker threads when more than one is asked for. */
+/** Shared by the backends: the heap (and the memory they declare over it), and the worker threads when more than one is asked for. */
 interface Shared {
   heap: WasmHeap;
+  memory: KernelMemory;
   modules: object[];
   threads: KernelThreads | null;
 }
@@ -92,9 +92,7 @@ function countTargets(targets: Int32Array, N: number, V: number): number {
 /** For optional arrays (a guard that also narrows under tslab's non-strict compile). */
 const f32OrNull = (a: Arr | null): a is Float32Array | null => a === null || a instanceof Float32Array;
 
-export type WasmBackend = Backend & ElementwiseKernels;
-
-function makeBackend(name: string, variant: number, ex: KernelExports, shared: Shared): WasmBackend {
+function makeBackend(name: string, variant: number, ex: KernelExports, shared: Shared): Backend {
   const heap = shared.heap;
   /** Runs the parts on the worker threads (part 0 here); one part runs directly. */
   const parallel = <K extends keyof KernelExports>(kernel: K, parts: number[][]): void => {
@@ -131,6 +129,7 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
   return {
     ...fast,
     name,
+    memory: shared.memory,
 
     gemm(transA, transB, M, N, K, A, B, C, accumulate) {
       if (!f32(A) || !f32(B) || !f32(C) || (transA && transB) || M * N === 0) {
@@ -400,7 +399,7 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
  * "wasm-native": a wasm backend (everything resident in wasm memory) whose gemm and attention are the native
  * addon's, which reads and writes the same Float32Arrays in place; small or float64 gemms stay on the base backend.
  */
-function makeNativeBackend(base: WasmBackend, addon: NativeGemm, shared: Shared): WasmBackend {
+function makeNativeBackend(base: Backend, addon: NativeGemm, shared: Shared): Backend {
   /** Heads split across the kernel threads when the call is big enough and its arrays are in wasm memory. */
   const headRanges = (flops: number, heads: number, arrays: Float32Array[]): Array<[number, number]> => {
     const split = shared.threads !== null && flops >= PARALLEL_MIN_FLOPS && arrays.every((a) => shared.heap.isResident(a));
@@ -501,7 +500,7 @@ export interface WasmRuntime {
    * "wasm" (standard SIMD, reproducible on every engine), then "wasm-fma" when relaxed SIMD is available, then
    * "wasm-native" when the native gemm addon is built and loads.
    */
-  readonly backends: WasmBackend[];
+  readonly backends: Backend[];
 }
 
 let runtime: WasmRuntime | null | undefined;
@@ -517,7 +516,11 @@ export function wasmRuntime(): WasmRuntime | null {
   const simdModule = new api.Module(simd);
   const probe = new api.Instance(simdModule, { env: { memory: new api.Memory({ initial: 1, maximum: MAX_PAGES, shared: true }) } });
   const heap = new WasmHeap(api, (probe.exports as unknown as KernelExports).heapBase(), MAX_PAGES);
-  const sh: Shared = { heap, modules: [simdModule], threads: null };
+  const memory: KernelMemory = {
+    allocLongLived: (n) => heap.allocF32(n),
+    arena: { alloc: (n, zero = true) => heap.arenaF32(n, zero), release: (a) => heap.releaseArenaF32(a), reset: () => heap.resetArena() },
+  };
+  const sh: Shared = { heap, memory, modules: [simdModule], threads: null };
   const instantiate = (module: object): KernelExports => new api.Instance(module, { env: { memory: heap.memory } }).exports as unknown as KernelExports;
   const backends = [makeBackend("wasm", 0, instantiate(simdModule), sh)];
   const fma = decode(FMA_WASM_BASE64);
@@ -564,9 +567,6 @@ export function allocKernelF32(n: number): Float32Array {
  * them without copies), reset() frees them all at once. Meant as the float32 allocator of a scope around
  * forward + backward, from which no tensor escapes. null without wasm.
  */
-export function kernelArena(): { alloc(n: number, zero?: boolean): Float32Array; release(a: Float32Array): void; reset(): void } | null {
-  const rt = wasmRuntime();
-  if (!rt) return null;
-  const heap = rt.heap;
-  return { alloc: (n, zero = true) => heap.arenaF32(n, zero), release: (a) => heap.releaseArenaF32(a), reset: () => heap.resetArena() };
+export function kernelArena(): KernelArena | null {
+  return wasmRuntime() ? shared!.memory.arena : null;
 }
