@@ -2,9 +2,10 @@
 // one forward pass built from autograd ops that serves training and KV-cached generation alike, and an optional
 // readout of every layer's attention weights.
 
-import { Tensor, noGrad } from "../core/tensor.js";
+import { Tensor, allocArray, noGrad } from "../core/tensor.js";
 import type { Arr, DType } from "../core/tensor.js";
 import * as ops from "./ops.js";
+import { withKernelScope } from "../kernels/index.js";
 import { Rng } from "../core/random.js";
 import { ParamStore } from "./params.js";
 import type { ParamSpec } from "./params.js";
@@ -359,8 +360,12 @@ export class GPT {
   step(token: number, cache: KVCache): Float32Array {
     const V = this.config.vocabSize;
     if (!(Number.isInteger(token) && token >= 0 && token < V)) throw new Error(`token id ${token} is outside 0..${V - 1}`);
-    const logits = noGrad(() => this.forward(Int32Array.of(token), 1, 1, undefined, { cache }).logits.data); // (1, 1, V)
-    return logits instanceof Float32Array ? logits : Float32Array.from(logits);
+    // activations in the backend's arena (no copies into kernel memory, no garbage); the logits are copied out
+    // before the scope frees them
+    return withKernelScope(() => {
+      const logits = noGrad(() => this.forward(Int32Array.of(token), 1, 1, undefined, { cache }).logits.data); // (1, 1, V)
+      return Float32Array.from(logits);
+    });
   }
 }
 
@@ -382,13 +387,14 @@ function cachedAttention(qkv: Tensor, cache: KVCache, l: number, H: number): Ten
   const q = qkv.data;
   const keys = cache.keys[l];
   const values = cache.values[l];
-  const out = qkv.dtype === "f64" ? new Float64Array(T * C) : new Float32Array(T * C); // (1, T, C)
+  const out = allocArray(qkv.dtype, T * C); // (1, T, C)
   for (let t = 0; t < T; t++) {
     const pos = cache.length + t;
     keys.set(q.subarray(t * 3 * C + C, t * 3 * C + 2 * C), pos * C);
     values.set(q.subarray(t * 3 * C + 2 * C, t * 3 * C + 3 * C), pos * C);
   }
   const scores = new Float64Array(cache.length + T);
+  const acc = new Float64Array(hs);
   for (let t = 0; t < T; t++) {
     const pos = cache.length + t;
     const qo = t * 3 * C;
@@ -402,11 +408,14 @@ function cachedAttention(qkv: Tensor, cache: KVCache, l: number, H: number): Ten
       }
       let z = 0;
       for (let s = 0; s <= pos; s++) z += scores[s] = Math.exp(scores[s] - max);
-      for (let i = 0; i < hs; i++) {
-        let acc = 0;
-        for (let s = 0; s <= pos; s++) acc += scores[s] * values[s * C + h * hs + i];
-        out[t * C + h * hs + i] = acc / z;
+      // the weighted sum of the cached values row by row (contiguous), each output summed over s in order
+      acc.fill(0);
+      for (let s = 0; s <= pos; s++) {
+        const p = scores[s];
+        const v0 = s * C + h * hs;
+        for (let i = 0; i < hs; i++) acc[i] += p * values[v0 + i];
       }
+      for (let i = 0; i < hs; i++) out[t * C + h * hs + i] = acc[i] / z;
     }
   }
   return new Tensor(out, [1, T, C]);
