@@ -175,6 +175,12 @@ const verdict = (n: string, i: number): string => {
   if (r) return `**${n}: blew up at step ${r.step.toLocaleString("en-US")}**: the ${d.window}-step mean loss rose from ${r.low.toFixed(3)} (step ${r.lowStep.toLocaleString("en-US")}) to ${r.loss.toFixed(3)}, peaking at ${r.peak.toFixed(3)} (step ${r.peakStep.toLocaleString("en-US")}).`;
   return `**${n}: did not diverge** in its ${d.steps.toLocaleString("en-US")} steps: lowest ${d.window}-step mean loss ${row["lowest window loss"].toFixed(3)} (step ${row["at step"].toLocaleString("en-US")}), last ${row["last window loss"].toFixed(3)}, best validation loss ${row["best val loss"].toFixed(3)} (step ${row["best at step"].toLocaleString("en-US")}).`;
 };
+/** When a run's diagnostics start late (it was resumed with --diagnostics-every), says so. */
+const diagnosticsNote = (runs: Record<string, RunDigest>): string => {
+  const starts = Object.values(runs).map((d) => d.windows.find((w) => w.updateOverLr !== null)?.step ?? NaN);
+  if (starts.every((s, i) => s <= Object.values(runs)[i].window)) return "";
+  return ` (the diagnostics start at step ${starts.map((s) => s.toLocaleString("en-US")).join(" and ")}: the runs were started without \`--diagnostics-every\` and resumed with \`--resume DIR --diagnostics-every 50\`, which continues exactly)`;
+};
 const covered = Math.min(...fullNames.map((n) => full[n].steps));
 __nb.out(show.markdown(
   fullNames.map(verdict).join("\n\n") + "\n\n" +
@@ -184,7 +190,7 @@ __nb.out(show.markdown(
   (rises.every((r) => r === null) && fullNames.every((n) => full[n].stopReason !== "diverged")
     ? "Neither blew up: on this corpus and engine the guide's failure does not reproduce in these steps."
     : "") +
-  `\n\nThe commands (the diagnostics start at step ${fullNames.map((n) => (full[n].windows.find((w) => w.updateOverLr !== null)?.step ?? NaN).toLocaleString("en-US")).join(" and ")}: the runs were started without \`--diagnostics-every\` and resumed with \`--resume DIR --diagnostics-every 50\`, which continues exactly):\n\n` +
+  `\n\nThe commands${diagnosticsNote(full)}:\n\n` +
   fullNames.map((n) => "    " + trainCommand(full[n].config)).join("\n"),
 ));
 
