@@ -14,7 +14,7 @@ import { autoBackendName, autoBackendOrder, backendNames } from "../kernels/inde
 import { parseArgs } from "../io/args.js";
 import type { ArgDefault } from "../io/args.js";
 import { checkField, defaultsOf, describeValue } from "../core/schema.js";
-import type { FieldSpec, Schema } from "../core/schema.js";
+import type { FieldSpec, ResolvedOf, Schema } from "../core/schema.js";
 import { presets } from "../nn/gpt.js";
 import { tokenizerKinds, tokenizerHelp } from "../data/tokenizers.js";
 import type { TokenizerKind } from "../data/tokenizers.js";
@@ -22,85 +22,22 @@ import { dataModes, dataModeHelp } from "../data/modes.js";
 import type { DataMode } from "../data/modes.js";
 import type { GPTConfig } from "../nn/gpt.js";
 
-export interface RunConfig {
-  /** Model preset (lab, gpt2, micro, small, standard, medium). */
-  preset: string;
-  /** Model overrides on top of the preset (vocabSize comes from the tokenizer). */
-  nEmbd: number | null;
-  nHead: number | null;
-  nLayer: number | null;
-  blockSize: number | null;
-  dropout: number | null;
-  /** Blocks without the MLP: attention and the residual stream only (the induction-head toy). */
-  attentionOnly: boolean | null;
-  /** Text file, one document per line. */
-  data: string;
-  tokenizer: TokenizerKind;
-  /** Vocabulary size of a bpe or unigram tokenizer (null: 2000); char and word take theirs from the text. */
-  vocabSize: number | null;
-  /** documents: one line per row (batch 1 = the lab's one sentence per step); stream: random windows; text: the whole file as one stream. */
-  mode: DataMode;
-  batchSize: number;
-  valFraction: number;
-  /** Text file mixed into the training batches (replay of earlier data; null = none). */
-  replayData: string | null;
-  /** Share of training batches drawn from replayData, in [0, 1). */
-  replayFraction: number;
-  steps: number;
-  lr: number;
-  /** A kind of the schedule registry (src/optim/schedules.ts): constant, linear, warmup_cosine, ... */
-  schedule: string;
-  warmupSteps: number;
-  minLr: number;
-  /** step decay every stepSize steps by gamma; exponential decays by gamma per step. */
-  stepSize: number;
-  gamma: number;
-  stepsPerEpoch: number;
-  /** A kind of the optimizer registry (src/optim/optimizers.ts). */
-  optimizer: OptimizerKind;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  momentum: number;
-  /** Global-norm gradient clipping (0 = off). */
-  clipNorm: number;
-  gradAccum: number;
-  /** Evaluate train/val loss every N steps (0 = only at the end). */
-  evalEvery: number;
-  /** Batches per split in each evaluation. */
-  evalBatches: number;
-  seed: number;
-  /** Kernel backend: "auto" (the first available of autoBackendOrder), or a backend name (backendNames()). */
-  backend: string;
-  /** Kernel threads for the wasm backends (0 = one per core, at most 4); results do not depend on it. */
-  threads: number;
-  /** Run folder for metrics.json, checkpoint and samples (null: keep in memory). */
-  out: string | null;
-  /** Save a checkpoint (run folder last/) every N steps (0 = by time only). */
-  saveEvery: number;
-  /** ... and at least every N seconds of training (0 = by steps only); at most this much work is lost on a kill. */
-  saveEverySeconds: number;
-  /** Samples written after training. */
-  samples: number;
-  temperature: number;
-  /** Sample from fixed prompts every N steps during training (0 = off); printed by the CLI, kept in metrics.json. */
-  sampleEvery: number;
-  /** Prompts of those samples, separated by "|" ("" = one sample from BOS). */
-  samplePrompts: string;
-  /** Run folder whose weights and tokenizer a new run starts from (continueFrom / --init-from; null = fresh init). */
-  initFrom: string | null;
-  /** Train on only the first N documents of the training split (null = all); validation and vocabulary stay the file's. */
-  trainDocs: number | null;
-  /** Early stopping: stop after this many evaluations without an improvement of the validation loss (0 = off). */
-  patience: number;
-  /** ... where an improvement must lower the best validation loss by more than this. */
-  minDelta: number;
-  /** Record how settled the optimizer's second moment is (updateOverLr, updateRms) every N steps (0 = off). */
-  diagnosticsEvery: number;
-  /** Length of the LR schedule when it is longer than the steps trained (the first `steps` of a longer run; null = steps). */
-  scheduleSteps: number | null;
-}
+/**
+ * The run configuration's type, derived from the schemas below (and from every schedule's and optimizer's in
+ * their registries), so that a component's new option is a run option, typed, without being written here too.
+ */
+export type RunConfig = Flat<
+  ResolvedOf<typeof modelSchema> &
+    Omit<ResolvedOf<typeof dataSchema>, "tokenizer" | "mode"> & { tokenizer: TokenizerKind; mode: DataMode } &
+    ResolvedOf<typeof trainerSchema> & { schedule: string; optimizer: OptimizerKind } &
+    ComponentRunFields &
+    ResolvedOf<typeof laterSchema>
+>;
+type Flat<T> = { [K in keyof T]: T[K] };
+/** A component schema's fields that are run options of their own (not read from another key, not code-only). */
+type RunFieldsOf<S> = S extends Schema ? { [K in keyof S as S[K] extends { from: string } | { codeOnly: true } ? never : K]: ResolvedOf<S>[K] } : never;
+type Intersect<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+type ComponentRunFields = Intersect<RunFieldsOf<(typeof scheduleRegistry)[number]["schema"]> | RunFieldsOf<(typeof optimizerRegistry)[number]["schema"]>>;
 
 /** Model: a preset and the sizes that override it (null: the preset's; vocabSize comes from the tokenizer). */
 export const modelSchema = {
@@ -149,6 +86,16 @@ export const trainerSchema = {
   initFrom: { type: "string", default: null, nullable: true, description: "run folder to start from: its weights and tokenizer (fine-tuning on new data; fresh optimizer and schedule)" },
 } as const satisfies Schema;
 
+/** Options added after the keys runs always had: last, so that older runs' config.json key order stays. */
+export const laterSchema = {
+  vocabSize: { type: "integer", default: null, nullable: true, min: 257, description: "vocabulary size of bpe and unigram; none = 2000" },
+  trainDocs: { type: "integer", default: null, nullable: true, min: 1, description: "train on only the first N documents of the (shuffled) training split, for data-size experiments; validation and vocabulary stay the whole file's; none = all" },
+  patience: { type: "integer", default: 0, min: 0, description: "early stopping: stop after this many evaluations in a row without a new best validation loss (0 = off)", hint: "0 turns early stopping off" },
+  minDelta: { type: "number", default: 0, min: 0, description: "early stopping: a new best must be lower than the best so far by more than this" },
+  diagnosticsEvery: { type: "integer", default: 0, min: 0, description: "record the optimizer's update diagnostics (share of parameters whose update exceeds lr, update RMS / lr) in history.steps every N steps (0 = off)" },
+  scheduleSteps: { type: "integer", default: null, nullable: true, min: 1, description: "length of the LR schedule, >= steps, when it is longer than the steps trained (train the first --steps of a longer run; resume with --steps up to it); none = steps" },
+} as const satisfies Schema;
+
 function backendDescription(): string {
   return `kernel backend: auto = the first available of ${autoBackendOrder.join(", ")} (here: ${autoBackendName()}; GPTLAB_BACKEND pins it)`;
 }
@@ -181,8 +128,13 @@ function componentFields(reg: Registry): Record<string, FieldSpec> {
     }
   }
   for (const [key, owner] of Object.entries(componentFieldOwners)) {
-    if (!out[key] || owner.kinds.length === reg.entries.length) continue;
-    out[key] = { ...out[key], description: `${out[key].description}; for ${owner.noun}${owner.kinds.length > 1 ? "s" : ""} ${owner.kinds.join(", ")}` };
+    if (!out[key] || owner.noun !== reg.noun) continue;
+    const parts = [out[key].description];
+    if (owner.kinds.length < reg.entries.length) parts.push(`for ${owner.noun}${owner.kinds.length > 1 ? "s" : ""} ${owner.kinds.join(", ")}`);
+    // kinds whose own default differs from the one shown (takeKindDefaults gives them theirs)
+    const differing = reg.entries.filter((e) => e.schema[key] && e.schema[key].default !== out[key].default);
+    if (differing.length) parts.push(differing.map((e) => `${e.kind}'s default is ${e.schema[key].default}`).join(", "));
+    out[key] = { ...out[key], description: parts.join("; ") };
   }
   return out;
 }
@@ -207,13 +159,7 @@ export const runConfigSchema: Readonly<Record<keyof RunConfig, FieldSpec>> = {
   optimizer: kindField(registries[1], "adam"),
   ...componentFields(registries[1]),
   ...trainerRest,
-  // added after the keys runs always had, so their config.json key order stays
-  vocabSize: { type: "integer", default: null, nullable: true, min: 257, description: "vocabulary size of bpe and unigram; none = 2000" },
-  trainDocs: { type: "integer", default: null, nullable: true, min: 1, description: "train on only the first N documents of the (shuffled) training split, for data-size experiments; validation and vocabulary stay the whole file's; none = all" },
-  patience: { type: "integer", default: 0, min: 0, description: "early stopping: stop after this many evaluations in a row without a new best validation loss (0 = off)", hint: "0 turns early stopping off" },
-  minDelta: { type: "number", default: 0, min: 0, description: "early stopping: a new best must be lower than the best so far by more than this" },
-  diagnosticsEvery: { type: "integer", default: 0, min: 0, description: "record the optimizer's update diagnostics (share of parameters whose update exceeds lr, update RMS / lr) in history.steps every N steps (0 = off)" },
-  scheduleSteps: { type: "integer", default: null, nullable: true, min: 1, description: "length of the LR schedule, >= steps, when it is longer than the steps trained (train the first --steps of a longer run; resume with --steps up to it); none = steps" },
+  ...laterSchema,
 } as unknown as Record<keyof RunConfig, FieldSpec>;
 
 export const defaultRunConfig: RunConfig = defaultsOf(runConfigSchema) as unknown as RunConfig;
@@ -232,14 +178,29 @@ export function resolveRunConfig(overrides: Partial<RunConfig> = {}, base: RunCo
       throw new Error(`config: unknown key "${key}"${near.length ? ` (did you mean "${near[0]}"?)` : ""}; known keys: ${known.join(", ")}`);
     }
   }
-  const c = { ...base, ...stripUndefined(overrides) } as RunConfig;
+  const given = stripUndefined(overrides);
+  const c = { ...base, ...given } as RunConfig;
   const values = c as unknown as Record<string, unknown>;
+  if (base === defaultRunConfig) takeKindDefaults(values, given);
   for (const [key, spec] of Object.entries(runConfigSchema)) {
     const bound = spec.maxField === "steps" ? scheduleLength(c) : spec.maxField ? (values[spec.maxField] as number) : undefined;
     checkField(`config.${key}`, spec, values[key], bound);
   }
   if (c.replayFraction > 0 && c.replayData === null) throw new Error(`config.replayFraction is ${c.replayFraction} but config.replayData is not set: name the file to replay`);
   return c;
+}
+
+/**
+ * A schedule or optimizer option left unset takes the chosen kind's own default (adamw's weightDecay 0.1), not
+ * the run config's, which is the first declaring kind's (adam's 0). An unknown kind is left for the checks.
+ */
+function takeKindDefaults(values: Record<string, unknown>, given: Record<string, unknown>): void {
+  for (const reg of registries) {
+    const entry = reg.entries.find((e) => e.kind === values[reg.noun]);
+    for (const [key, spec] of Object.entries(entry?.schema ?? {})) {
+      if (!spec.from && !spec.codeOnly && !(key in given)) values[key] = spec.default;
+    }
+  }
 }
 
 /** The steps the LR schedule spans: scheduleSteps when set, else steps. */

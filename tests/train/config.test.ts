@@ -153,3 +153,26 @@ describe("runComponents", () => {
     expect(parts.model).toEqual({ nEmbd: 48 });
   });
 });
+
+describe("options a schedule or optimizer declares", () => {
+  const adamw = optimizerRegistry.find((e) => e.kind === "adamw")!;
+  const adam = optimizerRegistry.find((e) => e.kind === "adam")!;
+
+  test("left unset, they take the chosen kind's default, not the first declaring kind's", () => {
+    expect(adamw.schema.weightDecay.default).not.toBe(adam.schema.weightDecay.default); // else this test proves nothing
+    expect(resolveRunConfig({ optimizer: "adamw" }).weightDecay).toBe(adamw.schema.weightDecay.default);
+    expect(runComponents(resolveRunConfig({ optimizer: "adamw" })).optimizer).toMatchObject({ kind: "adamw", weightDecay: adamw.schema.weightDecay.default });
+    expect(resolveRunConfig({ optimizer: "adam" }).weightDecay).toBe(adam.schema.weightDecay.default);
+  });
+
+  test("given, they stand, also when a saved config is resolved again (every key given)", () => {
+    expect(resolveRunConfig({ optimizer: "adamw", weightDecay: 0 }).weightDecay).toBe(0);
+    const saved = { ...resolveRunConfig({ optimizer: "adamw" }), weightDecay: 0.03 };
+    expect(resolveRunConfig(saved).weightDecay).toBe(0.03);
+  });
+
+  test("the help says which kinds default differently", () => {
+    expect(runConfigSchema.weightDecay.description).toContain(`adamw's default is ${adamw.schema.weightDecay.default}`);
+    expect(runConfigSchema.beta1.description).not.toMatch(/default is/);
+  });
+});
