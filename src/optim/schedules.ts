@@ -1,7 +1,8 @@
 // The schedule registry (every kind once; each kind is a file in schedules/), makeSchedule(config) for notebooks
-// and the CLI, the schedules as pure functions of (step, options), the guides' warmup and peak-LR rules of thumb,
-// and sampleSchedule for plotting. The kind union, the config types, the CLI's --schedule choices and its help all
-// derive from the registry, so a new schedule is its own file (an entry made with defineSchedule) plus one line here.
+// and the CLI (makeSchedule({ kind, ...options })(step) is any schedule as a function of step and options), the
+// guides' warmup and peak-LR rules of thumb, and sampleSchedule for plotting. The kind union, the config types, the
+// CLI's --schedule choices and its help all derive from the registry, so a new schedule is its own file (an entry
+// made with defineSchedule) plus one line here.
 
 import { checkInt, checkRange, describeValue, resolveOptions } from "../core/schema.js";
 import type { ConfigOf } from "../core/schema.js";
@@ -27,18 +28,10 @@ export const scheduleRegistry = [
 ] as const;
 
 type Entry = (typeof scheduleRegistry)[number];
-type OptionsOf<K extends ScheduleKind> = ConfigOf<Extract<Entry, { kind: K }>["schema"]>;
 
 export type ScheduleKind = Entry["kind"];
 /** `{ kind, ...options }` of one kind. */
 export type ScheduleConfig = Entry extends infer E ? (E extends ScheduleEntry<infer K, infer S> ? { kind: K } & ConfigOf<S> : never) : never;
-
-export type ConstantOptions = OptionsOf<"constant">;
-export type LinearOptions = OptionsOf<"linear">;
-export type WarmupCosineOptions = OptionsOf<"warmup_cosine">;
-export type StepDecayOptions = OptionsOf<"step">;
-export type ExponentialOptions = OptionsOf<"exponential">;
-export type CosineEpochOptions = OptionsOf<"cosine_epoch">;
 
 export interface ScheduleKindInfo {
   kind: ScheduleKind;
@@ -69,64 +62,16 @@ export function scheduleEntry(kind: unknown): ScheduleEntry {
   return entry as unknown as ScheduleEntry;
 }
 
-/** Validates a config (errors name the field) and returns its shape: peak, warmup and the decay after it. */
-function compile(config: ScheduleConfig): ScheduleShape {
+/** Validates `config` once (errors name the field) and returns its schedule, `(step) => lr`, step counted from 0. */
+export function makeSchedule(config: ScheduleConfig): Schedule {
   if (typeof config !== "object" || config === null) throw new Error(`${F} config must be an object (got ${describeValue(config)})`);
   const { kind, ...options } = config;
   const entry = scheduleEntry(kind);
-  return entry.create(resolveOptions(F, entry.schema, options, kind));
-}
-
-function evaluate(c: ScheduleShape, step: number): number {
-  checkInt(`${F} step`, step, 0);
-  return step < c.warmup ? (c.peak * (step + 1)) / c.warmup : c.after(step - c.warmup);
-}
-
-/** Validates `config` once and returns its schedule, `(step) => lr`, step counted from 0. */
-export function makeSchedule(config: ScheduleConfig): Schedule {
-  const c = compile(config);
-  return (step) => evaluate(c, step);
-}
-
-// ---- the schedules as plain functions of (step, options) ----
-
-/** lr at every step. */
-export function constant(step: number, o: ConstantOptions): number {
-  return evaluate(compile({ ...o, kind: "constant" }), step);
-}
-
-/** The lab's linear decay, lr·(1 - step/totalSteps), after an optional warmup; 0 from totalSteps on. */
-export function linear(step: number, o: LinearOptions): number {
-  return evaluate(compile({ ...o, kind: "linear" }), step);
-}
-
-/**
- * The MicroGPT-C guide's schedule: peakLr·(step+1)/warmupSteps during warmup, then
- * minLr + (peakLr - minLr)·0.5·(1 + cos(pi·progress)), progress = (step - warmupSteps)/(totalSteps - warmupSteps),
- * with minLr 0 unless given; minLr from totalSteps on.
- */
-export function warmupCosine(step: number, o: WarmupCosineOptions): number {
-  return evaluate(compile({ ...o, kind: "warmup_cosine" }), step);
-}
-
-/** warmupCosine with a required floor: ends at minLr at totalSteps and stays there. */
-export function warmupCosineFloor(step: number, o: OptionsOf<"warmup_cosine_floor">): number {
-  return evaluate(compile({ ...o, kind: "warmup_cosine_floor" }), step);
-}
-
-/** lr·gamma^floor(step/stepSize), after an optional warmup. */
-export function stepDecay(step: number, o: StepDecayOptions): number {
-  return evaluate(compile({ ...o, kind: "step" }), step);
-}
-
-/** lr·gamma^step, after an optional warmup. */
-export function exponential(step: number, o: ExponentialOptions): number {
-  return evaluate(compile({ ...o, kind: "exponential" }), step);
-}
-
-/** Cosine annealing with a restart each epoch: minLr + (lr - minLr)·(1 + cos(pi·(step mod E)/E))/2. */
-export function cosineEpoch(step: number, o: CosineEpochOptions): number {
-  return evaluate(compile({ ...o, kind: "cosine_epoch" }), step);
+  const c: ScheduleShape = entry.create(resolveOptions(F, entry.schema, options, kind));
+  return (step) => {
+    checkInt(`${F} step`, step, 0);
+    return step < c.warmup ? (c.peak * (step + 1)) / c.warmup : c.after(step - c.warmup);
+  };
 }
 
 // ---- rules of thumb from the guides ----

@@ -1,18 +1,17 @@
-import {
-  constant,
-  linear,
-  warmupCosine,
-  warmupCosineFloor,
-  stepDecay,
-  exponential,
-  cosineEpoch,
-  makeSchedule,
-  scheduleKinds,
-  sampleSchedule,
-  recommendedWarmup,
-  scaledPeakLr,
-} from "../../src/optim/schedules.js";
+import { makeSchedule, scheduleEntry, scheduleKinds, scheduleRegistry, sampleSchedule, recommendedWarmup, scaledPeakLr } from "../../src/optim/schedules.js";
 import type { ScheduleConfig } from "../../src/optim/schedules.js";
+import { choicesOf, defaultsOf } from "../../src/core/schema.js";
+import { runConfigSchema } from "../../src/train/config.js";
+
+/** One kind's schedule as a function of (step, options). */
+const lrOf = (kind: string) => (step: number, options: object): number => makeSchedule({ ...options, kind } as ScheduleConfig)(step);
+const warmupCosine = lrOf("warmup_cosine");
+const warmupCosineFloor = lrOf("warmup_cosine_floor");
+const linear = lrOf("linear");
+const constant = lrOf("constant");
+const stepDecay = lrOf("step");
+const exponential = lrOf("exponential");
+const cosineEpoch = lrOf("cosine_epoch");
 
 const close = (a: number, b: number): void => expect(a).toBeCloseTo(b, 14);
 
@@ -113,41 +112,38 @@ describe("constant, step, exponential and cosine_epoch", () => {
   });
 });
 
-describe("makeSchedule", () => {
-  const configs: ScheduleConfig[] = [
-    { kind: "constant", lr: 0.01 },
-    { kind: "linear", lr: 0.01, totalSteps: 300 },
-    { kind: "warmup_cosine", peakLr: 1e-3, warmupSteps: 30, totalSteps: 300 },
-    { kind: "warmup_cosine_floor", peakLr: 1e-3, warmupSteps: 30, totalSteps: 300, minLr: 1e-5 },
-    { kind: "step", lr: 0.1, gamma: 0.3, stepSize: 40 },
-    { kind: "exponential", lr: 0.1, gamma: 0.98, warmupSteps: 5 },
-    { kind: "cosine_epoch", lr: 0.1, stepsPerEpoch: 70 },
-  ];
-  const pure: Record<string, (step: number, o: never) => number> = {
-    constant,
-    linear,
-    warmup_cosine: warmupCosine,
-    warmup_cosine_floor: warmupCosineFloor,
-    step: stepDecay,
-    exponential,
-    cosine_epoch: cosineEpoch,
-  };
+describe("every kind of the registry", () => {
+  /** A kind's example: its schema's defaults (the run config's values), a valid config of that kind. */
+  const example = (kind: string): Record<string, unknown> => defaultsOf(scheduleEntry(kind).schema);
+  const kinds = scheduleRegistry.map((e) => e.kind);
+  const probes = [0, 1, 7, 99, 100, 101, 999, 2500, 4999, 5000, 20000];
 
-  test("gives the same values as the pure function of each kind", () => {
-    for (const config of configs) {
-      const fn = makeSchedule(config);
-      const { kind, ...options } = config;
-      for (const step of [0, 3, 29, 30, 31, 150, 299, 400]) {
-        expect(fn(step)).toBe(pure[kind](step, options as never));
-      }
+  test("scheduleKinds lists each registry kind once with a description and a formula, and those are the CLI's --schedule choices", () => {
+    expect(new Set(kinds).size).toBe(kinds.length);
+    expect(scheduleKinds.map((k) => k.kind)).toEqual(kinds);
+    for (const k of scheduleKinds) expect({ kind: k.kind, description: k.description.length > 10, formula: k.formula.length > 0 }).toEqual({ kind: k.kind, description: true, formula: true });
+    expect(choicesOf(runConfigSchema.schedule)).toEqual(kinds);
+  });
+  test.each(kinds)("%s: its schema defaults are a valid config, and after warmup it starts at its peak and never exceeds it", (kind) => {
+    const entry = scheduleEntry(kind);
+    const shape = entry.create(defaultsOf(entry.schema) as never);
+    const fn = makeSchedule({ ...example(kind), kind } as ScheduleConfig);
+    expect(fn(shape.warmup)).toBeCloseTo(shape.peak, 14);
+    for (const step of probes) {
+      const lr = fn(step);
+      expect({ step, lr, ok: Number.isFinite(lr) && lr >= 0 && lr <= shape.peak }).toEqual({ step, lr, ok: true });
     }
   });
-  test("scheduleKinds lists every CLI name once, each with a description", () => {
-    const kinds = scheduleKinds.map((k) => k.kind).sort();
-    expect(kinds).toEqual(["constant", "cosine_epoch", "exponential", "linear", "step", "warmup_cosine", "warmup_cosine_floor"]);
-    for (const k of scheduleKinds) expect(k.description.length).toBeGreaterThan(10);
-    expect(configs.map((c) => c.kind).sort()).toEqual(kinds);
+  test.each(kinds.filter((k) => "warmupSteps" in scheduleEntry(k).schema))("%s: warmupSteps is the shared linear ramp lr*(step+1)/warmupSteps", (kind) => {
+    const o = { ...example(kind), warmupSteps: 40 };
+    const fn = makeSchedule({ ...o, kind } as ScheduleConfig);
+    const peak = makeSchedule({ ...o, warmupSteps: 0, kind } as ScheduleConfig)(0);
+    for (const step of [0, 19, 39]) expect(fn(step)).toBeCloseTo((peak * (step + 1)) / 40, 14);
+    expect(fn(40)).toBeCloseTo(peak, 14);
   });
+});
+
+describe("makeSchedule", () => {
   test("treats optional fields set to undefined as unset", () => {
     const fn = makeSchedule({ kind: "linear", lr: 1, totalSteps: 10, warmupSteps: undefined, gamma: undefined } as ScheduleConfig);
     expect(fn(5)).toBeCloseTo(0.5, 14);
