@@ -3,7 +3,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { BPETokenizer, trainBPE } from "../../src/data/bpe.js";
 import { UnigramTokenizer, trainUnigram } from "../../src/data/unigram.js";
-import { createTokenizer, loadTokenizer, tokenizerKinds } from "../../src/data/tokenizers.js";
+import { createTokenizer, loadTokenizer, tokenizerKinds, tokenizerRegistry } from "../../src/data/tokenizers.js";
+import { choicesOf } from "../../src/core/schema.js";
+import { runConfigSchema } from "../../src/train/config.js";
 import { Rng } from "../../src/core/random.js";
 
 const corpus = fs.readFileSync(path.join(__dirname, "../../datasets/simple-sentences/sentences.txt"), "utf8");
@@ -73,8 +75,11 @@ describe("errors", () => {
   test("vocabSize with the word tokenizer is refused, naming the kinds it applies to", () => {
     expect(() => createTokenizer("word", corpus, { vocabSize: 600 })).toThrow(/does not apply to the word tokenizer \(it applies to bpe, unigram\)/);
   });
-  test("the registry lists all four kinds", () => {
-    expect([...tokenizerKinds].sort()).toEqual(["bpe", "char", "unigram", "word"]);
+  test("tokenizerKinds are the registry's kinds, each once, and they are the CLI's --tokenizer choices, each in its help", () => {
+    expect(tokenizerKinds).toEqual(tokenizerRegistry.map((e) => e.kind));
+    expect(new Set(tokenizerKinds).size).toBe(tokenizerKinds.length);
+    expect(choicesOf(runConfigSchema.tokenizer)).toEqual(tokenizerKinds);
+    for (const e of tokenizerRegistry) expect(runConfigSchema.tokenizer.description).toContain(`${e.kind}: ${e.description}`);
   });
 });
 

@@ -1,4 +1,6 @@
-import { createOptimizer, optimizerKinds } from "../../src/optim/optimizers.js";
+import { createOptimizer, optimizerKinds, optimizerRegistry } from "../../src/optim/optimizers.js";
+import { choicesOf } from "../../src/core/schema.js";
+import { runConfigSchema } from "../../src/train/config.js";
 import type { Optimizer } from "../../src/optim/optimizer.js";
 import type { OptimizerConfig, OptimizerState } from "../../src/optim/optimizers.js";
 import { Adam, AdamW } from "../../src/optim/adam.js";
@@ -35,7 +37,13 @@ describe("createOptimizer", () => {
     expect(createOptimizer(toyStore(), { kind: "adamw" })).toBeInstanceOf(AdamW);
     expect((createOptimizer(toyStore(), { kind: "adamw" }) as AdamW).options.weightDecay).toBe(0.1);
     expect(createOptimizer(toyStore(), { kind: "sgd", momentum: 0.5 })).toBeInstanceOf(SGD);
-    expect(optimizerKinds).toEqual(["adam", "adamw", "sgd"]);
+  });
+
+  test("optimizerKinds are the registry's kinds, each once, each builds with its defaults, and they are the CLI's --optimizer choices", () => {
+    expect(optimizerKinds).toEqual(optimizerRegistry.map((e) => e.kind));
+    expect(new Set(optimizerKinds).size).toBe(optimizerKinds.length);
+    for (const kind of optimizerKinds) expect(typeof createOptimizer(toyStore(), { kind }).step).toBe("function");
+    expect(choicesOf(runConfigSchema.optimizer)).toEqual(optimizerKinds);
   });
 
   test("gives the same updates as constructing the class directly", () => {
@@ -53,7 +61,7 @@ describe("createOptimizer", () => {
 
   test("names an unknown kind, a field of another kind and an unknown field", () => {
     expect(() => createOptimizer(toyStore(), { kind: "adamx" } as never)).toThrow(
-      'optimizer.kind must be one of adam, adamw, sgd (got "adamx", a string)',
+      `optimizer.kind must be one of ${optimizerKinds.join(", ")} (got "adamx", a string)`,
     );
     expect(() => createOptimizer(toyStore(), { kind: "adam", momentum: 0.9 } as OptimizerConfig)).toThrow(/optimizer\.momentum does not apply to adam/);
     expect(() => createOptimizer(toyStore(), { kind: "sgd", beta1: 0.9 } as OptimizerConfig)).toThrow(/optimizer\.beta1 does not apply to sgd/);
