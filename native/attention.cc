@@ -1,5 +1,6 @@
-// Native causal attention and cross-entropy for the "wasm-native" backend (native/gemm.cc registers them): forward
-// and backward over heads [bh0, bh1), the loss over rows [n0, n1), on arrays in the wasm memory. One AVX2+FMA code
+// Native causal attention, cross-entropy and GELU for the "wasm-native" backend (native/gemm.cc registers them):
+// forward and backward over heads [bh0, bh1), the loss over rows [n0, n1), GELU over values [i0, i1), on arrays in
+// the wasm memory. One AVX2+FMA code
 // path (no AVX-512 variant), so results are the same on every x86 CPU that runs it; each value is computed the
 // same way whatever the split.
 
@@ -406,5 +407,69 @@ __attribute__((target("avx2,fma"))) void crossEntropyRows(float* probs, const fl
     }
     const int t = targets[n];
     losses[n] = t >= 0 ? std::log(z) + (double)m - (double)x[t] : 0.0;
+  }
+}
+
+namespace {
+
+constexpr float GELU_SCALE = 0.7978845608028654f;  // sqrt(2 / pi)
+
+/** tanh(u) on eight lanes as sign(u) (1 - e) / (1 + e), e = e^(-2|u|) (exp8 wants x <= 0); NaN stays NaN. */
+__attribute__((target("avx2,fma"))) inline __m256 tanh8(__m256 u) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  const __m256 e = exp8(_mm256_mul_ps(_mm256_set1_ps(-2.0f), _mm256_andnot_ps(sign, u)));
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 t = _mm256_div_ps(_mm256_sub_ps(one, e), _mm256_add_ps(one, e));
+  return _mm256_or_ps(t, _mm256_and_ps(sign, u));
+}
+
+/** The tanh's argument sqrt(2/pi) (x + 0.044715 x^3). */
+__attribute__((target("avx2,fma"))) inline __m256 geluArg(__m256 x, __m256 x2) {
+  return _mm256_mul_ps(_mm256_set1_ps(GELU_SCALE), _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(0.044715f), x), x2, x));
+}
+
+/** The first n lanes of a load (the rest 0), and the matching store. */
+__attribute__((target("avx2,fma"))) inline __m256i tailMask(int n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+}  // namespace
+
+__attribute__((target("avx2,fma"))) void geluForwardRange(float* out, const float* x, int i0, int i1) {
+  int i = i0;
+  for (; i + 8 <= i1; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    const __m256 t = tanh8(geluArg(v, _mm256_mul_ps(v, v)));
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), v), _mm256_add_ps(_mm256_set1_ps(1.0f), t)));
+  }
+  if (i < i1) {
+    const __m256i mask = tailMask(i1 - i);
+    const __m256 v = _mm256_maskload_ps(x + i, mask);
+    const __m256 t = tanh8(geluArg(v, _mm256_mul_ps(v, v)));
+    _mm256_maskstore_ps(out + i, mask, _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), v), _mm256_add_ps(_mm256_set1_ps(1.0f), t)));
+  }
+}
+
+namespace {
+
+/** dx + gelu'(x) dout on eight lanes. */
+__attribute__((target("avx2,fma"))) inline __m256 geluGrad8(__m256 v, __m256 d, __m256 dx) {
+  const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+  const __m256 v2 = _mm256_mul_ps(v, v);
+  const __m256 th = tanh8(geluArg(v, v2));
+  const __m256 sech2 = _mm256_fnmadd_ps(th, th, one);
+  const __m256 du = _mm256_mul_ps(_mm256_set1_ps(GELU_SCALE), _mm256_fmadd_ps(_mm256_set1_ps(3 * 0.044715f), v2, one));
+  const __m256 g = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_mul_ps(half, v), sech2), du, _mm256_mul_ps(half, _mm256_add_ps(one, th)));
+  return _mm256_fmadd_ps(g, d, dx);
+}
+
+}  // namespace
+
+__attribute__((target("avx2,fma"))) void geluBackwardRange(float* dx, const float* dout, const float* x, int i0, int i1) {
+  int i = i0;
+  for (; i + 8 <= i1; i += 8) _mm256_storeu_ps(dx + i, geluGrad8(_mm256_loadu_ps(x + i), _mm256_loadu_ps(dout + i), _mm256_loadu_ps(dx + i)));
+  if (i < i1) {
+    const __m256i mask = tailMask(i1 - i);
+    _mm256_maskstore_ps(dx + i, mask, geluGrad8(_mm256_maskload_ps(x + i, mask), _mm256_maskload_ps(dout + i, mask), _mm256_maskload_ps(dx + i, mask)));
   }
 }

@@ -1,4 +1,4 @@
-// Native causal attention kernels (native/attention.cc), called from the N-API glue in native/gemm.cc.
+// Native causal attention, cross-entropy and GELU kernels (native/attention.cc), called from the N-API glue in native/gemm.cc.
 #pragma once
 
 /** Forward for heads bh in [bh0, bh1) of (B, NH): out (B,T,C), att (B,NH,T,T) probabilities, qkv (B,T,3C). */
@@ -10,3 +10,7 @@ void attentionBackwardHeads(float* dqkv, const float* dout, const float* qkv, co
  * log-sum-exp - logit[target] in float64 (0 where target < 0; targets must be < V).
  */
 void crossEntropyRows(float* probs, const float* logits, const int* targets, double* losses, int V, int n0, int n1);
+/** GELU (tanh approximation) of values [i0, i1): out = gelu(x). */
+void geluForwardRange(float* out, const float* x, int i0, int i1);
+/** Its backward on values [i0, i1): dx += gelu'(x) dout. */
+void geluBackwardRange(float* dx, const float* dout, const float* x, int i0, int i1);

@@ -458,6 +458,46 @@ napi_value CrossEntropyForward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// geluForward(out, x, i0, i1) and geluBackward(dx, dout, x, i0, i1): values [i0, i1) on the calling thread
+napi_value Gelu(napi_env env, napi_callback_info info, bool backward) {
+  const size_t want = backward ? 5 : 4;
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  if (argc != want) {
+    napi_throw_type_error(env, nullptr, backward ? "geluBackward expects (dx, dout, x, i0, i1)" : "geluForward expects (out, x, i0, i1)");
+    return nullptr;
+  }
+  float* p[3];
+  size_t len[3];
+  const size_t arrays = want - 2;
+  for (size_t a = 0; a < arrays; a++) {
+    if (!floatArray(env, argv[a], &p[a], &len[a])) {
+      napi_throw_type_error(env, nullptr, "gelu: arrays must be Float32Arrays");
+      return nullptr;
+    }
+  }
+  int32_t i0, i1;
+  CHECK(napi_get_value_int32(env, argv[arrays], &i0));
+  CHECK(napi_get_value_int32(env, argv[arrays + 1], &i1));
+  bool ok = i0 >= 0 && i0 <= i1;
+  for (size_t a = 0; a < arrays; a++) ok = ok && len[a] >= (size_t)i1;
+  if (!ok) {
+    napi_throw_range_error(env, nullptr, backward ? "geluBackward: need 0 <= i0 <= i1 <= every array's length" : "geluForward: need 0 <= i0 <= i1 <= every array's length");
+    return nullptr;
+  }
+  if (!hasAvx2()) {
+    napi_throw_error(env, nullptr, backward ? "geluBackward: this CPU lacks AVX2+FMA" : "geluForward: this CPU lacks AVX2+FMA");
+    return nullptr;
+  }
+  if (backward) geluBackwardRange(p[0], p[1], p[2], i0, i1);
+  else geluForwardRange(p[0], p[1], i0, i1);
+  return nullptr;
+}
+
+napi_value GeluForward(napi_env env, napi_callback_info info) { return Gelu(env, info, false); }
+napi_value GeluBackward(napi_env env, napi_callback_info info) { return Gelu(env, info, true); }
+
 // isa(): "avx512", "avx2" or "" (no usable kernel)
 napi_value Isa(napi_env env, napi_callback_info) {
   const int i = detectIsa();
@@ -479,6 +519,10 @@ napi_value Init(napi_env env, napi_value exports) {
   CHECK(napi_set_named_property(env, exports, "attentionBackward", fn));
   CHECK(napi_create_function(env, "crossEntropyForward", NAPI_AUTO_LENGTH, CrossEntropyForward, nullptr, &fn));
   CHECK(napi_set_named_property(env, exports, "crossEntropyForward", fn));
+  CHECK(napi_create_function(env, "geluForward", NAPI_AUTO_LENGTH, GeluForward, nullptr, &fn));
+  CHECK(napi_set_named_property(env, exports, "geluForward", fn));
+  CHECK(napi_create_function(env, "geluBackward", NAPI_AUTO_LENGTH, GeluBackward, nullptr, &fn));
+  CHECK(napi_set_named_property(env, exports, "geluBackward", fn));
   CHECK(napi_create_function(env, "isa", NAPI_AUTO_LENGTH, Isa, nullptr, &fn));
   CHECK(napi_set_named_property(env, exports, "isa", fn));
   return exports;

@@ -19,6 +19,10 @@ export interface NativeGemm {
    * from addons built before it existed.
    */
   crossEntropyForward?(probs: Float32Array, logits: Float32Array, targets: Int32Array, losses: Float64Array, V: number, n0: number, n1: number): void;
+  /** GELU forward (out = gelu(x)) on values [i0, i1); absent from addons built before it existed. */
+  geluForward?(out: Float32Array, x: Float32Array, i0: number, i1: number): void;
+  /** Its backward (dx += gelu'(x) dout) on values [i0, i1). */
+  geluBackward?(dx: Float32Array, dout: Float32Array, x: Float32Array, i0: number, i1: number): void;
   /** The instruction set the kernel runs with: "avx512", "avx2" or "" (none usable). */
   isa(): string;
 }

@@ -278,4 +278,32 @@ describe.each(names)("the %s backend agrees with the reference kernels", (name) 
     expectClose("gelu y", got.y, want.y, 1);
     expectClose("gelu dx", got.dx, want.dx, 1);
   });
+
+  test("gelu of large, tiny and non-finite values: saturates as the reference does and lets NaN through", () => {
+    // (beyond |x| ~ 1e19, x^2 overflows float32 and the float32 backends' gradient becomes NaN: far past any
+    // activation a training run survives, so not tested)
+    const values = [0, -0, 1e-30, -1e-30, 9, -9, 30, -30, 100, -100, 1e15, -1e15, Infinity, -Infinity, NaN, 2.5, -2.5, 0.5];
+    const n = values.length; // not a multiple of 8: the tail path too
+    const x = Float32Array.from(values);
+    const run = (k: Backend) => {
+      const y = new Float32Array(n);
+      k.geluForward(y, x, n);
+      const dx = new Float32Array(n);
+      k.geluBackward(dx, new Float32Array(n).fill(1), x, n);
+      return { y, dx };
+    };
+    const want = run(reference);
+    const got = run(be);
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (Number.isNaN(v)) {
+        expect(got.y[i]).toBeNaN();
+        expect(got.dx[i]).toBeNaN();
+        continue;
+      }
+      if (Math.abs(v) === Infinity) continue; // inf * 0 in the formula: NaN or a limit, on any backend
+      expect(Math.abs(got.y[i] - want.y[i])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(want.y[i])));
+      expect(Math.abs(got.dx[i] - want.dx[i])).toBeLessThanOrEqual(1e-5);
+    }
+  });
 });

@@ -31,6 +31,8 @@ if (nativeFile) {
       addon.attentionBackward(f32(dqkv, 3 * B * T * C), f32(dout, B * T * C), f32(qkv, 3 * B * T * C), f32(att, B * NH * T * T), B, T, C, NH, bh0, bh1),
     nativeCrossEntropyForward: (probs, logits, targets, losses, N, V, n0, n1) =>
       addon.crossEntropyForward(f32(probs, N * V), f32(logits, N * V), new Int32Array(memory.buffer, targets, N), new Float64Array(memory.buffer, losses, N), V, n0, n1),
+    nativeGeluForward: (out, x, n, i0, i1) => addon.geluForward(f32(out, n), f32(x, n), i0, i1),
+    nativeGeluBackward: (dx, dout, x, n, i0, i1) => addon.geluBackward(f32(dx, n), f32(dout, n), f32(x, n), i0, i1),
   });
 }
 const i32 = new Int32Array(control, index * ${SLOT_BYTES}, 16);

@@ -64,8 +64,8 @@ interface KernelExports {
 }
 
 /** The kernels worker threads may run (the parallel ones); nativeGemm is the native addon's (see threads.ts). */
-const THREADED: ReadonlyArray<keyof KernelExports | "nativeGemm" | "nativeAttentionForward" | "nativeAttentionBackward" | "nativeCrossEntropyForward"> = [
-  "nativeGemm", "nativeAttentionForward", "nativeAttentionBackward", "nativeCrossEntropyForward", "gemmRowB", "gemmNT", "attentionForward", "attentionBackward", "crossEntropyForward", "crossEntropyBackward",
+const THREADED: ReadonlyArray<keyof KernelExports | `native${string}`> = [
+  "nativeGemm", "nativeAttentionForward", "nativeAttentionBackward", "nativeCrossEntropyForward", "nativeGeluForward", "nativeGeluBackward", "gemmRowB", "gemmNT", "attentionForward", "attentionBackward", "crossEntropyForward", "crossEntropyBackward",
   "reluForward", "reluBackward", "addForward", "accumulate", "adamStep", "geluForward", "geluBackward", "layernormForward",
   "layernormBackward", "layernormParamGrad", "addBias", "biasGrad",
 ];
@@ -405,10 +405,13 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
  * addon's, which reads and writes the same Float32Arrays in place; small or float64 gemms stay on the base backend.
  */
 function makeNativeBackend(base: Backend, addon: NativeGemm, shared: Shared): Backend {
-  /** Heads split across the kernel threads when the call is big enough and its arrays are in wasm memory. */
-  const headRanges = (flops: number, heads: number, arrays: Float32Array[]): Array<[number, number]> => {
+  /**
+   * Heads (rows, values) split across the kernel threads, at multiples of `multiple`, when the call is big enough
+   * and its arrays are in wasm memory.
+   */
+  const headRanges = (flops: number, heads: number, arrays: Float32Array[], multiple = 1): Array<[number, number]> => {
     const split = shared.threads !== null && flops >= PARALLEL_MIN_FLOPS && arrays.every((a) => shared.heap.isResident(a));
-    return splitRange(heads, split ? shared.threads!.size : 1, 1);
+    return splitRange(heads, split ? shared.threads!.size : 1, multiple);
   };
   return {
     ...base,
@@ -469,6 +472,22 @@ function makeNativeBackend(base: Backend, addon: NativeGemm, shared: Shared): Ba
       let sum = 0;
       for (let n = 0; n < N; n++) sum += losses[n]; // in row order, whatever the split
       return { sum, count };
+    },
+    // GELU with the addon's AVX2 exp (8 lanes), on any Float32Arrays; values split across the kernel threads
+    // (each computed the same way whatever the split) when the arrays are in wasm memory
+    geluForward(out, x, n) {
+      if (!addon.geluForward || !f32(out) || !f32(x)) return base.geluForward(out, x, n);
+      const parts = headRanges(GELU_OPS * n, n, [out, x], 16);
+      if (parts.length === 1) return addon.geluForward(out, x, 0, n);
+      const local = (...a: number[]): void => addon.geluForward!(out, x, a[3], a[4]);
+      shared.threads!.run(shared.modules.length, "nativeGeluForward", local, parts.map(([i0, i1]) => [out.byteOffset, x.byteOffset, n, i0, i1]));
+    },
+    geluBackward(dx, dout, x, n) {
+      if (!addon.geluBackward || !f32(dx) || !f32(dout) || !f32(x)) return base.geluBackward(dx, dout, x, n);
+      const parts = headRanges(2 * GELU_OPS * n, n, [dx, dout, x], 16);
+      if (parts.length === 1) return addon.geluBackward(dx, dout, x, 0, n);
+      const local = (...a: number[]): void => addon.geluBackward!(dx, dout, x, a[4], a[5]);
+      shared.threads!.run(shared.modules.length, "nativeGeluBackward", local, parts.map(([i0, i1]) => [dx.byteOffset, dout.byteOffset, x.byteOffset, n, i0, i1]));
     },
     attentionBackward(dqkv, dout, qkv, att, B, T, C, NH, accumulate) {
       if (!f32(dqkv) || !f32(dout) || !f32(qkv) || !f32(att)) {
