@@ -3,8 +3,8 @@
 
 import * as path from "node:path";
 import { checkInt } from "./batch.js";
-import { dataModeEntry } from "./modes.js";
-import type { DataMode, ReadData } from "./modes.js";
+import { dataModeEntry, dataModeRegistry } from "./modes.js";
+import type { DataMode, DataModeEntry, ReadData } from "./modes.js";
 import type { DataSource } from "./sources.js";
 import type { Tokenizer } from "./tokenizer.js";
 import { createTokenizer } from "./tokenizers.js";
@@ -50,7 +50,7 @@ export interface LoadDatasetOptions {
   valFraction?: number;
   /** seeds the split (seed), train order (seed + 1) and val draws (seed + 2); default 42 */
   seed?: number;
-  /** documents and stream modes: train on only the first N documents of the (shuffled) training split; the tokenizer and validation split are the whole file's. Default: all */
+  /** modes whose lines are documents (documents, stream): train on only the first N documents of the (shuffled) training split; the tokenizer and validation split are the whole file's. Default: all */
   trainDocs?: number;
 }
 
@@ -72,9 +72,9 @@ export interface LoadedDataset {
 export const datasetDefaults = { tokenizer: "word", unk: false, vocabSize: undefined, mode: "documents", blockSize: 16, batchSize: 1, valFraction: 0.1, seed: 42, trainDocs: undefined } as const;
 
 /** Keeps the first n training documents (a random sample: the split is shuffled); the corpus, so the vocabulary, stays whole. */
-function limitTrainDocs(data: ReadData, n: number, mode: string, file: string): void {
+function limitTrainDocs(data: ReadData, n: number, mode: DataModeEntry, file: string): void {
   checkInt("trainDocs", n, 1);
-  if (mode === "text") throw new Error(`trainDocs counts documents (lines) and applies to modes documents and stream, not text (${file})`);
+  if (!mode.documents) throw new Error(`trainDocs counts documents (lines) and applies to modes ${dataModeRegistry.filter((m) => m.documents).map((m) => m.kind).join(", ")}, not ${mode.kind} (${file})`);
   if (n > data.train.length) throw new Error(`trainDocs is ${n} but the training split of ${file} has ${data.train.length} documents; pass at most ${data.train.length}`);
   data.train = data.train.slice(0, n);
   if (data.trainLines) data.trainLines = data.trainLines.slice(0, n);
@@ -95,7 +95,7 @@ export function loadDataset(options: LoadDatasetOptions): LoadedDataset {
 
   const file = path.resolve(o.path);
   const data = mode.read(file, { valFraction: o.valFraction, seed: o.seed });
-  if (o.trainDocs !== undefined) limitTrainDocs(data, o.trainDocs, mode.kind, file);
+  if (o.trainDocs !== undefined) limitTrainDocs(data, o.trainDocs, mode, file);
   let tokenizer: Tokenizer;
   if (typeof o.tokenizer === "string") {
     tokenizer = createTokenizer(o.tokenizer, data.corpus, { unk: o.unk, vocabSize: o.vocabSize, lineBreaks: data.lineBreaks });

@@ -26,6 +26,8 @@ export interface ReadData {
 export interface DataModeEntry<K extends string = string> {
   kind: K;
   description: string;
+  /** The file's lines are documents (trainDocs counts them); false: the file is one text. */
+  documents: boolean;
   read(file: string, split: SplitOptions): ReadData;
   /** A data source over one split's encoded documents; startsFile: this split holds the file's beginning. */
   source(encoded: number[][], opts: SourceOptions & { file: string; tokenizer: string; startsFile: boolean }): DataSource;
@@ -43,6 +45,7 @@ function readDocuments(file: string, split: SplitOptions): ReadData {
 
 export const documentsMode: DataModeEntry<"documents"> = {
   kind: "documents",
+  documents: true,
   description: "one line per row, padded, lines shuffled (batchSize 1 = the lab's one sentence per step); validation: random lines",
   read: readDocuments,
   source: (encoded, opts) => new DocumentSource(encoded, opts),
@@ -50,6 +53,7 @@ export const documentsMode: DataModeEntry<"documents"> = {
 
 export const streamMode: DataModeEntry<"stream"> = {
   kind: "stream",
+  documents: true,
   description: "the lines joined by BOS into one stream, random windows of blockSize + 1; validation: random lines",
   read: readDocuments,
   source: (encoded, opts) => new StreamSource(encoded, opts),
@@ -57,6 +61,7 @@ export const streamMode: DataModeEntry<"stream"> = {
 
 export const textMode: DataModeEntry<"text"> = {
   kind: "text",
+  documents: false,
   description: "the whole file as one stream (line breaks and blank lines are characters), random windows of blockSize + 1; validation: the last valFraction of the file (as nanoGPT and char-rnn)",
   read(file, split) {
     const text = readText(file);

@@ -1,9 +1,11 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DocumentSource, StreamSource, loadDataset, readLines, splitTrainVal } from "../../src/data/dataset.js";
+import { DocumentSource, StreamSource, dataModeRegistry, dataModes, loadDataset, readLines, splitTrainVal } from "../../src/data/dataset.js";
+import { streamMode, textMode } from "../../src/data/modes.js";
 import type { Batch } from "../../src/data/dataset.js";
 import { buildCharTokenizer } from "../../src/data/char.js";
+import { withTrialEntries } from "../helpers/trial-entry.js";
 
 const BOS = 0;
 /** Documents of distinct lengths whose tokens are never BOS. */
@@ -234,6 +236,17 @@ describe("loadDataset", () => {
 
   test("an unknown option is an error that lists the known ones", () => {
     expect(() => loadDataset({ path: "x", blocksize: 4 } as never)).toThrow(/unknown option "blocksize".*blockSize/);
+  });
+
+  test("trainDocs applies to the modes whose entry declares documents, whatever their name", () => {
+    const p = writeFile("docs.txt", Array.from({ length: 20 }, (_, i) => `line ${i}`).join("\n"));
+    const oneText = { ...textMode, kind: "one_text" };
+    const lines = { ...streamMode, kind: "line_stream" };
+    withTrialEntries([[dataModeRegistry, oneText], [dataModes, oneText.kind], [dataModeRegistry, lines], [dataModes, lines.kind]], () => {
+      const opts = { path: p, tokenizer: "char", blockSize: 4, trainDocs: 3 } as const;
+      expect(() => loadDataset({ ...opts, mode: "one_text" as never })).toThrow(/trainDocs counts documents \(lines\) and applies to modes documents, stream, line_stream, not one_text/);
+      expect(loadDataset({ ...opts, mode: "line_stream" as never }).trainDocs).toHaveLength(3);
+    });
   });
 
   test("stream mode on a file shorter than one block says so", () => {
