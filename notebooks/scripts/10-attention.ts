@@ -27,7 +27,7 @@ const params = notebookParams({
 
 // %% cell 3
 __nb.cell(3, 2);
-import { Run, attentionMaps, headMap, inductionReport, repeatedSequences, describeModel } from "../../src/index.js";
+import { Run, attentionMaps, headMap, headHabits, stackBatches, inductionReport, repeatedSequences, describeModel } from "../../src/index.js";
 import type { InductionReport } from "../../src/index.js";
 import { show, showTable, trainView, heatmapGrid, linePlot, palette, record, showRecords, loadPlotly, projectPath, writeSplitCorpus } from "../../src/notebook/index.js";
 __nb.out(loadPlotly(true));
@@ -46,13 +46,6 @@ __nb.out(show.plot(heatmapGrid(labPanels, { x: words, title: `Attention weights 
 
 // %% cell 6
 __nb.cell(6, 4);
-/** Mean weight of each query row (positions 2..T-1, whose previous token is not [BOS]) on [BOS], on the previous token and on itself. */
-function headHabits(map: number[][]): { bos: number; previous: number; self: number } {
-  let bos = 0, previous = 0, self = 0;
-  for (let t = 2; t < map.length; t++) [bos, previous, self] = [bos + map[t][0], previous + map[t][t - 1], self + map[t][t]];
-  const n = map.length - 2;
-  return { bos: bos / n, previous: previous / n, self: self / n };
-}
 const habitRows = labPanels.map((p) => {
   const h = headHabits(p.z);
   const top = (Object.entries(h) as Array<[string, number]>).sort((a, b) => b[1] - a[1])[0];
@@ -61,7 +54,6 @@ const habitRows = labPanels.map((p) => {
 showTable(habitRows, { digits: 2, title: "Where each head looks, averaged over the sentence's positions 2..T-1" });
 const prevHeads = habitRows.filter((r) => r.mostly === "previous").map((r) => r.head);
 const bosHeads = habitRows.filter((r) => r.mostly === "bos").map((r) => r.head);
-record("lab_max_previous_weight", Math.max(...habitRows.map((r) => r["on the previous word"])), "trained");
 __nb.out(show.markdown(
   `On this sentence ${prevHeads.length ? `**${prevHeads.join(", ")}** put most of their weight on the previous word` : "no head puts most of its weight on the previous word"}; ` +
     `${bosHeads.length ? `**${bosHeads.join(", ")}** mostly look at [BOS] (a common "nothing to attend to" default)` : "no head mostly looks at [BOS]"}; the rest spread their weight. ` +
@@ -75,22 +67,12 @@ const nVal = Math.max(params.probeRows, Math.round(0.05 * toyDocs.length));
 const toyCorpus = writeSplitCorpus(toyDocs.slice(nVal), toyDocs.slice(0, nVal), params.seed);
 const toyConfig = (nLayer: number) => ({ data: toyCorpus.data, valFraction: toyCorpus.valFraction, tokenizer: "char" as const, preset: "lab", attentionOnly: true, nLayer, nEmbd: params.nEmbd, nHead: params.nHead, blockSize: 2 * params.maxHalf + 1, batchSize: params.batchSize, steps: params.steps, lr: params.lr, schedule: "constant", evalEvery: params.probeEvery, evalBatches: 4, seed: params.seed, samples: 0 });
 const toy = new Run(toyConfig(2));
-const probeBatch = toy.data.val!.evalBatches(1).length ? makeProbe(toy) : null;
-function makeProbe(r: Run) {
-  const rows = r.data.val!.evalBatches(Math.ceil(params.probeRows / params.batchSize));
-  const B = rows.reduce((n, b) => n + b.B, 0);
-  const T = Math.max(...rows.map((b) => b.T));
-  const inputs = new Int32Array(B * T).fill(r.tokenizer.bos);
-  const targets = new Int32Array(B * T).fill(-1);
-  let row = 0;
-  for (const b of rows) for (let i = 0; i < b.B; i++, row++) for (let t = 0; t < b.T; t++) [inputs[row * T + t], targets[row * T + t]] = [b.inputs[i * b.T + t], b.targets[i * b.T + t]];
-  return { inputs, targets, B, T };
-}
+// the first probeRows validation sequences as one batch (rows padded to the longest)
+const probeBatch = toy.data.val!.evalBatches(1).length ? stackBatches(toy.data.val!.evalBatches(Math.ceil(params.probeRows / params.batchSize)), toy.tokenizer.bos) : null;
 const probes: Array<{ step: number } & InductionReport> = [];
 const probe = (r: Run, into: typeof probes) => ({ onStep: (e: { step: number }) => { if (e.step === 1 || e.step % params.probeEvery === 0) into.push({ step: e.step, ...inductionReport(r.model, probeBatch!.inputs, probeBatch!.targets, probeBatch!.B, probeBatch!.T) }); } });
 const toyView = trainView(toy, { title: `2-layer attention-only model, ${toy.numParams.toLocaleString("en-US")} parameters` });
-await toy.trainAsync({ callbacks: [toyView, probe(toy, probes)], signal: toyView.signal });
-__nb.out(record("toy_params", toy.numParams, "exact"));
+__nb.out(await toy.trainAsync({ callbacks: [toyView, probe(toy, probes)], signal: toyView.signal }));
 
 // %% cell 9
 __nb.cell(9, 6);
@@ -109,10 +91,6 @@ show.plot(linePlot({
   xTitle: "step", yTitle: "loss (nats per token)", y2Title: "prefix-matching score",
 }));
 const last = probes[probes.length - 1];
-record("toy_first_half_loss_end", last.firstHalfLoss, "trained");
-record("toy_second_half_loss_end", last.secondHalfLoss, "trained");
-record("toy_best_prefix_score_end", last.best.score, "trained");
-record("toy_drop_step", dropAt ? dropAt.step : -1, "exact");
 __nb.out(show.markdown(
   `After ${last.step} steps the repeated half costs **${last.secondHalfLoss.toFixed(3)}** nats per token against **${last.firstHalfLoss.toFixed(3)}** for the random half (ln ${params.inductionVocab} = ${lnV.toFixed(3)}). ` +
     (dropAt ? `The repeated half's loss first fell below ln(V)/2 at step **${dropAt.step}** (measured every ${params.probeEvery} steps). ` : `The repeated half's loss never fell below ln(V)/2 in ${last.step} steps. `) +
@@ -146,7 +124,6 @@ if (params.oneLayerControl) {
   const controlView = trainView(control, { title: `1-layer attention-only model, ${control.numParams.toLocaleString("en-US")} parameters` });
   await control.trainAsync({ callbacks: [controlView, probe(control, controlProbes)], signal: controlView.signal });
   const c = controlProbes[controlProbes.length - 1];
-  record("control_second_half_loss_end", c.secondHalfLoss, "trained");
   showTable([
     { model: "2 layers", "loss, random half": last.firstHalfLoss, "loss, repeated half": last.secondHalfLoss, "best prefix-matching score": last.best.score },
     { model: "1 layer", "loss, random half": c.firstHalfLoss, "loss, repeated half": c.secondHalfLoss, "best prefix-matching score": c.best.score },
@@ -156,6 +133,13 @@ if (params.oneLayerControl) {
     : `Here the 1-layer model does about as well on the repeated half (${c.secondHalfLoss.toFixed(3)} against ${last.secondHalfLoss.toFixed(3)}): the control does not separate the two at these settings.`);
 }
 
-// %% cell 14
-__nb.cell(14, 9);
+// %% cell 15
+__nb.cell(15, 9);
+record("lab_max_previous_weight", Math.max(...habitRows.map((r) => r["on the previous word"])), "trained");
+record("toy_params", toy.numParams, "exact");
+record("toy_first_half_loss_end", last.firstHalfLoss, "trained");
+record("toy_second_half_loss_end", last.secondHalfLoss, "trained");
+record("toy_best_prefix_score_end", last.best.score, "trained");
+record("toy_drop_step", dropAt ? dropAt.step : -1, "exact");
+if (controlProbes.length) record("control_second_half_loss_end", controlProbes[controlProbes.length - 1].secondHalfLoss, "trained");
 __nb.out(showRecords());

@@ -4,6 +4,7 @@
 
 import { noGrad } from "../core/tensor.js";
 import type { GPT } from "../nn/gpt.js";
+import type { Batch } from "../data/batch.js";
 
 export interface AttentionMaps {
   B: number;
@@ -41,6 +42,52 @@ export function headMap(maps: AttentionMaps, layer: number, head: number, b = 0)
   const a = maps.layers[layer];
   const base = (b * nHead + head) * T * T;
   return Array.from({ length: T }, (_, t) => Array.from(a.subarray(base + t * T, base + (t + 1) * T)));
+}
+
+export interface HeadHabits {
+  /** Mean weight on position 0 ([BOS]). */
+  bos: number;
+  /** Mean weight on the position just before the query. */
+  previous: number;
+  /** Mean weight on the query's own position. */
+  self: number;
+}
+
+/**
+ * Where one head looks, from its (T, T) map (headMap): the mean weight of the query rows 2..T-1 (whose previous
+ * position is not [BOS]) on [BOS], on the previous position and on themselves.
+ */
+export function headHabits(map: readonly (readonly number[])[]): HeadHabits {
+  if (map.length < 3) throw new Error(`headHabits: the map has ${map.length} rows; it needs 3 or more ([BOS] and two tokens)`);
+  let bos = 0, previous = 0, self = 0;
+  for (let t = 2; t < map.length; t++) {
+    if (map[t].length <= t) throw new Error(`headHabits: row ${t} has ${map[t].length} columns; a (T, T) map has ${map.length}`);
+    bos += map[t][0];
+    previous += map[t][t - 1];
+    self += map[t][t];
+  }
+  const n = map.length - 2;
+  return { bos: bos / n, previous: previous / n, self: self / n };
+}
+
+/**
+ * Batches of different lengths as one (B, T) batch, B their rows together and T the longest: each row keeps its
+ * tokens, shorter rows are padded with `pad` as input and -1 as target (ignored by the losses).
+ */
+export function stackBatches(batches: readonly Batch[], pad: number): Batch {
+  if (batches.length === 0) throw new Error("stackBatches: no batches to stack (is the validation split empty?)");
+  const B = batches.reduce((n, b) => n + b.B, 0);
+  const T = Math.max(...batches.map((b) => b.T));
+  const inputs = new Int32Array(B * T).fill(pad);
+  const targets = new Int32Array(B * T).fill(-1);
+  let row = 0;
+  for (const b of batches) {
+    for (let i = 0; i < b.B; i++, row++) {
+      inputs.set(b.inputs.subarray(i * b.T, (i + 1) * b.T), row * T);
+      targets.set(b.targets.subarray(i * b.T, (i + 1) * b.T), row * T);
+    }
+  }
+  return { inputs, targets, B, T };
 }
 
 /** Cross-entropy of each position's prediction, (B, T), from logits (B, T, V); NaN where the target is < 0. */

@@ -1,6 +1,6 @@
 // Tests of the attention readout and the induction-head measures.
 
-import { attentionMaps, headMap, inductionReport, positionLosses } from "../../src/eval/attention.js";
+import { attentionMaps, headHabits, headMap, inductionReport, positionLosses, stackBatches } from "../../src/eval/attention.js";
 import { GPT, presetConfig } from "../../src/nn/gpt.js";
 import { Rng } from "../../src/core/random.js";
 import * as ops from "../../src/nn/ops.js";
@@ -112,5 +112,63 @@ describe("inductionReport", () => {
     expect(() => inductionReport(model(), b.inputs, b.targets, 1, 7)).toThrow(/row 0 is not \[BOS\] s s \[BOS\]: token 1 differs from token 4/);
     const odd = makeBatch([[0, 1, 2, 1, 2, 0, 0]], 6, 0);
     expect(() => inductionReport(model(), odd.inputs, odd.targets, 1, 6)).toThrow(/row 0 has 6 targets/);
+  });
+});
+
+describe("headHabits", () => {
+  test("averages rows 2..T-1 on position 0, the previous position and the query itself", () => {
+    const map = [
+      [1, 0, 0, 0],
+      [0.5, 0.5, 0, 0],
+      [0.2, 0.6, 0.2, 0],
+      [0.1, 0.1, 0.4, 0.4],
+    ];
+    const h = headHabits(map);
+    expect(h.bos).toBeCloseTo((0.2 + 0.1) / 2, 12);
+    expect(h.previous).toBeCloseTo((0.6 + 0.4) / 2, 12);
+    expect(h.self).toBeCloseTo((0.2 + 0.4) / 2, 12);
+  });
+
+  test("on a uniform-attention model's map the three habits are the mean of 1/(t+1) over the rows", () => {
+    const a = headMap(attentionMaps(uniformAttention(model()), Int32Array.from([4, 1, 7, 2, 5]), 1, 5), 0, 0);
+    const expected = (1 / 3 + 1 / 4 + 1 / 5) / 3;
+    const h = headHabits(a);
+    for (const v of [h.bos, h.previous, h.self]) expect(v).toBeCloseTo(expected, 6);
+  });
+
+  test("a map of fewer than 3 rows, or rows shorter than the map, is refused", () => {
+    expect(() => headHabits([[1], [0.5, 0.5]])).toThrow(/2 rows; it needs 3 or more/);
+    expect(() => headHabits([[1], [0.5, 0.5], [0.5, 0.5]])).toThrow(/row 2 has 2 columns/);
+  });
+});
+
+describe("stackBatches", () => {
+  test("stacks the rows of batches of different lengths, padding inputs with pad and targets with -1", () => {
+    const a = { inputs: Int32Array.from([1, 2, 3, 4]), targets: Int32Array.from([2, 3, 4, 5]), B: 2, T: 2 };
+    const b = { inputs: Int32Array.from([6, 7, 8]), targets: Int32Array.from([7, 8, -1]), B: 1, T: 3 };
+    const s = stackBatches([a, b], 0);
+    expect([s.B, s.T]).toEqual([3, 3]);
+    expect(Array.from(s.inputs)).toEqual([1, 2, 0, 3, 4, 0, 6, 7, 8]);
+    expect(Array.from(s.targets)).toEqual([2, 3, -1, 4, 5, -1, 7, 8, -1]);
+  });
+
+  test("the stacked batch gives inductionReport the same measures as the rows on their own", () => {
+    const m = model({ vocabSize: 9, blockSize: 12 });
+    const row = (s: number[]) => {
+      const ids = [0, ...s, ...s, 0];
+      return { inputs: Int32Array.from(ids.slice(0, -1)), targets: Int32Array.from(ids.slice(1)), B: 1, T: ids.length - 1 };
+    };
+    const short = row([1, 2, 3]);
+    const long = row([4, 5, 6, 7]);
+    const s = stackBatches([short, long], 0);
+    const alone = inductionReport(m, long.inputs, long.targets, 1, long.T);
+    const both = inductionReport(m, s.inputs, s.targets, s.B, s.T);
+    const shortAlone = inductionReport(m, short.inputs, short.targets, 1, short.T);
+    // scored positions: 2 in the short row, 3 in the long one
+    expect(both.secondHalfLoss).toBeCloseTo((2 * shortAlone.secondHalfLoss + 3 * alone.secondHalfLoss) / 5, 5);
+  });
+
+  test("no batches is an error that says so", () => {
+    expect(() => stackBatches([], 0)).toThrow(/no batches to stack/);
   });
 });
