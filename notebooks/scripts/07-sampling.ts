@@ -27,7 +27,7 @@ const params = notebookParams({
 
 // %% cell 3
 __nb.cell(3, 2);
-import { Run, nextTokenProbs, nextTokenDistribution, generate, sampleText, repeatedNgramShare, generationTime, GPT, presetConfig, Rng } from "../../src/index.js";
+import { Run, nextTokenProbs, nextTokenDistribution, nextTokenLogits, generate, sampleText, repeatedNgramShare, generationTime, GPT, presetConfig, Rng } from "../../src/index.js";
 import type { SamplingOptions } from "../../src/index.js";
 import { show, showTable, trainView, samplesView, samplesContent, barChart, linePlot, record, showRecords, loadPlotly, projectPath } from "../../src/notebook/index.js";
 __nb.out(loadPlotly(true));
@@ -35,9 +35,9 @@ __nb.out(loadPlotly(true));
 // %% cell 5
 __nb.cell(5, 3);
 const guide: Record<string, number[]> = { "1": [0.665, 0.245, 0.09], "0.5": [0.867, 0.117, 0.016] };
+const guideProbs = Object.fromEntries(Object.keys(guide).map((t) => [t, Array.from(nextTokenProbs([2, 1, 0], { temperature: Number(t) }))]));
 const checkRows = Object.entries(guide).map(([t, expected]) => {
-  const p = Array.from(nextTokenProbs([2, 1, 0], { temperature: Number(t) }));
-  p.forEach((v, i) => record(`guide_t${t.replace(".", "_")}_p${i}`, v, "float64"));
+  const p = guideProbs[t];
   return { temperature: Number(t), "p(token 0)": p[0], "p(token 1)": p[1], "p(token 2)": p[2], "guide says": expected.join(" / "), "agrees to 3 decimals": p.every((v, i) => Math.abs(v - expected[i]) < 5e-4) ? "yes" : "NO" };
 });
 showTable(checkRows, { digits: 4, title: "softmax([2, 1, 0] / T)" });
@@ -61,7 +61,6 @@ const bodyOf = (text: string) => text.trim();
 const lastRound = run.trainingSamples.filter((s) => s.step === lastStep);
 const copied = lastRound.filter((s) => trainSet.has(bodyOf(s.text))).length;
 const finalVal = run.evaluate("val")!;
-record("val_loss_final", finalVal.loss, "trained");
 __nb.out(show.markdown(
   `After ${run.step} steps the validation loss is **${finalVal.loss.toFixed(3)}** (perplexity ${finalVal.perplexity.toFixed(1)}, against ${run.tokenizer.vocabSize} for a uniform guess). ` +
     `${run.trainingSamples.length} samples were drawn during training; of the last round (step ${lastStep}), ${copied} of ${lastRound.length} are a training sentence word for word.`,
@@ -72,20 +71,14 @@ __nb.cell(10, 6);
 const settings: Record<string, SamplingOptions> = { "T = 1": { temperature: 1 }, "T = 0.5": { temperature: 0.5 }, "top-k 3": { temperature: 1, topK: 3 }, "top-p 0.9": { temperature: 1, topP: 0.9 } };
 const base = nextTokenDistribution(run.model, run.tokenizer, params.distPrompt, { temperature: 1 }, params.topN);
 const labels = base.map((t) => t.token);
+const distLogits = nextTokenLogits(run.model, run.tokenizer, params.distPrompt);
 const series = Object.entries(settings).map(([name, o]) => {
-  const probs = nextTokenProbs(nextLogitsOf(params.distPrompt), o);
+  const probs = nextTokenProbs(distLogits, o);
   return { name, x: labels, y: base.map((t) => probs[t.id]) };
 });
-function nextLogitsOf(prompt: string): Float32Array {
-  const ids = [run.tokenizer.bos, ...run.tokenizer.encode(prompt)];
-  const V = run.tokenizer.vocabSize;
-  return run.model.forward(Int32Array.from(ids), 1, ids.length).logits.data.slice((ids.length - 1) * V, ids.length * V) as Float32Array;
-}
 show.plot(barChart({ series, title: `p(next token | "${params.distPrompt}"), the ${params.topN} most likely at T = 1`, xTitle: "next token", yTitle: "probability" }));
-const keptTopP = Array.from(nextTokenProbs(nextLogitsOf(params.distPrompt), settings["top-p 0.9"])).filter((p) => p > 0).length;
+const keptTopP = Array.from(nextTokenProbs(distLogits, settings["top-p 0.9"])).filter((p) => p > 0).length;
 const massTop = base.reduce((s, t) => s + t.prob, 0);
-record("dist_top1_prob", base[0].prob, "trained");
-record("dist_topp09_kept", keptTopP, "exact");
 __nb.out(show.markdown(
   `The most likely next token is **"${base[0].token}"** with probability ${base[0].prob.toFixed(3)}; the ${params.topN} shown hold ${(100 * massTop).toFixed(1)}% of the mass. ` +
     `At T = 0.5 "${base[0].token}" gets ${series[1].y[0].toFixed(3)}. Top-p 0.9 keeps ${keptTopP} of the ${run.tokenizer.vocabSize} tokens here; top-k 3 always keeps 3, however flat or peaked the distribution is — the reason top-p adapts better.`,
@@ -102,7 +95,6 @@ const strategyStats = Object.entries(strategies).map(([name, o]) => {
   const distinct = new Set(texts).size;
   const inTrain = texts.filter((t) => trainSet.has(t.trim())).length;
   const words = texts.reduce((s, t) => s + run.tokenizer.encode(t).length, 0) / texts.length;
-  record(`distinct_${name.replace(/[^a-z0-9]+/gi, "_").toLowerCase()}`, distinct, "exact");
   return { strategy: name, samples: texts.length, distinct, "copy a training sentence": inTrain, "mean tokens (prompt included)": words };
 });
 showTable(sampleRows, { title: "Samples (one generator per strategy, same seed)" });
@@ -120,7 +112,6 @@ const longRows = Object.entries({ greedy: { temperature: 0 }, "T = 0.8": { tempe
   const prompt = [run.tokenizer.bos, ...run.tokenizer.encode(params.prompts[0])];
   const tokens = generate(run.model, { ...o, prompt, maxNewTokens: params.longTokens, rng: new Rng(params.seed) });
   const share = repeatedNgramShare(tokens, 3);
-  record(`repeated_trigrams_${name.replace(/[^a-z0-9]+/gi, "_").toLowerCase()}`, share, "trained");
   return { strategy: name, "repeated 3-grams": share, text: run.tokenizer.decode([...prompt, ...tokens]).replace(/\s+/g, " ").slice(0, 160) + " …" };
 });
 showTable(longRows, { digits: 2, title: `${params.longTokens} tokens after "${params.prompts[0]}", end-of-sentence tokens included` });
@@ -137,7 +128,6 @@ const maxLen = Math.max(...params.timingLengths);
 const cachedTokens = generate(timingModel, { prompt: [0], maxNewTokens: maxLen, temperature: 0, rng: new Rng(0), useCache: true });
 const uncachedTokens = generate(timingModel, { prompt: [0], maxNewTokens: maxLen, temperature: 0, rng: new Rng(0), useCache: false });
 const sameTokens = cachedTokens.every((t, i) => t === uncachedTokens[i]) && cachedTokens.length === uncachedTokens.length;
-record("cache_same_tokens", sameTokens ? 1 : 0, "exact");
 const timing = params.timingLengths.map((n) => ({ tokens: n, cached: generationTime(timingModel, n, { useCache: true, repeats: params.timingRepeats }), uncached: generationTime(timingModel, n, { useCache: false, repeats: params.timingRepeats }) }));
 show.plot(linePlot({
   series: [
@@ -158,6 +148,14 @@ __nb.out(show.markdown(
     `(O(n) would be 1, O(n²) 2); at ${timing[timing.length - 1].tokens} tokens the cache is ${(timing[timing.length - 1].uncached / timing[timing.length - 1].cached).toFixed(1)}× faster. Times are wall-clock on a shared machine: the exponents, not the milliseconds, are the lesson.`,
 ));
 
-// %% cell 17
-__nb.cell(17, 10);
+// %% cell 18
+__nb.cell(18, 10);
+const figureName = (label: string) => label.replace(/[^a-z0-9]+/gi, "_").toLowerCase();
+for (const [t, p] of Object.entries(guideProbs)) p.forEach((v, i) => record(`guide_t${t.replace(".", "_")}_p${i}`, v, "float64"));
+record("val_loss_final", finalVal.loss, "trained");
+record("dist_top1_prob", base[0].prob, "trained");
+record("dist_topp09_kept", keptTopP, "exact");
+for (const r of strategyStats) record(`distinct_${figureName(r.strategy)}`, r.distinct, "exact");
+for (const r of longRows) record(`repeated_trigrams_${figureName(r.strategy)}`, r["repeated 3-grams"], "trained");
+record("cache_same_tokens", sameTokens ? 1 : 0, "exact");
 __nb.out(showRecords());

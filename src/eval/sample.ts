@@ -213,16 +213,21 @@ export interface TokenProb {
   prob: number;
 }
 
+/** The model's logits for the token after [BOS] + prompt (its last blockSize tokens), one forward pass without gradients. */
+export function nextTokenLogits(model: GPT, tokenizer: SampleTokenizer, prompt: string): Float32Array {
+  const ids = [tokenizer.bos, ...tokenizer.encode(prompt)];
+  const { blockSize, vocabSize: V } = model.config;
+  const window = ids.slice(Math.max(0, ids.length - blockSize));
+  return noGrad(() => Float32Array.from(model.forward(Int32Array.from(window), 1, window.length).logits.data.subarray((window.length - 1) * V, window.length * V)));
+}
+
 /**
  * The model's next-token distribution after [BOS] + prompt (with the sampling filters applied), as the `top`
  * most likely tokens, most likely first (ties: lower id first).
  */
 export function nextTokenDistribution(model: GPT, tokenizer: SampleTokenizer, prompt: string, opts: SamplingOptions = {}, top = 10): TokenProb[] {
-  const ids = [tokenizer.bos, ...tokenizer.encode(prompt)];
-  const { blockSize, vocabSize: V } = model.config;
-  const window = ids.slice(Math.max(0, ids.length - blockSize));
-  const logits = noGrad(() => model.forward(Int32Array.from(window), 1, window.length).logits.data.slice((window.length - 1) * V, window.length * V));
-  const probs = nextTokenProbs(logits, opts);
+  const V = model.config.vocabSize;
+  const probs = nextTokenProbs(nextTokenLogits(model, tokenizer, prompt), opts);
   const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => probs[b] - probs[a] || a - b);
   return order.slice(0, top).map((id) => ({ id, token: tokenizer.decode([id]), prob: probs[id] }));
 }

@@ -1,7 +1,7 @@
 // Tests of sampling: the filtered distributions against the softmax formula, seeded draws, and generation
 // with and without the KV cache (past blockSize too).
 
-import { generate, generationTime, nextTokenDistribution, nextTokenProbs, repeatedNgramShare, sampleText, sampleToken } from "../../src/eval/sample.js";
+import { generate, generationTime, nextTokenDistribution, nextTokenLogits, nextTokenProbs, repeatedNgramShare, sampleText, sampleToken } from "../../src/eval/sample.js";
 import type { SampleTokenizer } from "../../src/eval/sample.js";
 import { GPT, presetConfig } from "../../src/nn/gpt.js";
 import type { GPTConfig } from "../../src/nn/gpt.js";
@@ -228,6 +228,16 @@ describe("the guide's checks and the sampling lessons", () => {
       expect(t.token).toBe(charTokenizer.decode([t.id]));
     }
     expect(nextTokenDistribution(model, charTokenizer, "ab", { topK: 2 }, 3)[2].prob).toBe(0);
+  });
+
+  test("nextTokenLogits are the last position's logits of [BOS] + prompt, cut to the model's last blockSize tokens", () => {
+    const model = tinyModel();
+    const V = 7;
+    expect(Array.from(nextTokenLogits(model, charTokenizer, "ab"))).toEqual(Array.from(model.forward(Int32Array.from([0, 1, 2]), 1, 3).logits.data.slice(2 * V, 3 * V)));
+    // "abcdef" + BOS is 7 tokens; blockSize 5 keeps "bcdef"
+    const long = nextTokenLogits(model, charTokenizer, "abcdef");
+    expect(long).toHaveLength(V);
+    expect(Array.from(long)).toEqual(Array.from(model.forward(Int32Array.from([2, 3, 4, 5, 6]), 1, 5).logits.data.slice(4 * V, 5 * V)));
   });
 
   test("repeatedNgramShare counts the n-grams seen before in the same sequence", () => {
