@@ -28,6 +28,8 @@ export interface DataModeEntry<K extends string = string> {
   description: string;
   /** The file's lines are documents (trainDocs counts them); false: the file is one text. */
   documents: boolean;
+  /** "padded": one document per row, cut to blockSize + 1 tokens (a run warns about the lines it cuts); "windows": windows of a stream. */
+  rows: "padded" | "windows";
   read(file: string, split: SplitOptions): ReadData;
   /** A data source over one split's encoded documents; startsFile: this split holds the file's beginning. */
   source(encoded: number[][], opts: SourceOptions & { file: string; tokenizer: string; startsFile: boolean }): DataSource;
@@ -46,6 +48,7 @@ function readDocuments(file: string, split: SplitOptions): ReadData {
 export const documentsMode: DataModeEntry<"documents"> = {
   kind: "documents",
   documents: true,
+  rows: "padded",
   description: "one line per row, padded, lines shuffled (batchSize 1 = the lab's one sentence per step); validation: random lines",
   read: readDocuments,
   source: (encoded, opts) => new DocumentSource(encoded, opts),
@@ -54,6 +57,7 @@ export const documentsMode: DataModeEntry<"documents"> = {
 export const streamMode: DataModeEntry<"stream"> = {
   kind: "stream",
   documents: true,
+  rows: "windows",
   description: "the lines joined by BOS into one stream, random windows of blockSize + 1; validation: random lines",
   read: readDocuments,
   source: (encoded, opts) => new StreamSource(encoded, opts),
@@ -62,6 +66,7 @@ export const streamMode: DataModeEntry<"stream"> = {
 export const textMode: DataModeEntry<"text"> = {
   kind: "text",
   documents: false,
+  rows: "windows",
   description: "the whole file as one stream (line breaks and blank lines are characters), random windows of blockSize + 1; validation: the last valFraction of the file (as nanoGPT and char-rnn)",
   read(file, split) {
     const text = readText(file);

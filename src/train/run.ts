@@ -4,7 +4,7 @@
 import { Rng } from "../core/random.js";
 import type { RngState } from "../core/random.js";
 import { setBackend, setThreads, withKernelScope } from "../kernels/index.js";
-import { loadDataset } from "../data/dataset.js";
+import { dataModeEntry, dataModeRegistry, loadDataset } from "../data/dataset.js";
 import type { Batch, LoadedDataset, DataSourceState } from "../data/dataset.js";
 import type { Tokenizer } from "../data/tokenizer.js";
 import { GPT, presetConfig } from "../nn/gpt.js";
@@ -103,7 +103,7 @@ export class Run {
     const parts = runComponents(c);
     this.modelConfig = presetConfig(c.preset, { ...parts.model, vocabSize: this.tokenizer.vocabSize });
     checkRunFits(this.modelConfig, c.batchSize);
-    if (c.mode === "documents") this.warnCutLines(text.lineOf, blockSize);
+    if (dataModeEntry(c.mode).rows === "padded") this.warnCutLines(text.lineOf, blockSize);
     this.model = new GPT(this.modelConfig, new Rng(c.seed));
     if (initDir !== null) loadWeights(this.model, path.join(checkpointDir(initDir) ?? initDir, RUN_FILES.weights));
     this.optimizer = createOptimizer(this.model.store, parts.optimizer);
@@ -112,7 +112,7 @@ export class Run {
     this.sampleRng = new Rng(c.seed + 4);
   }
 
-  /** Documents mode cuts each [BOS] doc [BOS] to blockSize + 1 tokens: say so, naming the longest line. */
+  /** A mode of padded rows (documents) cuts each [BOS] doc [BOS] to blockSize + 1 tokens: say so, naming the longest line. */
   private warnCutLines(lineOf: number[], blockSize: number): void {
     let cut = 0;
     let longest = -1;
@@ -129,7 +129,7 @@ export class Run {
     const where = lineOf.length === this.data.docs.length ? `line ${lineOf[longest]}` : `document ${longest + 1}`;
     this.warnings.push(
       `${cut} of ${this.data.docs.length} lines of ${this.data.path} are longer than the block size (${blockSize} tokens) and are cut; the longest, ${where}, has ${longestTokens} tokens. ` +
-        `Raise --block-size, split the lines, or use --mode stream`,
+        `Raise --block-size, split the lines, or use ${dataModeRegistry.filter((m) => m.documents && m.rows === "windows").map((m) => `--mode ${m.kind}`).join(" or ")}`,
     );
   }
 

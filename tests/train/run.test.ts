@@ -6,6 +6,8 @@ import { Run } from "../../src/train/run.js";
 import { restoreRunState, saveRun, prepareRunFolder } from "../../src/io/checkpoint.js";
 import { Trainer } from "../../src/train/trainer.js";
 import { EarlyStopping } from "../../src/train/callbacks.js";
+import { dataModeRegistry, dataModes, documentsMode, streamMode } from "../../src/data/modes.js";
+import { withTrialEntries } from "../helpers/trial-entry.js";
 
 const small = { evalBatches: 5, samples: 0 };
 
@@ -115,6 +117,21 @@ describe("training runs", () => {
     fs.writeFileSync(path.join(dir, "metrics.json"), "{}");
     expect(() => prepareRunFolder(dir)).toThrow(/already holds a run; choose another --out/);
     expect(() => prepareRunFolder(dir, { force: true })).not.toThrow();
+  });
+});
+
+describe("lines longer than the block size", () => {
+  test("are warned about in the modes whose entry declares padded rows, whatever their name, and not in those of windows", () => {
+    const data = path.join(tmpDir(), "long.txt");
+    fs.writeFileSync(data, ["the cat sat .", "a dog ran .", Array.from({ length: 40 }, () => "word").join(" ")].join("\n") + "\n");
+    const padded = { ...documentsMode, kind: "padded_rows" };
+    const windows = { ...streamMode, kind: "windowed_lines" };
+    withTrialEntries([[dataModeRegistry, padded], [dataModes, padded.kind], [dataModeRegistry, windows], [dataModes, windows.kind]], () => {
+      const run = (mode: string) => new Run({ data, mode: mode as never, blockSize: 16, valFraction: 0, ...small });
+      expect(run("padded_rows").warnings.join("\n")).toMatch(/1 of 3 lines of .*long.txt are longer than the block size \(16 tokens\) and are cut; the longest, line 3, has 40 tokens\. .*--mode stream or --mode windowed_lines/);
+      expect(run("windowed_lines").warnings.join("\n")).not.toMatch(/are cut/);
+    });
+    fs.rmSync(path.dirname(data), { recursive: true, force: true });
   });
 });
 
