@@ -8,6 +8,8 @@ import * as path from "node:path";
 import { Run, stoppedEarlyMessage } from "./run.js";
 import type { Callback, EndEvent, EvalEvent, StepEvent, Trainer } from "./trainer.js";
 import type { RunConfig } from "./config.js";
+import { scheduleRegistry } from "../optim/schedules.js";
+import type { Schema } from "../core/schema.js";
 import { CHECKPOINTS, RUN_FILES, checkpointDir, claimRunFolder, restoreRunState, saveCheckpoint, savedRunConfig, savedTokenizer, writeRunMetrics } from "../io/checkpoint.js";
 
 export interface TrainInFolderOptions {
@@ -48,8 +50,11 @@ export interface TrainInFolderResult {
 const FREE_KEYS: ReadonlySet<string> = new Set(["out", "threads", "backend", "samples", "temperature", "saveEvery", "saveEverySeconds", "diagnosticsEvery"]);
 /** Keys that cannot change on resume at all: the saved weights, vocabulary, data split or optimizer state depend on them. */
 const FIXED_KEYS: ReadonlySet<string> = new Set(["preset", "nEmbd", "nHead", "nLayer", "blockSize", "data", "tokenizer", "mode", "valFraction", "seed", "optimizer", "trainDocs"]);
-/** Schedules whose lr at a step depends on the total step count. */
-const SCHEDULES_USING_STEPS: ReadonlySet<string> = new Set(["linear", "warmup_cosine", "warmup_cosine_floor"]);
+/** Whether a schedule's lr at a step depends on the total step count: its schema reads a field from steps (totalSteps). */
+function scheduleUsesSteps(kind: string): boolean {
+  const entry = scheduleRegistry.find((e) => e.kind === kind);
+  return entry !== undefined && Object.values(entry.schema as Schema).some((f) => f.from === "steps");
+}
 
 /** Changed keys of a resume, split into those that are refused outright and those that need allowConfigChange. */
 export function resumeConfigChanges(saved: RunConfig, overrides: Partial<RunConfig>): { fixed: string[]; changed: Record<string, { from: unknown; to: unknown }> } {
@@ -58,7 +63,7 @@ export function resumeConfigChanges(saved: RunConfig, overrides: Partial<RunConf
   for (const [k, to] of Object.entries(overrides)) {
     const from = (saved as unknown as Record<string, unknown>)[k];
     if (to === undefined || JSON.stringify(to) === JSON.stringify(from) || FREE_KEYS.has(k)) continue;
-    if (k === "steps" && !SCHEDULES_USING_STEPS.has((overrides.schedule as string | undefined) ?? saved.schedule)) continue; // the lr of done steps stays the same
+    if (k === "steps" && !scheduleUsesSteps((overrides.schedule as string | undefined) ?? saved.schedule)) continue; // the lr of done steps stays the same
     if (k === "steps" && ("scheduleSteps" in overrides ? overrides.scheduleSteps : saved.scheduleSteps) != null) continue; // the schedule's length is fixed apart
     if (FIXED_KEYS.has(k)) fixed.push(k);
     else changed[k] = { from, to };

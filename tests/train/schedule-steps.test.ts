@@ -2,8 +2,12 @@
 // steps of the guide's 50K-step cosine), and going on with --steps up to it without a config change.
 
 import { Run } from "../../src/train/run.js";
-import { makeSchedule } from "../../src/optim/schedules.js";
+import { constantSchedule } from "../../src/optim/schedules/constant.js";
+import { linearSchedule } from "../../src/optim/schedules/linear.js";
+import { makeSchedule, scheduleRegistry } from "../../src/optim/schedules.js";
+import { resolveRunConfig, runComponents } from "../../src/train/config.js";
 import { resumeConfigChanges } from "../../src/train/train-in-folder.js";
+import { withTrialEntries } from "../helpers/trial-entry.js";
 
 const base = { steps: 30, scheduleSteps: 400, schedule: "warmup_cosine", warmupSteps: 200, lr: 0.002, evalBatches: 2, samples: 0 } as const;
 
@@ -26,5 +30,23 @@ describe("scheduleSteps", () => {
     expect(resumeConfigChanges(saved, { steps: 60 }).changed).toEqual({});
     const plain = new Run({ ...base, scheduleSteps: null, steps: 300 }).config;
     expect(Object.keys(resumeConfigChanges(plain, { steps: 350 }).changed)).toEqual(["steps"]);
+  });
+
+  test.each(scheduleRegistry.map((e) => e.kind))("%s: more steps on resume is a config change exactly when it changes the lr of the steps done", (kind) => {
+    const saved = resolveRunConfig({ schedule: kind, steps: 300 });
+    const before = makeSchedule(runComponents(saved).schedule);
+    const after = makeSchedule(runComponents(resolveRunConfig({ schedule: kind, steps: 600 })).schedule);
+    const lrMoves = Array.from({ length: 300 }, (_, step) => before(step) !== after(step)).some(Boolean);
+    expect(Object.keys(resumeConfigChanges(saved, { steps: 600 }).changed).includes("steps")).toBe(lrMoves);
+  });
+
+  test("a new schedule whose schema reads totalSteps from steps makes more steps a config change, whatever its name", () => {
+    const stepsBound = { ...linearSchedule, kind: "linear_trial" };
+    const free = { ...constantSchedule, kind: "constant_trial" };
+    const saved = resolveRunConfig({ steps: 300 });
+    withTrialEntries([[scheduleRegistry, stepsBound], [scheduleRegistry, free]], () => {
+      expect(resumeConfigChanges({ ...saved, schedule: "linear_trial" }, { steps: 600 }).changed).toEqual({ steps: { from: 300, to: 600 } });
+      expect(resumeConfigChanges({ ...saved, schedule: "constant_trial" }, { steps: 600 }).changed).toEqual({});
+    });
   });
 });
