@@ -34,7 +34,7 @@ export function encodeDocuments(tokenizer: Tokenizer, docs: readonly string[], s
 export interface LoadDatasetOptions {
   /** text file: one document per line (documents, stream; blank lines are skipped) or any text (mode "text") */
   path: string;
-  /** a kind from the registry ("word", "char", "bpe", "unigram") builds a tokenizer from the whole file (train and val, so val has no unknown symbols); a Tokenizer (e.g. from a checkpoint) is used as is. Default "word". */
+  /** a kind from the registry (tokenizerKinds) builds a tokenizer from the whole file (train and val, so val has no unknown symbols); a Tokenizer (e.g. from a checkpoint) is used as is. Default "word". */
   tokenizer?: TokenizerKind | Tokenizer;
   /** with a built char or word tokenizer: add <UNK> (default false) */
   unk?: boolean;

@@ -1,8 +1,8 @@
-// The Tokenizer contract every tokenizer kind implements (char, word, bpe, unigram). This file imports no
+// The Tokenizer contract every tokenizer kind implements (the kinds: tokenizerKinds). This file imports no
 // tokenizer: the kinds, their builders and loadTokenizer(json) live in the registry (tokenizers.ts).
 
 export interface Tokenizer {
-  /** A kind from the registry (tokenizerKinds): "char", "word", "bpe", "unigram". */
+  /** A kind from the registry (tokenizerKinds). */
   readonly kind: string;
   readonly vocabSize: number;
   /** id of BOS/EOS (opens and closes each document) */

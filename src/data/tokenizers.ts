@@ -1,4 +1,4 @@
-// The tokenizer registry: every kind (char, word, bpe, unigram) once, and what follows from the list: the
+// The tokenizer registry: every kind once, and what follows from the list: the
 // TokenizerKind union, the kinds for config checks and --help, createTokenizer(kind, text, opts) and
 // loadTokenizer(json). A new kind is its own file exporting a TokenizerEntry, its test, and one line below.
 
