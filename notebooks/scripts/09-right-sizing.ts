@@ -45,9 +45,7 @@ const tiers = params.tiers.map((preset) => {
   const n = describeModel(config).params;
   return { preset, nEmbd: config.nEmbd, nLayer: config.nLayer, params: n, lr: Number(scaledPeakLr(params.baseLr, params.baseParams, n).toPrecision(3)), guide: guideRange[preset] ?? "" };
 });
-showTable(tiers, { title: `size tiers at vocabulary ${vocab}; lr = ${params.baseLr} · sqrt(${params.baseParams.toLocaleString("en-US")} / params)`, digits: 4 });
-for (const t of tiers) record(`params_${t.preset}`, t.params, "exact");
-__nb.out(record("train_docs_available", probe.data.trainDocs.length, "exact"));
+__nb.out(showTable(tiers, { title: `size tiers at vocabulary ${vocab}; lr = ${params.baseLr} · sqrt(${params.baseParams.toLocaleString("en-US")} / params)`, digits: 4 }));
 
 // %% cell 7
 __nb.cell(7, 4);
@@ -64,8 +62,7 @@ const grid = await sweep(
   },
   { jobs: jobs, fresh: params.fresh },
 );
-showTable(grid.rows, { columns: ["preset", "lr", "trainDocs", "evalEvery", ...(params.seeds > 1 ? ["seed"] : []), "status", "params", "steps", "best_step", "stopped_early_step", "best_val_loss", "val_loss", "seconds"], digits: 4 });
-__nb.out(record("trials", grid.rows.length, "exact"));
+__nb.out(showTable(grid.rows, { columns: ["preset", "lr", "trainDocs", "evalEvery", ...(params.seeds > 1 ? ["seed"] : []), "status", "params", "steps", "best_step", "stopped_early_step", "best_val_loss", "val_loss", "seconds"], digits: 4 }));
 
 // %% cell 9
 __nb.cell(9, 5);
@@ -77,8 +74,7 @@ const columnBest = (n: number): number => Math.min(...params.tiers.map((t) => lo
 for (const c of cells) c.above_best = (c.best_val_loss as number) - columnBest(c.trainDocs as number);
 const view = { ...grid, rows: cells };
 show(sweepHeatmap(view, { x: "trainDocs", y: "preset", metric: "best_val_loss", title: `best validation loss, tier × training sentences (early stopping, patience ${params.patience})` }));
-show(sweepHeatmap(view, { x: "trainDocs", y: "preset", metric: "above_best", title: "the same minus the best tier at each data size (0 = the winner)" }));
-for (const c of cells) record(`best_val_loss_${c.preset}_${c.trainDocs}`, c.best_val_loss as number, "trained");
+__nb.out(show(sweepHeatmap(view, { x: "trainDocs", y: "preset", metric: "above_best", title: "the same minus the best tier at each data size (0 = the winner)" })));
 
 // %% cell 10
 __nb.cell(10, 6);
@@ -127,7 +123,7 @@ const verdict =
     : first.winner === smallest
       ? `**Smaller wins on the smallest data set, but not only there:** ${smallest} also wins on the most data (${fmtN(lastW.trainDocs)} sentences). The winners by data size: ${spanText}.`
       : `**No: on the smallest data set (${fmtN(first.trainDocs)} sentences) ${first.winner} beats ${smallest}** (by ${(loss(smallest, first.trainDocs) - first["best val loss"]).toFixed(3)} nats): with early stopping the larger model is not hurt by the small data. The winners by data size: ${spanText}.`;
-show.markdown(
+__nb.out(show.markdown(
   `${verdict} On the smallest data set (${fmtN(first.trainDocs)} sentences) the order is ${rankedFirst.map((t) => `${t} ${loss(t, first.trainDocs).toFixed(3)}`).join(" < ")}. ` +
     `At every data size the tiers are within **${maxSpread.toFixed(3)} nats** of each other (worst minus best), while going from ${fmtN(first.trainDocs)} to ${fmtN(lastW.trainDocs)} training sentences lowers the best loss by **${dataGain.toFixed(2)} nats**: ` +
     (dataGain > 5 * maxSpread ? "the amount of data matters far more than the tier. " : dataGain > maxSpread ? "the amount of data matters more than the tier. " : "the tier matters as much as the data. ") +
@@ -135,10 +131,7 @@ show.markdown(
     `The guides' tiers (micro up to 500, small for 1K-5K, standard above) pick the winner at **${agree} of ${winners.length}** data sizes. ` +
     `Margins between the winner and the runner-up range from ${Math.min(...winners.map((w) => w.margin ?? Infinity)).toFixed(3)} to ${Math.max(...winners.map((w) => w.margin ?? 0)).toFixed(3)} nats` +
     (params.seeds > 1 ? ` (means over ${params.seeds} seeds).` : "; with one seed, a margin of a few hundredths of a nat may not survive another seed (`--seeds 3` measures it)."),
-);
-record("smallest_tier_wins_smallest_data", first.winner === smallest ? 1 : 0, "exact", "1 when the smallest tier has the lowest best val loss on the smallest data size");
-record("guide_agreement", agree, "exact", "data sizes whose winner is the guides' tier");
-__nb.out(record("max_tier_spread", maxSpread, "trained", "largest worst-minus-best tier difference at one data size (nats)"));
+));
 
 // %% cell 14
 __nb.cell(14, 8);
@@ -153,17 +146,24 @@ showTable(
 );
 const stoppedEarly = grid.rows.filter((r) => typeof r.stopped_early_step === "number").length;
 const usedSteps = grid.rows.reduce((s, r) => s + (r.steps as number), 0);
-show.markdown(
+__nb.out(show.markdown(
   `Early stopping ended **${stoppedEarly} of ${grid.rows.length}** trials before the budget; the sweep trained ` +
     `${fmtN(usedSteps)} of the ${fmtN(grid.rows.length * params.maxSteps)} steps it was allowed ` +
     `(${((100 * usedSteps) / (grid.rows.length * params.maxSteps)).toFixed(0)}%). ` +
     `The others had a new best within the last ${params.patience} evaluation${params.patience === 1 ? "" : "s"} of their budget, so more steps might have lowered their cells: ` +
     `${grid.rows.filter((r) => r.stopped_early_step === null).map((r) => `${r.preset} on ${fmtN(r.trainDocs as number)}`).join(", ") || "none"}.`,
-);
-__nb.out(record("trials_stopped_early", stoppedEarly, "exact"));
+));
 
 // %% cell 16
 __nb.cell(16, 9);
+for (const t of tiers) record(`params_${t.preset}`, t.params, "exact");
+record("train_docs_available", probe.data.trainDocs.length, "exact");
+record("trials", grid.rows.length, "exact");
+for (const c of cells) record(`best_val_loss_${c.preset}_${c.trainDocs}`, c.best_val_loss as number, "trained");
+record("smallest_tier_wins_smallest_data", first.winner === smallest ? 1 : 0, "exact", "1 when the smallest tier has the lowest best val loss on the smallest data size");
+record("guide_agreement", agree, "exact", "data sizes whose winner is the guides' tier");
+record("max_tier_spread", maxSpread, "trained", "largest worst-minus-best tier difference at one data size (nats)");
+record("trials_stopped_early", stoppedEarly, "exact");
 showRecords();
 const trialSeconds = grid.rows.reduce((s, r) => s + ((r.seconds as number | null) ?? 0), 0);
 __nb.out(show.markdown(`This notebook ran in ${((Date.now() - started) / 1000).toFixed(0)} s after its imports; its ${grid.rows.length} trials took ${trialSeconds.toFixed(0)} s of worker time (${jobs ?? "one worker per core"}${jobs ? " workers" : ""}; trials reused from an earlier run count their original time).`));
