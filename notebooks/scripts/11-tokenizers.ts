@@ -53,7 +53,7 @@ for (const kind of kinds) {
 }
 const stats = {} as Record<Kind, TokenizerStats>;
 for (const kind of kinds) stats[kind] = tokenizerStats(tokenizers[kind], valText);
-showTable(
+__nb.out(showTable(
   kinds.map((k) => ({
     tokenizer: k,
     "vocabulary size": stats[k].vocabSize,
@@ -64,12 +64,7 @@ showTable(
     "built in (s)": buildSeconds[k],
   })),
   { title: `The validation split (${thousands(valText.length)} characters) under each tokenizer`, digits: 3 },
-);
-for (const k of kinds) {
-  record(`${k}_vocab_size`, stats[k].vocabSize, "exact");
-  record(`${k}_val_tokens`, stats[k].tokens, "exact");
-}
-__nb.out(record("word_unk_share", stats.word.unknownShare, "float64"));
+));
 
 // %% cell 7
 __nb.cell(7, 5);
@@ -92,10 +87,6 @@ showTable(
   { title: `The ${params.unseenShown} most frequent of ${unseen.length} unseen words, as each tokenizer cuts them` },
 );
 const meanPieces = (k: Kind) => unseen.reduce((n, u) => n + u.count * cut(k, u.word).length, 0) / unseenCount;
-record("unseen_word_types", unseen.length, "exact");
-record("unseen_word_tokens", unseenCount, "exact");
-record("bpe_pieces_per_unseen_word", meanPieces("bpe"), "float64");
-__nb.out(record("unigram_pieces_per_unseen_word", meanPieces("unigram"), "float64"));
 
 // %% cell 10
 __nb.cell(10, 7);
@@ -151,11 +142,6 @@ showTable(
   }),
   { title: `After ${params.steps} steps of ${params.batchSize} × ${params.blockSize} tokens, on ${costText === valText ? "the whole validation split" : `the first ${thousands(costText.length)} characters of the validation split`}`, digits: 3 },
 );
-for (const k of kinds) {
-  record(`${k}_params`, runs[k].numParams, "exact");
-  record(`${k}_bits_per_token`, costs[k].bitsPerToken, "trained");
-  record(`${k}_bits_per_char`, costs[k].bitsPerCharacter, "trained");
-}
 __nb.out(show.plot(barChart({
   series: [
     { name: "bits per token", x: [...kinds], y: kinds.map((k) => costs[k].bitsPerToken) },
@@ -197,6 +183,20 @@ __nb.out(showTable(
   { title: `Samples after ${params.steps} steps` },
 ));
 
-// %% cell 18
-__nb.cell(18, 12);
+// %% cell 19
+__nb.cell(19, 12);
+for (const k of kinds) {
+  record(`${k}_vocab_size`, stats[k].vocabSize, "exact");
+  record(`${k}_val_tokens`, stats[k].tokens, "exact");
+}
+record("word_unk_share", stats.word.unknownShare, "float64");
+record("unseen_word_types", unseen.length, "exact");
+record("unseen_word_tokens", unseenCount, "exact");
+record("bpe_pieces_per_unseen_word", meanPieces("bpe"), "float64");
+record("unigram_pieces_per_unseen_word", meanPieces("unigram"), "float64");
+for (const k of kinds) {
+  record(`${k}_params`, runs[k].numParams, "exact");
+  record(`${k}_bits_per_token`, costs[k].bitsPerToken, "trained");
+  record(`${k}_bits_per_char`, costs[k].bitsPerCharacter, "trained");
+}
 __nb.out(showRecords());
