@@ -30,7 +30,7 @@ const params = notebookParams({
 __nb.cell(3, 2);
 import { Run, presetConfig, describeModel, scaledPeakLr, bestPerGroup, meanOver } from "../../src/index.js";
 import type { Row } from "../../src/index.js";
-import { show, showTable, sweep, sweepHeatmap, linePlot, palette, projectPath, record, showRecords, loadPlotly } from "../../src/notebook/index.js";
+import { show, showTable, sweep, sweepHeatmap, linePlot, palette, projectPath, record, showRecords, loadPlotly, guideTier } from "../../src/notebook/index.js";
 loadPlotly(true);
 const started = Date.now();
 const jobs = params.jobs > 0 ? params.jobs : undefined;
@@ -88,7 +88,6 @@ __nb.out(show(linePlot({
 
 // %% cell 12
 __nb.cell(12, 7);
-const guideTier = (n: number): string => (n <= 500 ? "micro" : n < 1000 ? "micro or small" : n <= 5000 ? "small" : "standard");
 const winners = params.dataSizes.map((n) => {
   const ranked = [...params.tiers].sort((a, b) => loss(a, n) - loss(b, n));
   return { trainDocs: n, winner: ranked[0], "best val loss": loss(ranked[0], n), "runner-up": ranked[1] ?? "", margin: ranked[1] ? loss(ranked[1], n) - loss(ranked[0], n) : null, "guide's tier": guideTier(n) };
@@ -128,7 +127,7 @@ __nb.out(show.markdown(
     `At every data size the tiers are within **${maxSpread.toFixed(3)} nats** of each other (worst minus best), while going from ${fmtN(first.trainDocs)} to ${fmtN(lastW.trainDocs)} training sentences lowers the best loss by **${dataGain.toFixed(2)} nats**: ` +
     (dataGain > 5 * maxSpread ? "the amount of data matters far more than the tier. " : dataGain > maxSpread ? "the amount of data matters more than the tier. " : "the tier matters as much as the data. ") +
     (monotone ? "The winning size never shrinks as the data grows. " : "The winning size does not grow steadily with the data. ") +
-    `The guides' tiers (micro up to 500, small for 1K-5K, standard above) pick the winner at **${agree} of ${winners.length}** data sizes. ` +
+    `The guides' tiers (micro under 500, micro or small from 500 to 1K, small for 1K-5K, standard above) pick the winner at **${agree} of ${winners.length}** data sizes. ` +
     `Margins between the winner and the runner-up range from ${Math.min(...winners.map((w) => w.margin ?? Infinity)).toFixed(3)} to ${Math.max(...winners.map((w) => w.margin ?? 0)).toFixed(3)} nats` +
     (params.seeds > 1 ? ` (means over ${params.seeds} seeds).` : "; with one seed, a margin of a few hundredths of a nat may not survive another seed (`--seeds 3` measures it)."),
 ));
