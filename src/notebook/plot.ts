@@ -146,7 +146,7 @@ export function linePlot(options: LinePlotOptions): Figure {
   }
   const leftValues = data.filter((t) => t.yaxis !== "y2").flatMap((t) => t.y as number[]);
   const layout: Layout = {
-    xaxis: { title: { text: options.xTitle ?? "" }, zeroline: false, ...(options.logX ? { type: "log" } : {}) },
+    xaxis: { title: { text: options.xTitle ?? "" }, zeroline: false, ...(options.logX ? { type: "log", ...logTicks(data.flatMap((t) => t.x as number[])) } : {}) },
     yaxis: {
       title: { text: options.yTitle ?? "" },
       ...(options.logY ? { type: "log", ...logTicks(leftValues) } : {}),

@@ -133,4 +133,7 @@ test("log axes get ticks at 1, 2, 5 × powers of ten inside the data range, labe
   expect(logTicks([3.5, 4.5])).toEqual({}); // no 1-2-5 value inside: plotly's own ticks
   const fig = linePlot({ series: [{ name: "ppl", y: [40, 600] }], logY: true });
   expect(fig.layout?.yaxis).toMatchObject({ type: "log", tickvals: [50, 100, 200, 500] });
+  // and a log x axis the same (plotly's own labels "2 3 4 5 ... 1000 2 3" read badly)
+  const sizes = linePlot({ series: [{ name: "loss", x: [200, 500, 1000, 2500, 10800], y: [4, 3.5, 3, 2.5, 2.4] }], logX: true });
+  expect(sizes.layout?.xaxis).toMatchObject({ type: "log", tickvals: [200, 500, 1000, 2000, 5000, 10000], ticktext: ["200", "500", "1,000", "2,000", "5,000", "10,000"] });
 });
