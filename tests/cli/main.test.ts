@@ -84,7 +84,7 @@ describe("inputs a first-time user gets wrong are refused with the reason, or ru
     [["--steps=1e1", "--steps", "20"], /--steps is given twice \("1e1" and "20"\); give each option once/],
     [["--lr", "0.01", "--lr=0.02"], /--lr is given twice/],
     [["--momentum", "0.5", "--optimizer", "adam"], /--momentum applies to optimizer sgd, not adam, and would be ignored \(got 0.5\); drop it or pass --optimizer sgd/],
-    [["--beta1", "0.9", "--optimizer", "sgd"], /--beta1 applies to optimizers adam, adamw, not sgd/],
+    [["--beta1", "0.9", "--optimizer", "sgd"], /--beta1 applies to optimizers adam, adamw(, \w+)*, not sgd/],
     [["--gamma", "0.3"], /--gamma applies to schedules step, exponential, not linear/],
     [["--seed", "4294967296"], /config.seed must be an integer in \[0, 4294967295\] \(got 4294967296\); the generator takes a 32-bit seed/],
     [["--resume", "a", "--resume", "b"], /--resume is given 2 times; give it once/],
