@@ -73,8 +73,11 @@ def first_response(notebook, steps, timeout):
         for i in range(max(imports) + 1):
             run_cell(kc, cells[i], timeout)
         t_import = time.perf_counter() - t0
+        between = []
         for i in range(max(imports) + 1, train):
+            t_cell = time.perf_counter()
             run_cell(kc, cells[i], timeout)
+            between.append(round(time.perf_counter() - t_cell, 3))
         first = []
         t_train = time.perf_counter()
 
@@ -96,6 +99,8 @@ def first_response(notebook, steps, timeout):
         "train_cell_done_s": t_done,
         # from sending the training cell (the cells between the imports and it build the run, evaluate, ...)
         "train_cell_first_progress_s": first[0] - (t_train - t0) if first else None,
+        # seconds of each cell between the imports and the training cell (where the rest of first_progress_s goes)
+        "between_cells_s": between,
         "steps": steps,
     }
 
