@@ -11,10 +11,23 @@ const TOKEN_RE = /[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*|[^\s\p{L}\p{N}]/gu;
 // The text data mode keeps each line break as a token of its own.
 const TOKEN_RE_LINES = /[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*|[^\s\p{L}\p{N}]|\n/gu;
 
+/**
+ * Calls fn with each word and punctuation mark of text, lowercased, its character offset and its index (no array
+ * of match objects: a corpus is split twice when its tokenizer is built). fn must not split text itself: the
+ * patterns are shared.
+ */
+function eachWord(text: string, lineBreaks: boolean, fn: (word: string, offset: number, index: number) => void): void {
+  const re = lineBreaks ? TOKEN_RE_LINES : TOKEN_RE;
+  const lower = text.toLowerCase();
+  re.lastIndex = 0;
+  let index = 0;
+  for (let m = re.exec(lower); m !== null; m = re.exec(lower)) fn(m[0], m.index, index++);
+}
+
 /** The words and punctuation marks of text, lowercased, with their character offsets. */
 export function splitWords(text: string, lineBreaks = false): { word: string; offset: number }[] {
   const out: { word: string; offset: number }[] = [];
-  for (const m of text.toLowerCase().matchAll(lineBreaks ? TOKEN_RE_LINES : TOKEN_RE)) out.push({ word: m[0], offset: m.index ?? 0 });
+  eachWord(text, lineBreaks, (word, offset) => out.push({ word, offset }));
   return out;
 }
 
@@ -22,7 +35,9 @@ export class WordTokenizer extends VocabTokenizer implements Tokenizer {
   readonly kind = "word" as const;
 
   encode(text: string): number[] {
-    return splitWords(text, this.ids.has("\n")).map(({ word, offset }, i) => this.idOf(word, () => `at word ${i} (0-based; character ${offset}) of ${preview(text)}`));
+    const ids: number[] = [];
+    eachWord(text, this.ids.has("\n"), (word, offset, i) => ids.push(this.idOf(word, () => `at word ${i} (0-based; character ${offset}) of ${preview(text)}`)));
+    return ids;
   }
 
   /** Words joined with single spaces, so decode(encode(s)) is s lowercased with punctuation spaced out. */
@@ -39,7 +54,9 @@ export class WordTokenizer extends VocabTokenizer implements Tokenizer {
 /** A word tokenizer over the distinct words and punctuation marks of text (lowercased), sorted by code unit. */
 export function buildWordTokenizer(text: string, opts: BuildOptions = {}): WordTokenizer {
   if (typeof text !== "string") throw new Error(`buildWordTokenizer needs a string (got ${typeof text})`);
-  const words = splitWords(text, opts.lineBreaks).map((w) => w.word);
+  const distinct = new Set<string>();
+  eachWord(text, opts.lineBreaks ?? false, (word) => distinct.add(word));
+  const words = [...distinct];
   if (words.length === 0) throw new Error("buildWordTokenizer: the text has no words; give it the training text");
   const { vocab, bos, unk } = withSpecials(sortSymbols(words), opts);
   return new WordTokenizer(vocab, bos, unk);
