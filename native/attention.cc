@@ -428,25 +428,20 @@ __attribute__((target("avx2,fma"))) inline __m256 geluArg(__m256 x, __m256 x2) {
   return _mm256_mul_ps(_mm256_set1_ps(GELU_SCALE), _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(0.044715f), x), x2, x));
 }
 
-/** The first n lanes of a load (the rest 0), and the matching store. */
-__attribute__((target("avx2,fma"))) inline __m256i tailMask(int n) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+/** gelu(v) on eight lanes: v (1 + tanh(u)) / 2. */
+__attribute__((target("avx2,fma"))) inline __m256 gelu8(__m256 v) {
+  const __m256 t = tanh8(geluArg(v, _mm256_mul_ps(v, v)));
+  return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), v), _mm256_add_ps(_mm256_set1_ps(1.0f), t));
 }
 
 }  // namespace
 
 __attribute__((target("avx2,fma"))) void geluForwardRange(float* out, const float* x, int i0, int i1) {
   int i = i0;
-  for (; i + 8 <= i1; i += 8) {
-    const __m256 v = _mm256_loadu_ps(x + i);
-    const __m256 t = tanh8(geluArg(v, _mm256_mul_ps(v, v)));
-    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), v), _mm256_add_ps(_mm256_set1_ps(1.0f), t)));
-  }
+  for (; i + 8 <= i1; i += 8) _mm256_storeu_ps(out + i, gelu8(_mm256_loadu_ps(x + i)));
   if (i < i1) {
-    const __m256i mask = tailMask(i1 - i);
-    const __m256 v = _mm256_maskload_ps(x + i, mask);
-    const __m256 t = tanh8(geluArg(v, _mm256_mul_ps(v, v)));
-    _mm256_maskstore_ps(out + i, mask, _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), v), _mm256_add_ps(_mm256_set1_ps(1.0f), t)));
+    const __m256i mask = _mm256_castps_si256(firstLanes(i1 - i));
+    _mm256_maskstore_ps(out + i, mask, gelu8(_mm256_maskload_ps(x + i, mask)));
   }
 }
 
@@ -469,7 +464,7 @@ __attribute__((target("avx2,fma"))) void geluBackwardRange(float* dx, const floa
   int i = i0;
   for (; i + 8 <= i1; i += 8) _mm256_storeu_ps(dx + i, geluGrad8(_mm256_loadu_ps(x + i), _mm256_loadu_ps(dout + i), _mm256_loadu_ps(dx + i)));
   if (i < i1) {
-    const __m256i mask = tailMask(i1 - i);
+    const __m256i mask = _mm256_castps_si256(firstLanes(i1 - i));
     _mm256_maskstore_ps(dx + i, mask, geluGrad8(_mm256_maskload_ps(x + i, mask), _mm256_maskload_ps(dout + i, mask), _mm256_maskload_ps(dx + i, mask)));
   }
 }
