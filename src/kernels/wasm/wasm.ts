@@ -129,8 +129,10 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
   };
   /** How many parts a call of this many flops is worth splitting into. */
   const partsFor = (flops: number): number => (shared.threads && flops >= PARALLEL_MIN_FLOPS ? shared.threads.size : 1);
+  /** How many parts an elementwise kernel over this many values is worth splitting into. */
+  const valueParts = (values: number): number => (shared.threads && values >= PARALLEL_MIN_VALUES ? shared.threads.size : 1);
   /** [start, end) ranges of an elementwise kernel over n values, split at multiples of 16. */
-  const valueRanges = (n: number): Array<[number, number]> => splitRange(n, shared.threads && n >= PARALLEL_MIN_VALUES ? shared.threads.size : 1, 16);
+  const valueRanges = (n: number): Array<[number, number]> => splitRange(n, valueParts(n), 16);
   return {
     ...fast,
     name,
@@ -363,13 +365,13 @@ function makeBackend(name: string, variant: number, ex: KernelExports, shared: S
 
     addBias(out, bias, M, N) {
       if (!heap.isResident(out) || !heap.isResident(bias)) return fast.addBias(out, bias, M, N);
-      parallel("addBias", splitRange(M, M * N >= PARALLEL_MIN_VALUES && shared.threads ? shared.threads.size : 1, 1).map(([m0, m1]) => [out.byteOffset + 4 * m0 * N, bias.byteOffset, m1 - m0, N]));
+      parallel("addBias", splitRange(M, valueParts(M * N), 1).map(([m0, m1]) => [out.byteOffset + 4 * m0 * N, bias.byteOffset, m1 - m0, N]));
     },
 
     biasGrad(dbias, g, M, N) {
       if (!heap.isResident(dbias) || !heap.isResident(g)) return fast.biasGrad(dbias, g, M, N);
       // columns split across threads (each summed over the rows in order, whatever the split)
-      parallel("biasGrad", splitRange(N, M * N >= PARALLEL_MIN_VALUES && shared.threads ? shared.threads.size : 1, 16).map(([j0, j1]) => [dbias.byteOffset + 4 * j0, g.byteOffset + 4 * j0, M, j1 - j0, N]));
+      parallel("biasGrad", splitRange(N, valueParts(M * N), 16).map(([j0, j1]) => [dbias.byteOffset + 4 * j0, g.byteOffset + 4 * j0, M, j1 - j0, N]));
     },
 
     sumSquares(x, n) {
