@@ -1,5 +1,5 @@
 // The native kernels' backend ("wasm-native", present only where the addon was built and loads; elsewhere, or
-// with GPTLAB_NATIVE=0, these tests are skipped and the title says why): gemm against the reference on shapes that
+// with GPTLAB_NATIVE=0, these tests are skipped and the title says why; in CI a missing addon fails the suite): gemm against the reference on shapes that
 // cross its tile, k-block and column-block edges, on resident (wasm memory) and ordinary arrays, and thread-split
 // invariance of gemm and attention (attention's accuracy is checked with every backend's in parity.test.ts).
 //
@@ -16,6 +16,10 @@ const U = 2 ** -24;
 
 for (const b of wasmRuntime()?.backends ?? []) if (!backendNames().includes(b.name)) registerBackend(b);
 const here = backendNames().includes("wasm-native");
+// CI (GPTLAB_REQUIRE_SLURM=1: the run that installs everything, g++ included) must not skip them
+if (!here && process.env.GPTLAB_REQUIRE_SLURM === "1" && process.env.GPTLAB_NATIVE !== "0") {
+  throw new Error("the native addon did not build or load in a run that requires every part (GPTLAB_REQUIRE_SLURM=1): see npm install's 'gptlab: native gemm' line");
+}
 const describeNative = here ? describe : describe.skip;
 const why = here ? "" : ` (skipped: the native addon is not built or does not load here${process.env.GPTLAB_NATIVE === "0" ? ", GPTLAB_NATIVE=0" : ""}; npm install builds it where a C++ compiler is found)`;
 afterAll(() => {
