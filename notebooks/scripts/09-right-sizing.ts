@@ -30,7 +30,7 @@ const params = notebookParams({
 __nb.cell(3, 2);
 import { Run, presetConfig, describeModel, scaledPeakLr, bestPerGroup, meanOver } from "../../src/index.js";
 import type { Row } from "../../src/index.js";
-import { show, showTable, sweep, sweepHeatmap, linePlot, palette, projectPath, record, showRecords, loadPlotly, guideTier } from "../../src/notebook/index.js";
+import { show, showTable, sweep, sweepHeatmap, linePlot, palette, projectPath, record, showRecords, loadPlotly, guideTier, guideAgrees } from "../../src/notebook/index.js";
 loadPlotly(true);
 const started = Date.now();
 const jobs = params.jobs > 0 ? params.jobs : undefined;
@@ -107,7 +107,7 @@ const smallest = tiers.reduce((a, b) => (b.params < a.params ? b : a)).preset;
 const first = winners[0];
 const lastW = winners[winners.length - 1];
 const monotone = winners.every((w, i) => i === 0 || tiers[order(w.winner)].params >= tiers[order(winners[i - 1].winner)].params);
-const agree = winners.filter((w) => w["guide's tier"].split(" or ").includes(w.winner)).length;
+const agree = winners.filter((w) => guideAgrees(w.trainDocs, w.winner)).length;
 const largerAtEnd = tiers[order(lastW.winner)].params > tiers[order(first.winner)].params;
 const spread = (n: number): number => Math.max(...params.tiers.map((t) => loss(t, n))) - columnBest(n);
 const maxSpread = Math.max(...params.dataSizes.map(spread));

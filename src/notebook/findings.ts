@@ -166,6 +166,11 @@ export function guideTier(examples: number): string {
   return "standard";
 }
 
+/** Whether `tier` is (one of) the guides' tier(s) for that many training examples. */
+export function guideAgrees(examples: number, tier: string): boolean {
+  return guideTier(examples).split(" or ").includes(tier);
+}
+
 export interface TinyRun {
   steps: number;
   evalEvery: number;
@@ -208,21 +213,17 @@ export interface TierCell {
 
 /** Per data size: which tier reached the best validation perplexity, against the guide's tier, and how the gap grew. */
 export function tierFindings(tiers: ReadonlyArray<{ tier: string; params: number }>, sizes: ReadonlyArray<{ docs: number; epochs: number; cells: Record<string, TierCell> }>): string {
-  const lines = sizes.map((s) => {
-    const ranked = [...tiers].sort((a, b) => s.cells[a.tier].bestVal - s.cells[b.tier].bestVal);
-    const winner = ranked[0].tier;
+  const winners = sizes.map((s) => [...tiers].sort((a, b) => s.cells[a.tier].bestVal - s.cells[b.tier].bestVal)[0].tier);
+  const lines = sizes.map((s, i) => {
+    const winner = winners[i];
     const guide = guideTier(s.docs);
-    const agrees = guide.split(" or ").includes(winner);
     const gaps = tiers.map((t) => s.cells[t.tier].gap);
     const gapText = Math.max(...gaps) < 1.1 ? "no gap for any tier (at most " + num(Math.max(...gaps), 2) + ")" : `gaps ${listText(tiers.map((t) => `${t.tier} ${num(s.cells[t.tier].gap, 2)}`))}`;
-    const inGrid = tiers.some((t) => guide.split(" or ").includes(t.tier));
-    const verdict = agrees ? `as the guide says (${guide})` : inGrid ? `not the guide's ${guide}` : `the guide's ${guide} is not in this grid`;
+    const inGrid = tiers.some((t) => guideAgrees(s.docs, t.tier));
+    const verdict = guideAgrees(s.docs, winner) ? `as the guide says (${guide})` : inGrid ? `not the guide's ${guide}` : `the guide's ${guide} is not in this grid`;
     return `- **${s.docs.toLocaleString("en-US")} sentences** (${num(s.epochs, 1)} passes): best validation perplexity by **${winner}** (${num(s.cells[winner].bestVal, 1)}), ${verdict}; ${gapText}.`;
   });
-  const agreeing = sizes.filter((s) => {
-    const ranked = [...tiers].sort((a, b) => s.cells[a.tier].bestVal - s.cells[b.tier].bestVal);
-    return guideTier(s.docs).split(" or ").includes(ranked[0].tier);
-  }).length;
+  const agreeing = sizes.filter((s, i) => guideAgrees(s.docs, winners[i])).length;
   return [
     "**What the grid shows** (best validation perplexity is the early-stopping checkpoint's):",
     "",

@@ -19,7 +19,7 @@ export { barChart, heatmapGrid, tableHeatmap } from "./charts.js";
 export type { BarChartOptions, HeatmapPanel, HeatmapGridOptions, TableHeatmapOptions } from "./charts.js";
 export { num, lrText, listText, perplexityText, divergence, divergenceNote, flagDivergences } from "./lessons.js";
 export type { Divergence } from "./lessons.js";
-export { warmupFindings, referenceFinding, clippingFindings, highestStableLr, sizeFindings, guideTier, tinyRunFindings, tierFindings } from "./findings.js";
+export { warmupFindings, referenceFinding, clippingFindings, highestStableLr, sizeFindings, guideTier, guideAgrees, tinyRunFindings, tierFindings } from "./findings.js";
 export type { WarmupResult, SizeChoice, TinyRun, TierCell } from "./findings.js";
 export { samplesView, samplesContent, samplesByStep, SamplesView } from "./samples.js";
 export { diagnosticsFigure } from "./diagnostics.js";

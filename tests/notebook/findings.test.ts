@@ -1,4 +1,4 @@
-import { warmupFindings, referenceFinding, clippingFindings, highestStableLr, sizeFindings, guideTier, tinyRunFindings, tierFindings } from "../../src/notebook/findings.js";
+import { warmupFindings, referenceFinding, clippingFindings, highestStableLr, sizeFindings, guideTier, guideAgrees, tinyRunFindings, tierFindings } from "../../src/notebook/findings.js";
 import type { WarmupResult } from "../../src/notebook/findings.js";
 
 const blew = (step: number, lr: number) => ({ step, lr, how: "x", stopped: false });
@@ -88,6 +88,7 @@ describe("sizeFindings", () => {
 test("guideTier follows the guide's bands: micro < 500, small 1K-5K, standard 5K+", () => {
   expect([0, 499, 500, 999, 1000, 5000, 5001].map(guideTier)).toEqual(["micro", "micro", "micro or small", "micro or small", "small", "small", "standard"]);
   expect(() => guideTier(NaN)).toThrow(/examples must be a number >= 0/);
+  expect([guideAgrees(200, "micro"), guideAgrees(200, "small"), guideAgrees(700, "small"), guideAgrees(700, "micro"), guideAgrees(700, "standard")]).toEqual([true, false, true, true, false]);
 });
 
 describe("tinyRunFindings says where the validation minimum fell", () => {
