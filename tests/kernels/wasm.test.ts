@@ -4,7 +4,7 @@
 import { fast } from "../../src/kernels/fast.js";
 import { reference } from "../../src/kernels/reference.js";
 import type { Backend } from "../../src/kernels/index.js";
-import { allocKernelF32, kernelArena, kernelThreads, setKernelThreads, wasmRuntime } from "../../src/kernels/wasm/wasm.js";
+import { allocKernelF32, kernelThreads, setKernelThreads, wasmRuntime } from "../../src/kernels/wasm/wasm.js";
 import { Rng } from "../../src/core/random.js";
 
 const runtime = wasmRuntime();
@@ -267,7 +267,7 @@ test.each(backends.map((b): [string, Backend] => [b.name, b]))("the %s backend's
 });
 
 test("the kernel arena hands out zeroed resident arrays and reuses their memory after reset", () => {
-  const arena = kernelArena()!;
+  const arena = backends[0].memory!.arena;
   const a = arena.alloc(100);
   expect(runtime!.heap.isResident(a)).toBe(true);
   a.fill(7);
@@ -284,7 +284,7 @@ test("the kernel arena hands out zeroed resident arrays and reuses their memory 
 });
 
 test("a long-lived array allocated while the arena is in use does not overlap arena arrays, before or after reset", () => {
-  const arena = kernelArena()!;
+  const arena = backends[0].memory!.arena;
   const a = arena.alloc(64);
   a.fill(1);
   const p = allocKernelF32(64);
@@ -313,7 +313,7 @@ test("long-lived arrays past the resident budget are ordinary JS arrays", () => 
 });
 
 test("an arena request beyond the wasm memory's maximum fails with an error that says what to do", () => {
-  const arena = kernelArena()!;
+  const arena = backends[0].memory!.arena;
   try {
     expect(() => arena.alloc(2 ** 30)).toThrow(/wasm kernel memory is full: \d+ MiB needed, 2048 MiB at most; train a smaller model or batch, or use setBackend\("fast"\)/);
   } finally {
@@ -322,7 +322,7 @@ test("an arena request beyond the wasm memory's maximum fails with an error that
 });
 
 test("an arena array given back early is handed out again (zeroed) for the next request of its length", () => {
-  const arena = kernelArena()!;
+  const arena = backends[0].memory!.arena;
   try {
     const a = arena.alloc(256);
     a.fill(5);

@@ -4,7 +4,7 @@
 
 import * as v8 from "node:v8";
 import type { Arr } from "../../core/tensor.js";
-import type { Backend, KernelArena, KernelMemory } from "../backend.js";
+import type { Backend, KernelMemory } from "../backend.js";
 import { fast } from "../fast.js";
 import { WasmHeap } from "./heap.js";
 import { KernelThreads, splitRange } from "./threads.js";
@@ -542,6 +542,8 @@ export function wasmRuntime(): WasmRuntime | null {
   const simdModule = new api.Module(simd);
   const probe = new api.Instance(simdModule, { env: { memory: new api.Memory({ initial: 1, maximum: MAX_PAGES, shared: true }) } });
   const heap = new WasmHeap(api, (probe.exports as unknown as KernelExports).heapBase(), MAX_PAGES);
+  // what the wasm backends declare: parameters in wasm memory, and the arena for one training step's activations
+  // (Float32Arrays in wasm memory, all freed at once by reset)
   const memory: KernelMemory = {
     allocLongLived: (n) => heap.allocF32(n),
     arena: { alloc: (n, zero = true) => heap.arenaF32(n, zero), release: (a) => heap.releaseArenaF32(a), reset: () => heap.resetArena() },
@@ -586,13 +588,4 @@ export function kernelThreads(): number {
 export function allocKernelF32(n: number): Float32Array {
   const rt = wasmRuntime();
   return rt ? rt.heap.allocF32(n) : new Float32Array(n);
-}
-
-/**
- * The arena for one training step's activations: alloc(n) hands out Float32Arrays in wasm memory (kernels use
- * them without copies), reset() frees them all at once. Meant as the float32 allocator of a scope around
- * forward + backward, from which no tensor escapes. null without wasm.
- */
-export function kernelArena(): KernelArena | null {
-  return wasmRuntime() ? shared!.memory.arena : null;
 }
