@@ -8,13 +8,16 @@ import { trainInFolder } from "../train/train-in-folder.js";
 import { EXIT } from "./exit-codes.js";
 import { packageRootFrom } from "../io/paths.js";
 import { kernels } from "../kernels/index.js";
-import { checkGivenOptionsApply, defaultRunConfig, kebab, parseConfigArgs, resolveRunConfig, runConfigSchema } from "../train/config.js";
+import { checkGivenOptionsApply, defaultRunConfig, kebab, parseConfigArgs, resolveRunConfig, runConfigFromFile, runConfigSchema } from "../train/config.js";
+import { nanoGPTAliases, nanoGPTUnsupported } from "../train/nanogpt.js";
+import { configFileFormats } from "../io/config-file.js";
+import type { Run } from "../train/run.js";
 import type { RunConfig } from "../train/config.js";
 import { CHECKPOINTS, RUN_FILES, RunFolderTakenError, checkpointDir, claimRunFolder, loadModel, isRunFolder } from "../io/checkpoint.js";
 import { sampleText } from "../eval/sample.js";
 import { sourceModelKeys } from "../train/continue.js";
 import { evaluateLoss } from "../eval/metrics.js";
-import { loadDataset } from "../data/dataset.js";
+import { dataModeEntry, loadDataset } from "../data/dataset.js";
 import { Rng } from "../core/random.js";
 import { presetDescriptions } from "../nn/gpt.js";
 import { scheduleKinds } from "../optim/schedules.js";
@@ -38,10 +41,14 @@ Commands:
 
 Run "npx gptlab <command> --help" for the options of a command.`;
 
-/** One line per option of a schema: `  --kebab-name   description (what it takes; default X)`. */
-function optionLines(schema: Schema, extra: Array<[string, string]> = []): string {
+/** One line per option of a schema: `  --kebab-name   description (what it takes; default X)`, and its other names. */
+function optionLines(schema: Schema, extra: Array<[string, string]> = [], aliases: Readonly<Record<string, string>> = {}): string {
+  const aliasesOf = (key: string): string => {
+    const names = Object.keys(aliases).filter((a) => aliases[a] === key);
+    return names.length ? ` [nanoGPT: ${names.join(", ")}]` : "";
+  };
   const rows: Array<[string, string]> = [
-    ...Object.entries(schema).filter(([, spec]) => !spec.codeOnly).map(([k, spec]): [string, string] => [`--${kebab(k)}`, fieldHelp(spec)]),
+    ...Object.entries(schema).filter(([, spec]) => !spec.codeOnly).map(([k, spec]): [string, string] => [`--${kebab(k)}`, fieldHelp(spec) + aliasesOf(k)]),
     ...extra,
   ];
   const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
@@ -49,7 +56,7 @@ function optionLines(schema: Schema, extra: Array<[string, string]> = []): strin
 }
 
 function trainHelp(): string {
-  return `Usage: npx gptlab train [--key=value ...]
+  return `Usage: npx gptlab train [--config FILE] [--key=value ...]
 
 Trains a GPT and writes a run folder: metrics.json (the run's status, per-step loss and lr, evaluations), and
 the checkpoints last/ (saved every --save-every steps and every --save-every-seconds, and at the end) and best/
@@ -62,12 +69,19 @@ exits with ${EXIT.diverged}, bad options with ${EXIT.badInput}, a failed save wi
 Example (the word-level lab run):
   npx gptlab train --preset lab --data datasets/simple-sentences/sentences.txt --steps 5000 --lr 0.01 --schedule linear --seed 42 --out runs/lab
 
+Config files: --config FILE (or the file as the first argument, as nanoGPT's train.py takes it) reads options from
+JSON ({ "steps": 2000 }) or nanoGPT's key = value lines (.py, also read as flat .toml: max_iters = 2000, no code
+is run); options on the command line override the file's. Names: --warmup-steps, --warmup_steps, or the nanoGPT
+name in [ ] below (--max_iters=2000). nanoGPT options with no equivalent are skipped with a note:
+${Object.entries(nanoGPTUnsupported).map(([k, why]) => `  ${k.padEnd(22)} ${why}`).join("\n")}
+
 Options (each at most once; an option of another schedule or optimizer than the chosen one is refused):
 ${optionLines(runConfigSchema, [
+  ["--config FILE", `read options from FILE (${configFileFormats.join(", ")}); the command line overrides them`],
   ["--resume DIR", "continue the run saved in DIR exactly (weights, optimizer, data position, RNG) up to its --steps"],
   ["--allow-config-change", "with --resume: apply changed options (lr, schedule, steps of a linear schedule...) and record them in metrics.json"],
   ["--force", "replace the run already in --out"],
-])}
+], nanoGPTAliases)}
 
 Presets:
 ${Object.entries(presetDescriptions).map(([k, v]) => `  ${k.padEnd(10)} ${v}`).join("\n")}
@@ -171,7 +185,13 @@ async function train(argv: string[]): Promise<void> {
   const resume = takeOption(args, "resume", true) as string | undefined;
   const force = takeOption(args, "force", false) === true;
   const allowConfigChange = takeOption(args, "allow-config-change", false) === true;
-  const { overrides, positional } = parseConfigArgs(args);
+  let configFile = takeOption(args, "config", true) as string | undefined;
+  const { overrides: given, positional } = parseConfigArgs(args);
+  // nanoGPT's form: train.py config/train_shakespeare_char.py --max_iters=2000
+  if (configFile === undefined && positional.length > 0 && (configFileFormats as readonly string[]).includes(path.extname(positional[0]).toLowerCase())) configFile = positional.shift();
+  const fromFile = configFile === undefined ? { overrides: {}, notes: [] } : runConfigFromFile(configFile);
+  for (const note of fromFile.notes) console.log(`config ${configFile}: ${note}`);
+  const overrides: Record<string, unknown> = { ...fromFile.overrides, ...given };
   // --init-from DIR: the model keys and tokenizer of the run it starts from, unless given
   if (typeof overrides.initFrom === "string" && resume === undefined) Object.assign(overrides, { ...sourceModelKeys(overrides.initFrom), ...overrides });
   if (positional.length) throw new Error(`unexpected argument "${positional[0]}"; options look like --steps=300 (see npx gptlab train --help)`);
@@ -230,7 +250,8 @@ async function train(argv: string[]): Promise<void> {
       onReady: (run, resumedFrom) => {
         const c = run.config;
         if (resumedFrom !== null) console.log(`resuming ${out} at step ${resumedFrom} -> ${c.steps}`);
-        console.log(`gptlab train: preset ${c.preset}, ${run.numParams.toLocaleString("en-US")} parameters, vocab ${run.tokenizer.vocabSize} (${c.tokenizer}), data ${c.data} (${run.data.trainDocs.length} train / ${run.data.valDocs.length} val lines)`);
+        const defaultTokenizer = c.mode === "text" && overrides.tokenizer === undefined ? ", the text mode's default" : "";
+        console.log(`gptlab train: preset ${c.preset}, ${run.numParams.toLocaleString("en-US")} parameters, vocab ${run.tokenizer.vocabSize} (${c.tokenizer}${defaultTokenizer}), data ${c.data} (${dataSummary(run)})`);
         console.log(`  ${c.steps} steps, ${c.optimizer} lr ${c.lr} schedule ${c.schedule}, batch ${c.batchSize} (${c.mode}), seed ${c.seed}, kernels ${kernels().name} (${c.threads === 0 ? "threads: one per core" : `${c.threads} threads`}); ln(V) = ${Math.log(run.tokenizer.vocabSize).toFixed(4)}`);
         const every = [c.saveEvery > 0 ? `${c.saveEvery} steps` : "", c.saveEverySeconds > 0 ? `${c.saveEverySeconds} s` : ""].filter(Boolean).join(" and every ");
         console.log(`  checkpoints: ${out}/${CHECKPOINTS.last} ${every ? `every ${every}` : "at the end only"}, ${out}/${CHECKPOINTS.best} (lowest val loss)`);
@@ -262,6 +283,17 @@ async function train(argv: string[]): Promise<void> {
   console.log(`samples (temperature ${c.temperature}):`);
   for (const s of samples.slice(0, 5)) console.log(`  ${s}`);
   console.log(`run folder: ${out} (${RUN_FILES.metrics}, ${CHECKPOINTS.last}/ and ${CHECKPOINTS.best}/ with ${[RUN_FILES.weights, RUN_FILES.config, RUN_FILES.tokenizer, RUN_FILES.state, RUN_FILES.samples].join(", ")})`);
+}
+
+/** What the run trains and validates on: lines per split, or in text mode characters and tokens per split. */
+function dataSummary(run: Run): string {
+  const d = run.data;
+  if (!dataModeEntry(d.mode).documents) {
+    const n = (x: number): string => x.toLocaleString("en-US");
+    const split = (name: string, texts: string[], tokens: number | undefined): string => `${name} ${n(texts.reduce((a, t) => a + t.length, 0))} characters / ${n(tokens ?? 0)} tokens`;
+    return `${d.mode}: ${split("train", d.trainDocs, d.train.numTokens)}, ${split("val", d.valDocs, d.val?.numTokens)}`;
+  }
+  return `${d.trainDocs.length} train / ${d.valDocs.length} val lines`;
 }
 
 function sample(argv: string[]): void {

@@ -10,15 +10,19 @@ export interface ParseArgsOptions {
   nullable?: ReadonlySet<string>;
   /** Nullable keys whose value is otherwise a number (their default is null, so it cannot tell). */
   numeric?: ReadonlySet<string>;
+  /** Nullable keys whose value is otherwise true or false (--bias, --no-bias, --bias none). */
+  booleans?: ReadonlySet<string>;
   /** Collect arguments that are not options instead of refusing them. */
   positional?: boolean;
   /** Accept kebab-case and snake_case spellings of camelCase keys (--warmup-steps for warmupSteps). */
   camelCase?: boolean;
+  /** Other names of keys (nanoGPT's max_iters for steps): the key each one stands for. */
+  aliases?: Readonly<Record<string, string>>;
 }
 
 /** The type name of a default ("number", "string", "boolean", "number[]", "string[]"), as messages show it. */
-export function argKind(def: ArgDefault, numeric = false): string {
-  if (def === null) return numeric ? "number" : "string";
+export function argKind(def: ArgDefault, numeric = false, boolean = false): string {
+  if (def === null) return boolean ? "boolean" : numeric ? "number" : "string";
   if (Array.isArray(def)) return def.length > 0 && typeof def[0] === "string" ? "string[]" : "number[]";
   return typeof def;
 }
@@ -31,9 +35,9 @@ export function describeArg(v: unknown): string {
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 /** Converts one text value to the type of the default; errors name the option, the type and the default. */
-export function parseArgText(key: string, text: string, def: ArgDefault, opts: { nullable?: boolean; numeric?: boolean } = {}): ArgDefault {
+export function parseArgText(key: string, text: string, def: ArgDefault, opts: { nullable?: boolean; numeric?: boolean; boolean?: boolean } = {}): ArgDefault {
   if (opts.nullable && (text === "none" || text === "null")) return null;
-  const kind = argKind(def, opts.numeric ?? false);
+  const kind = argKind(def, opts.numeric ?? false, opts.boolean ?? false);
   const bad = (): Error => new Error(`--${key} must be a ${kind}${opts.nullable ? ' or "none"' : ""} like its default ${describeArg(def)} (got "${text}")`);
   if (kind === "number") {
     const n = Number(text);
@@ -76,6 +80,7 @@ function camel(s: string): string {
 export function parseArgs(defaults: Readonly<Record<string, ArgDefault>>, argv: readonly string[], opts: ParseArgsOptions = {}): { values: Record<string, ArgDefault>; positional: string[] } {
   const noun = opts.noun ?? "option";
   const has = (k: string): boolean => Object.prototype.hasOwnProperty.call(defaults, k);
+  const isFlag = (k: string): boolean => typeof defaults[k] === "boolean" || (opts.booleans?.has(k) ?? false);
   const values: Record<string, ArgDefault> = {};
   const given: Record<string, string> = {};
   const positional: string[] = [];
@@ -92,9 +97,11 @@ export function parseArgs(defaults: Readonly<Record<string, ArgDefault>>, argv: 
     const raw = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
     let text: string | undefined = eq >= 0 ? arg.slice(eq + 1) : undefined;
     let key = opts.camelCase ? camel(raw) : raw;
+    const alias = opts.aliases?.[raw.replace(/-/g, "_")];
+    if (!has(key) && alias !== undefined) key = alias;
     if (!has(key) && raw.startsWith("no-") && text === undefined) {
       const flag = opts.camelCase ? camel(raw.slice(3)) : raw.slice(3);
-      if (has(flag) && typeof defaults[flag] === "boolean") {
+      if (has(flag) && isFlag(flag)) {
         key = flag;
         text = "false";
       }
@@ -103,7 +110,7 @@ export function parseArgs(defaults: Readonly<Record<string, ArgDefault>>, argv: 
     const def = defaults[key];
     if (text === undefined) {
       const next = argv[i + 1];
-      if (typeof def === "boolean" && (next === undefined || next.startsWith("--"))) text = "true";
+      if (isFlag(key) && (next === undefined || next.startsWith("--"))) text = "true";
       else if (next === undefined) throw new Error(`--${raw} needs a value (default ${describeArg(def)})`);
       else text = argv[++i];
     }
@@ -111,7 +118,7 @@ export function parseArgs(defaults: Readonly<Record<string, ArgDefault>>, argv: 
       throw new Error(`--${raw} is given twice (${describeArg(given[key])} and "${text}"); give each ${noun} once`);
     }
     given[key] = text;
-    values[key] = parseArgText(raw, text, def, { nullable: opts.nullable?.has(key), numeric: opts.numeric?.has(key) });
+    values[key] = parseArgText(raw, text, def, { nullable: opts.nullable?.has(key), numeric: opts.numeric?.has(key), boolean: opts.booleans?.has(key) });
   }
   return { values, positional };
 }

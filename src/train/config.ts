@@ -21,6 +21,8 @@ import type { TokenizerKind } from "../data/tokenizers.js";
 import { dataModes, dataModeHelp } from "../data/modes.js";
 import type { DataMode } from "../data/modes.js";
 import type { GPTConfig } from "../nn/gpt.js";
+import { readConfigFile } from "../io/config-file.js";
+import { nanoGPTAliases, nanoGPTChoice, nanoGPTSchedule, nanoGPTScheduleKeys, nanoGPTUnsupported } from "./nanogpt.js";
 
 /**
  * The run configuration's type, derived from the schemas below (and from every schedule's and optimizer's in
@@ -31,7 +33,8 @@ export type RunConfig = Flat<
     Omit<ResolvedOf<typeof dataSchema>, "tokenizer" | "mode"> & { tokenizer: TokenizerKind; mode: DataMode } &
     ResolvedOf<typeof trainerSchema> & { schedule: string; optimizer: OptimizerKind } &
     ComponentRunFields &
-    ResolvedOf<typeof laterSchema>
+    ResolvedOf<typeof laterSchema> &
+    Omit<ResolvedOf<typeof architectureSchema>, "norm" | "activation"> & { norm: "layer" | "rms" | null; activation: "relu" | "gelu" | null }
 >;
 type Flat<T> = { [K in keyof T]: T[K] };
 /** A component schema's fields that are run options of their own (not read from another key, not code-only). */
@@ -53,7 +56,7 @@ export const modelSchema = {
 /** Data: the file, its tokenizer and how it is cut into batches and split. */
 export const dataSchema = {
   data: { type: "string", default: "datasets/simple-sentences/sentences.txt", description: "text file, one document (sentence, name, line) per line" },
-  tokenizer: { type: "string", default: "word", choices: () => [...tokenizerKinds], description: `tokenizer built from the data: ${tokenizerHelp()}` },
+  tokenizer: { type: "string", default: "word", choices: () => [...tokenizerKinds], description: `tokenizer built from the data (default word; char with --mode text): ${tokenizerHelp()}` },
   mode: { type: "string", default: "documents", choices: () => [...dataModes], description: `how the file is read: ${dataModeHelp()}` },
   batchSize: { type: "integer", default: 1, min: 1, description: "rows per batch (documents mode with 1 = one sentence per step)" },
   valFraction: { type: "number", default: 0.1, min: 0, max: 1, maxExclusive: true, description: "share of lines held out for validation" },
@@ -95,6 +98,21 @@ export const laterSchema = {
   diagnosticsEvery: { type: "integer", default: 0, min: 0, description: "record the optimizer's update diagnostics (share of parameters whose update exceeds lr, update RMS / lr) in history.steps every N steps (0 = off)" },
   scheduleSteps: { type: "integer", default: null, nullable: true, min: 1, description: "length of the LR schedule, >= steps, when it is longer than the steps trained (train the first --steps of a longer run; resume with --steps up to it); none = steps" },
 } as const satisfies Schema;
+
+/**
+ * The architecture on top of the preset (null: the preset's; a preset is a named bundle of these and the sizes,
+ * see --help's Presets). Last in the key order, after the keys older runs' config.json has.
+ */
+export const architectureSchema = {
+  bias: { type: "boolean", default: null, nullable: true, description: "biases in the linear layers and LayerNorm (nanoGPT's bias); none = the preset's" },
+  norm: { type: "string", default: null, nullable: true, choices: ["layer", "rms"], description: "normalization: layer = LayerNorm, rms = RMSNorm; none = the preset's" },
+  normWeights: { type: "boolean", default: null, nullable: true, description: "learned norm weights (and LayerNorm biases when bias is on); none = the preset's" },
+  activation: { type: "string", default: null, nullable: true, choices: ["gelu", "relu"], description: "MLP activation (gelu: tanh approximation, as GPT-2); none = the preset's" },
+  tieEmbeddings: { type: "boolean", default: null, nullable: true, description: "the output layer shares the token embedding matrix (GPT-2, nanoGPT); none = the preset's" },
+} as const satisfies Schema;
+
+/** Run options named otherwise in the model config. */
+const modelKeyOf: Record<string, string> = { tieEmbeddings: "tieWeights" };
 
 function backendDescription(): string {
   return `kernel backend: auto = the first available of ${autoBackendOrder.join(", ")} (here: ${autoBackendName()}; GPTLAB_BACKEND pins it)`;
@@ -160,6 +178,7 @@ export const runConfigSchema: Readonly<Record<keyof RunConfig, FieldSpec>> = {
   ...componentFields(registries[1]),
   ...trainerRest,
   ...laterSchema,
+  ...architectureSchema,
 } as unknown as Record<keyof RunConfig, FieldSpec>;
 
 export const defaultRunConfig: RunConfig = defaultsOf(runConfigSchema) as unknown as RunConfig;
@@ -182,6 +201,8 @@ export function resolveRunConfig(overrides: Partial<RunConfig> = {}, base: RunCo
   const c = { ...base, ...given } as RunConfig;
   const values = c as unknown as Record<string, unknown>;
   if (base === defaultRunConfig) takeKindDefaults(values, given);
+  // a plain text reads best character by character (nanoGPT's shakespeare_char); lines of words, word by word
+  if (base === defaultRunConfig && given.tokenizer === undefined && c.mode === "text") c.tokenizer = "char";
   for (const [key, spec] of Object.entries(runConfigSchema)) {
     const bound = spec.maxField === "steps" ? scheduleLength(c) : spec.maxField ? (values[spec.maxField] as number) : undefined;
     checkField(`config.${key}`, spec, values[key], bound);
@@ -229,7 +250,7 @@ function pick(schema: Schema, c: RunConfig): Record<string, unknown> {
 export function runComponents(c: RunConfig): { model: Partial<GPTConfig>; schedule: ScheduleConfig; optimizer: OptimizerConfig } {
   checkScheduleLength(c);
   const model: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(pick(modelSchema, c))) if (key !== "preset" && v !== null) model[key] = v;
+  for (const [key, v] of Object.entries(pick({ ...modelSchema, ...architectureSchema }, c))) if (key !== "preset" && v !== null) model[modelKeyOf[key] ?? key] = v;
   return {
     model: model as Partial<GPTConfig>,
     schedule: { kind: c.schedule, ...pick(scheduleEntry(c.schedule).schema, { ...c, steps: scheduleLength(c) }) } as ScheduleConfig,
@@ -274,7 +295,8 @@ export function kebab(s: string): string {
 }
 
 const nullableKeys = new Set(Object.entries(runConfigSchema).filter(([, s]) => s.nullable).map(([k]) => k));
-const nullableNumbers = new Set(Object.entries(runConfigSchema).filter(([, s]) => s.nullable && s.type !== "string").map(([k]) => k));
+const nullableNumbers = new Set(Object.entries(runConfigSchema).filter(([, s]) => s.nullable && (s.type === "number" || s.type === "integer")).map(([k]) => k));
+const nullableBooleans = new Set(Object.entries(runConfigSchema).filter(([, s]) => s.nullable && s.type === "boolean").map(([k]) => k));
 
 /**
  * Parses `--key=value` / `--key value` arguments (kebab-case or snake_case accepted for camelCase keys) into
@@ -286,6 +308,55 @@ export function parseConfigArgs(
   known: Readonly<Record<string, ArgDefault>> = defaultRunConfig as unknown as Record<string, ArgDefault>,
   nullable: ReadonlySet<string> = nullableKeys,
 ): { overrides: Record<string, unknown>; positional: string[] } {
-  const { values, positional } = parseArgs(known, args, { noun: "option", nullable, numeric: nullableNumbers, positional: true, camelCase: true });
+  const { values, positional } = parseArgs(known, args, { noun: "option", nullable, numeric: nullableNumbers, booleans: nullableBooleans, positional: true, camelCase: true, aliases: known === defaultRunConfig ? nanoGPTAliases : undefined });
   return { overrides: values, positional };
+}
+
+/** The run option a name stands for: itself, its kebab-case or snake_case spelling, or a nanoGPT alias; null if none. */
+export function runOptionKey(name: string): string | null {
+  const camel = name.replace(/[-_]([a-z])/g, (_, ch: string) => ch.toUpperCase());
+  if (camel in runConfigSchema) return camel;
+  return nanoGPTAliases[name.replace(/-/g, "_")] ?? null;
+}
+
+/**
+ * The run options of a config file (JSON, or nanoGPT's key = value lines): names as on the command line (steps,
+ * warmup-steps, warmup_steps) or nanoGPT's (max_iters), each value checked against its option with the file and
+ * key named. nanoGPT's options with no equivalent are skipped and listed in `notes` with the reason; a nanoGPT
+ * schedule key (warmup_iters, min_lr, lr_decay_iters) without a schedule chooses nanoGPT's schedule.
+ */
+export function runConfigFromFile(file: string): { overrides: Record<string, unknown>; notes: string[] } {
+  const raw = readConfigFile(file);
+  const overrides: Record<string, unknown> = {};
+  const notes: string[] = [];
+  const source: Record<string, string> = {};
+  const set = (key: string, value: unknown, name: string): void => {
+    if (key in overrides) throw new Error(`config file ${file}: ${name} and ${source[key]} both set ${key}; keep one`);
+    overrides[key] = value;
+    source[key] = name;
+  };
+  for (const [name, value] of Object.entries(raw)) {
+    const where = `config file ${file}: ${name}`;
+    const choice = nanoGPTChoice(name, value, `config file ${file}`);
+    if (choice) {
+      for (const [k, v] of Object.entries(choice)) set(k, v, name);
+      continue;
+    }
+    const key = runOptionKey(name);
+    if (name in nanoGPTUnsupported && (key === null || (name === "backend" && /^(nccl|gloo|mpi)$/.test(String(value))))) {
+      notes.push(`${name} skipped: ${nanoGPTUnsupported[name]}`);
+      continue;
+    }
+    if (key === null) {
+      const near = Object.keys(runConfigSchema).filter((k) => k.toLowerCase() === name.toLowerCase().replace(/[-_]/g, ""));
+      throw new Error(`${where} is not an option${near.length ? ` (did you mean ${near[0]}?)` : ""}; the options are those of npx gptlab train --help (nanoGPT's names are listed there too)`);
+    }
+    checkField(where, runConfigSchema[key as keyof RunConfig], value);
+    set(key, value, name);
+  }
+  if (!("schedule" in overrides) && nanoGPTScheduleKeys.some((k) => k in raw)) {
+    overrides.schedule = nanoGPTSchedule;
+    notes.push(`schedule ${nanoGPTSchedule}: ${nanoGPTScheduleKeys.filter((k) => k in raw).join(", ")} set nanoGPT's schedule (decay_lr = True): linear warmup, then cosine down to min_lr`);
+  }
+  return { overrides, notes };
 }

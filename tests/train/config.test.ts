@@ -12,6 +12,7 @@ import { autoBackendOrder, backendNames, setBackend } from "../../src/kernels/in
 import { makeSchedule, scheduleRegistry } from "../../src/optim/schedules.js";
 import type { ScheduleConfig } from "../../src/optim/schedules.js";
 import { optimizerRegistry } from "../../src/optim/optimizers.js";
+import { nanoGPTAliases } from "../../src/train/nanogpt.js";
 
 const root = path.join(__dirname, "..", "..");
 function gptlab(...args: string[]) {
@@ -41,6 +42,7 @@ describe("the run config schema", () => {
       "steps", "lr", "schedule", "warmupSteps", "minLr", "stepSize", "gamma", "stepsPerEpoch", "optimizer", "beta1", "beta2",
       "eps", "weightDecay", "momentum", "clipNorm", "gradAccum", "evalEvery", "evalBatches", "seed", "backend", "threads", "out", "saveEvery", "saveEverySeconds",
       "samples", "temperature", "sampleEvery", "samplePrompts", "initFrom", "vocabSize", "trainDocs", "patience", "minDelta", "diagnosticsEvery", "scheduleSteps",
+      "bias", "norm", "normWeights", "activation", "tieEmbeddings",
     ]);
     expect(defaultRunConfig).toMatchObject({ preset: "lab", steps: 5000, lr: 0.01, schedule: "linear", optimizer: "adam", beta1: 0.85, beta2: 0.99, weightDecay: 0, momentum: 0.9, seed: 42 });
   });
@@ -94,12 +96,13 @@ describe("the run config schema", () => {
     else expect(accepts(key, null)).toBe(false);
   });
 
-  test("gptlab train --help prints every option's help line from the schema", () => {
+  test("gptlab train --help prints every option's help line from the schema, with its nanoGPT names", () => {
     const r = gptlab("train", "--help");
     expect(r.code).toBe(0);
     for (const [key, spec] of entries) {
       const line = r.out.split("\n").find((l) => l.trimStart().startsWith(`--${kebab(key)} `));
-      expect({ key, line: line?.trim().replace(/^\S+\s+/, "") }).toEqual({ key, line: fieldHelp(spec) });
+      const aliases = Object.keys(nanoGPTAliases).filter((a) => nanoGPTAliases[a] === key);
+      expect({ key, line: line?.trim().replace(/^\S+\s+/, "") }).toEqual({ key, line: fieldHelp(spec) + (aliases.length ? ` [nanoGPT: ${aliases.join(", ")}]` : "") });
     }
     for (const e of [...scheduleRegistry, ...optimizerRegistry]) expect(r.out).toContain(e.description);
   }, 30_000);
