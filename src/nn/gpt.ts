@@ -91,9 +91,17 @@ export const presets: Record<string, GPTConfig> = {
   medium: { ...LAB, nEmbd: 128, nHead: 4, nLayer: 4, blockSize: 64, initStd: 0.02 },
 };
 
+/** The architecture a config bundles, in words, from its fields (--bias, --norm, --activation, ... change each). */
+export function architectureText(c: GPTConfig): string {
+  const weights = !c.normWeights ? "without weights" : c.norm === "layer" && c.bias ? "with weight and bias" : "with weights";
+  const parts = [`${c.norm === "rms" ? "RMSNorm" : "LayerNorm"} ${weights}`, c.activation === "gelu" ? "GELU" : "ReLU", c.bias ? "biases" : "no biases", c.tieWeights ? "tied embeddings" : "untied output", `init std ${c.initStd}`];
+  if (c.scaledResidualInit) parts.push("scaled residual init");
+  return parts.join(", ");
+}
+
 export const presetDescriptions: Record<string, string> = {
-  lab: "the word-level lab's microgpt: RMSNorm without weights, ReLU, no biases, untied output, init std 0.08",
-  gpt2: "GPT-2 style: LayerNorm with weight and bias, GELU, biases, tied embeddings, init 0.02, scaled residual init",
+  lab: `the word-level lab's microgpt: ${architectureText(LAB)}`,
+  gpt2: `GPT-2 style, nanoGPT's model: ${architectureText(GPT2)}`,
   micro: "size tier ~30K parameters at vocab 597 (n_embd 16, 3 layers)",
   small: "size tier ~90K parameters at vocab 597 (n_embd 40, 2 layers)",
   standard: "size tier ~160K parameters at vocab 597 (n_embd 60, 2 layers)",

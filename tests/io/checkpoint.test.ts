@@ -46,9 +46,29 @@ describe("run folders", () => {
     expect(() => loadModel(empty)).toThrow(new RegExp(`run config not found: ${empty.replace(/[/\\]/g, ".")}.*npx gptlab train --out DIR`));
   });
 
+  test("the architecture options reach the model: bias off drops every .bias, LayerNorm with weights adds ln_*, tied drops lm_head", () => {
+    const names = (o: object): string[] => new Run({ steps: 1, samples: 0, ...o }).model.store.params.map((p) => p.name);
+    const gpt2 = names({ preset: "gpt2", blockSize: 16 });
+    expect(gpt2.filter((n) => n.endsWith(".bias")).length).toBeGreaterThan(0);
+    expect(names({ preset: "gpt2", blockSize: 16, bias: false }).filter((n) => n.endsWith(".bias"))).toEqual([]);
+    expect(gpt2).not.toContain("lm_head.weight");
+    expect(names({ preset: "gpt2", blockSize: 16, tieEmbeddings: false })).toContain("lm_head.weight");
+    const lab = new Run({ steps: 1, samples: 0, norm: "layer", normWeights: true, bias: true, activation: "gelu" }).model.config;
+    expect(lab).toMatchObject({ norm: "layer", normWeights: true, bias: true, activation: "gelu", tieWeights: false, nEmbd: 32 });
+    expect(names({ norm: "layer", normWeights: true })).toContain("transformer.h.0.ln_1.weight");
+  });
+
   // PyTorch interop: runs only where /usr/bin/python3 has torch (Debian: apt-get install python3-torch)
   if (hasTorch) {
-    test.each([["lab", {}], ["gpt2", { preset: "gpt2", blockSize: 16 }]])("PyTorch computes the same logits from model.safetensors (%s)", (_name, overrides) => {
+    test.each([
+      ["lab", {}],
+      ["gpt2", { preset: "gpt2", blockSize: 16 }],
+      // the architecture options on top of a preset: nanoGPT's bias = False, LayerNorm on lab, RMSNorm with weights, untied GPT-2
+      ["gpt2 without biases", { preset: "gpt2", blockSize: 16, bias: false }],
+      ["lab with LayerNorm, biases, GELU, tied", { norm: "layer", normWeights: true, bias: true, activation: "gelu", tieEmbeddings: true }],
+      ["gpt2 with RMSNorm, ReLU, untied", { preset: "gpt2", blockSize: 16, norm: "rms", activation: "relu", tieEmbeddings: false }],
+      ["lab with RMSNorm weights", { normWeights: true }],
+    ])("PyTorch computes the same logits from model.safetensors (%s)", (_name, overrides) => {
       const { run, dir } = trainedRun(overrides);
       const r = spawnSync("/usr/bin/python3", [path.join(__dirname, "torch_forward.py"), path.join(dir, "last"), Array.from(ids).join(",")], { encoding: "utf8" });
       expect(r.stderr).toBe("");
