@@ -14,9 +14,9 @@ import { configFileFormats } from "../io/config-file.js";
 import type { Run } from "../train/run.js";
 import type { RunConfig } from "../train/config.js";
 import { CHECKPOINTS, RUN_FILES, RunFolderTakenError, checkpointDir, claimRunFolder, loadModel, isRunFolder } from "../io/checkpoint.js";
-import { sampleText } from "../eval/sample.js";
+import { sampleInMode, sampleLines, sampleMarker } from "../train/samples.js";
 import { sourceModelKeys } from "../train/continue.js";
-import { evaluateLoss } from "../eval/metrics.js";
+import { evaluateCovered } from "../eval/tokenizers.js";
 import { dataModeEntry, loadDataset } from "../data/dataset.js";
 import { Rng } from "../core/random.js";
 import { presetDescriptions } from "../nn/gpt.js";
@@ -100,7 +100,8 @@ const sampleSchema = {
   temperature: { type: "number", default: 0.8, min: 0, description: "0 = greedy; lower is more conservative" },
   topK: { type: "integer", default: 0, min: 0, description: "keep only the K most likely tokens (0 = all)" },
   topP: { type: "number", default: 1, min: 0, minExclusive: true, max: 1, description: "keep the smallest set of tokens whose probability reaches P (1 = all; nucleus sampling)" },
-  prompt: { type: "string", default: "", description: "text every sample starts with" },
+  prompt: { type: "string", default: "", description: "text every sample starts with (a text-mode run's samples start from a newline without one)" },
+  promptFile: { type: "string", default: "", description: "file whose whole text (line breaks included) is the prompt; instead of --prompt" },
   maxTokens: { type: "integer", default: 0, min: 0, description: "tokens per sample at most (0 = the model's block size)" },
   seed: runConfigSchema.seed,
 } as const satisfies Schema;
@@ -109,13 +110,16 @@ const evalSchema = {
   run: { type: "string", default: "", description: 'run folder written by "gptlab train" (required)' },
   data: { type: "string", default: "", description: "another text file, one document per line (every line is evaluated)" },
   split: { type: "string", default: "val", choices: ["val", "train"], description: "the run's split to evaluate (ignored with --data)" },
-  batches: { type: "integer", default: 200, min: 1, description: "evaluation batches at most" },
+  batches: { type: "integer", default: 0, min: 0, description: "evaluation batches at most (0 = the run's --eval-batches: the batches training's evaluations use, so the final val loss agrees)" },
+  whole: { type: "boolean", default: false, description: "evaluate every token of the split (consecutive windows in text mode) instead of --batches" },
 } as const satisfies Schema;
 
 function sampleHelp(): string {
   return `Usage: npx gptlab sample --run DIR [options]
 
-Generates text from the model saved in a run folder, each sample starting from BOS and ending at BOS.
+Generates text from the model saved in a run folder. Runs of one-line documents (--mode documents, stream): each
+sample starts from BOS and ends at BOS, one per line. Text-mode runs: each sample starts from the prompt, or a
+newline, and runs for --max-tokens tokens, under a "${sampleMarker(0)}" line.
 
 Options:
 ${optionLines(sampleSchema)}
@@ -123,10 +127,12 @@ ${optionLines(sampleSchema)}
 }
 
 function evalHelp(): string {
-  return `Usage: npx gptlab eval --run DIR [--data FILE] [--split val|train]
+  return `Usage: npx gptlab eval --run DIR [--data FILE] [--split val|train] [--whole]
 
-Mean cross-entropy (nats/token), perplexity = exp(loss) and bits per token of a trained model.
-Without --data it evaluates the run's own data with the run's split.
+Mean cross-entropy (nats/token), perplexity = exp(loss), bits per token, and bits per character and per byte of
+the text the predicted tokens spell (these compare runs with different tokenizers), with the tokens covered.
+Without --data it evaluates the run's own data with the run's split, on the same batches as training's
+evaluations (--eval-batches of the run), so it prints the final val loss of training; --whole takes every token.
 
 Options:
 ${optionLines(evalSchema)}
@@ -279,9 +285,12 @@ async function train(argv: string[]): Promise<void> {
     process.exitCode = EXIT.stopped;
     return;
   }
-  const samples = fs.existsSync(path.join(out, CHECKPOINTS.last, RUN_FILES.samples)) ? fs.readFileSync(path.join(out, CHECKPOINTS.last, RUN_FILES.samples), "utf8").trim().split("\n") : [];
-  console.log(`samples (temperature ${c.temperature}):`);
-  for (const s of samples.slice(0, 5)) console.log(`  ${s}`);
+  const file = path.join(out, CHECKPOINTS.last, RUN_FILES.samples);
+  const lines = fs.existsSync(file) ? fs.readFileSync(file, "utf8").replace(/\n$/, "").split("\n") : [];
+  // the first five samples: five lines, or in text mode the lines up to the sixth marker
+  const sixth = lines.indexOf(sampleMarker(5));
+  console.log(`samples (temperature ${c.temperature}; all in ${file}):`);
+  for (const s of dataModeEntry(c.mode).documents ? lines.slice(0, 5) : lines.slice(0, sixth < 0 ? lines.length : sixth)) console.log(`  ${s}`);
   console.log(`run folder: ${out} (${RUN_FILES.metrics}, ${CHECKPOINTS.last}/ and ${CHECKPOINTS.best}/ with ${[RUN_FILES.weights, RUN_FILES.config, RUN_FILES.tokenizer, RUN_FILES.state, RUN_FILES.samples].join(", ")})`);
 }
 
@@ -300,17 +309,30 @@ function sample(argv: string[]): void {
   if (wantsHelp(argv)) return void process.stdout.write(sampleHelp());
   const o = commandOptions("sample", sampleSchema, argv);
   if (!o.run) throw new Error("sample needs --run DIR, a folder written by npx gptlab train");
-  const { model, tokenizer } = loadModel(o.run);
-  const texts = sampleText(model, tokenizer, {
+  if (o.prompt && o.promptFile) throw new Error("give --prompt or --prompt-file, not both");
+  const prompt = o.promptFile ? readPromptFile(o.promptFile) : o.prompt;
+  const { model, tokenizer, runConfig } = loadModel(o.run);
+  const texts = sampleInMode(model, tokenizer, runConfig.mode, {
     n: o.n,
     temperature: o.temperature,
     topK: o.topK > 0 ? o.topK : undefined,
     topP: o.topP < 1 ? o.topP : undefined,
-    prompt: o.prompt || undefined,
+    prompt: prompt || undefined,
     maxNewTokens: o.maxTokens > 0 ? o.maxTokens : model.config.blockSize,
     rng: new Rng(o.seed),
   });
-  for (const t of texts) console.log(t);
+  for (const line of sampleLines(texts, runConfig.mode)) console.log(line);
+}
+
+function readPromptFile(file: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new Error(`--prompt-file ${file} cannot be read: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+  }
+  if (text === "") throw new Error(`--prompt-file ${file} is empty; put the text the samples should continue in it`);
+  return text;
 }
 
 function evalCmd(argv: string[]): void {
@@ -329,9 +351,14 @@ function evalCmd(argv: string[]): void {
   });
   const source = o.data || o.split === "train" ? data.train : data.val;
   if (!source) throw new Error(`run ${o.run} has no validation split (valFraction 0); use --split train or --data FILE`);
-  const s = evaluateLoss(model, source.evalBatches(o.batches));
+  const count = o.batches > 0 ? o.batches : runConfig.evalBatches;
+  const batches = source.evalBatches(o.whole ? undefined : count);
+  const s = evaluateCovered(model, tokenizer, batches);
   const where = o.data ? o.data : `${runConfig.data} (${o.split})`;
-  console.log(`${where}: loss ${s.loss.toFixed(4)} nats/token, perplexity ${s.perplexity.toFixed(2)}, ${s.bitsPerToken.toFixed(3)} bits/token over ${s.tokens} tokens (uniform baseline: loss ${Math.log(tokenizer.vocabSize).toFixed(4)}, perplexity ${tokenizer.vocabSize})`);
+  const n = (x: number): string => x.toLocaleString("en-US");
+  console.log(`${where}: loss ${s.loss.toFixed(4)} nats/token, perplexity ${s.perplexity.toFixed(2)}, ${s.bitsPerToken.toFixed(3)} bits/token, ${s.bitsPerCharacter.toFixed(3)} bits/character, ${s.bitsPerByte.toFixed(3)} bits/byte (uniform baseline: loss ${Math.log(tokenizer.vocabSize).toFixed(4)}, perplexity ${tokenizer.vocabSize})`);
+  const which = o.whole ? "the whole split" : o.batches > 0 ? `--batches ${o.batches}` : `the run's ${count} evaluation batches, as training's final evaluation (--whole for every token)`;
+  console.log(`  covered ${n(s.tokens)} predicted tokens (${n(s.characters)} characters, ${n(s.bytes)} bytes) in ${batches.length} batches of ${runConfig.batchSize}: ${which}`);
 }
 
 /** Commands implemented by scripts outside src/ (they import heavier tooling); run them with tsx. */

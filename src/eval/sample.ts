@@ -180,13 +180,16 @@ export interface SampleTextOptions extends SamplingOptions {
   n?: number;
   /** Text every sample continues (default ""); it is part of the returned strings. */
   prompt?: string;
+  /** Start from [BOS] + prompt (default true); false: from the prompt alone, which must not be empty. */
+  bos?: boolean;
   /** Tokens per sample at most (default: the model's blockSize). */
   maxNewTokens?: number;
   useCache?: boolean;
 }
 
 /**
- * n text samples: each starts from [BOS] + the encoded prompt and stops at the next BOS (or after maxNewTokens).
+ * n text samples: each starts from [BOS] + the encoded prompt (the prompt alone with bos: false) and stops at the
+ * next BOS (or after maxNewTokens).
  * Returns the decoded prompt + continuation of each.
  */
 export function sampleText(model: GPT, tokenizer: SampleTokenizer, opts: SampleTextOptions): string[] {
@@ -196,11 +199,13 @@ export function sampleText(model: GPT, tokenizer: SampleTokenizer, opts: SampleT
   const n = opts.n ?? 1;
   if (!Number.isInteger(n) || n < 0) throw new Error(`sampleText: n must be an integer >= 0 (got ${JSON.stringify(n)})`);
   const promptIds = tokenizer.encode(opts.prompt ?? "");
+  const start = opts.bos === false ? [] : [tokenizer.bos];
+  if (start.length + promptIds.length === 0) throw new Error("sampleText: without BOS (bos: false) a sample needs a prompt to start from");
   const { rng, temperature, topK, topP, useCache } = opts;
   const maxNewTokens = opts.maxNewTokens ?? model.config.blockSize;
   const texts: string[] = [];
   for (let s = 0; s < n; s++) {
-    const prompt = [tokenizer.bos, ...promptIds];
+    const prompt = [...start, ...promptIds];
     const tokens = generate(model, { prompt, maxNewTokens, rng, temperature, topK, topP, useCache, stopToken: tokenizer.bos });
     texts.push(tokenizer.decode([...prompt, ...tokens]));
   }

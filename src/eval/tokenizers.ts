@@ -6,6 +6,8 @@ import { TextSource } from "../data/sources.js";
 import type { Tokenizer } from "../data/tokenizer.js";
 import type { GPT } from "../nn/gpt.js";
 import { evaluateLoss } from "./metrics.js";
+import type { LossStats } from "./metrics.js";
+import type { Batch } from "../data/batch.js";
 
 export interface TextCost {
   /** mean loss over every predicted token of the split, nats per token */
@@ -40,6 +42,34 @@ export function textCost(model: GPT, tokenizer: Tokenizer, text: string, batchSi
   const bits = (stats.loss * stats.tokens) / Math.LN2;
   const bytes = utf8.encode(text).length;
   return { loss: stats.loss, tokens: stats.tokens, bits, characters, bytes, bitsPerToken: stats.bitsPerToken, bitsPerCharacter: bits / characters, bitsPerByte: bits / bytes };
+}
+
+export interface CoveredCost extends LossStats {
+  /** characters and UTF-8 bytes of the predicted tokens (each row's targets decoded) */
+  characters: number;
+  bytes: number;
+  bitsPerCharacter: number;
+  bitsPerByte: number;
+}
+
+/**
+ * Loss over batches (evaluateLoss) and, beside bits per token, bits per character and per byte of the text the
+ * predicted tokens spell: the numbers that compare runs with different tokenizers (a char and a bpe run).
+ */
+export function evaluateCovered(model: GPT, tokenizer: Tokenizer, batches: readonly Batch[]): CoveredCost {
+  const stats = evaluateLoss(model, batches);
+  let characters = 0;
+  let bytes = 0;
+  for (const b of batches) {
+    for (let r = 0; r < b.B; r++) {
+      const row = Array.from(b.targets.subarray(r * b.T, (r + 1) * b.T)).filter((id) => id >= 0);
+      const text = tokenizer.decode(row);
+      characters += Array.from(text).length;
+      bytes += utf8.encode(text).length;
+    }
+  }
+  const bits = (stats.loss * stats.tokens) / Math.LN2;
+  return { ...stats, characters, bytes, bitsPerCharacter: bits / characters, bitsPerByte: bits / bytes };
 }
 
 /** Parameters that grow with the vocabulary: the token embedding and, when untied, the output head. */

@@ -15,7 +15,6 @@ import { makeSchedule } from "../optim/schedules.js";
 import type { Schedule } from "../optim/schedules.js";
 import { countTargets, evaluateLoss, lossStats } from "../eval/metrics.js";
 import type { LossStats } from "../eval/metrics.js";
-import { sampleText } from "../eval/sample.js";
 import { Trainer } from "./trainer.js";
 import { resolveUserPath } from "../io/paths.js";
 import { inspectTextFile } from "../data/files.js";
@@ -24,7 +23,7 @@ import { loadWeights, savedTokenizer, checkpointDir, RUN_FILES } from "../io/run
 import * as path from "node:path";
 import type { Callback, EndEvent, TrainTask } from "./trainer.js";
 import { EarlyStopping, History, Progress } from "./callbacks.js";
-import { SampleEvery, parsePrompts } from "./samples.js";
+import { SampleEvery, parsePrompts, sampleInMode } from "./samples.js";
 import type { TrainingSample } from "./samples.js";
 import { withReplay } from "../data/mixture.js";
 import { resolveRunConfig, runComponents } from "./config.js";
@@ -129,7 +128,8 @@ export class Run {
     const where = lineOf.length === this.data.docs.length ? `line ${lineOf[longest]}` : `document ${longest + 1}`;
     this.warnings.push(
       `${cut} of ${this.data.docs.length} lines of ${this.data.path} are longer than the block size (${blockSize} tokens) and are cut; the longest, ${where}, has ${longestTokens} tokens. ` +
-        `Raise --block-size, split the lines, or use ${dataModeRegistry.filter((m) => m.documents && m.rows === "windows").map((m) => `--mode ${m.kind}`).join(" or ")}`,
+        `Raise --block-size, split the lines, or use ${dataModeRegistry.filter((m) => m.documents && m.rows === "windows").map((m) => `--mode ${m.kind}`).join(" or ")}; ` +
+        `a plain text (a book, a play, code) is read whole with ${dataModeRegistry.filter((m) => !m.documents).map((m) => `--mode ${m.kind}`).join(" or ")}, as nanoGPT reads it`,
     );
   }
 
@@ -233,7 +233,7 @@ export class Run {
 
   /** Text samples from the model, seeded by the run's sampling generator (or `rng`). */
   sample(n = this.config.samples, temperature = this.config.temperature, maxNewTokens = this.modelConfig.blockSize, rng: Rng = this.sampleRng): string[] {
-    return sampleText(this.model, this.tokenizer, { n, temperature, maxNewTokens, rng });
+    return sampleInMode(this.model, this.tokenizer, this.config.mode, { n, temperature, maxNewTokens, rng });
   }
 
   /** The run-folder samples: drawn from a copy of the sampling generator, so the saved state does not depend on them. */

@@ -7,6 +7,34 @@ import { sampleText } from "../eval/sample.js";
 import type { SampleTokenizer } from "../eval/sample.js";
 import type { GPT } from "../nn/gpt.js";
 import type { Callback, StepEvent } from "./trainer.js";
+import { dataModeEntry } from "../data/modes.js";
+import type { SampleTextOptions } from "../eval/sample.js";
+
+/**
+ * Samples as a run's data mode reads text. Modes of documents start each from BOS, as every training document does.
+ * A mode that reads one whole text saw BOS once, at the file's start, so its samples start from the prompt or, without
+ * one, from a newline (dropped from the returned text), the way a new paragraph starts.
+ */
+export function sampleInMode(model: GPT, tokenizer: SampleTokenizer, mode: string, opts: SampleTextOptions): string[] {
+  if (dataModeEntry(mode).documents) return sampleText(model, tokenizer, opts);
+  const prompt = opts.prompt ? opts.prompt : "\n";
+  const texts = sampleText(model, tokenizer, { ...opts, prompt, bos: false });
+  return opts.prompt ? texts : texts.map((t) => t.slice(prompt.length));
+}
+
+/** The marker line before each sample of a mode whose samples span lines. */
+export function sampleMarker(i: number): string {
+  return `--- sample ${i + 1} ---`;
+}
+
+/**
+ * The lines the CLI prints and samples.txt holds: one sample per line in modes of one-line documents; in a mode that
+ * reads one text (samples span lines) each sample under a marker line, so one can tell where each begins.
+ */
+export function sampleLines(samples: readonly string[], mode: string): string[] {
+  if (dataModeEntry(mode).documents) return [...samples];
+  return samples.flatMap((s, i) => [sampleMarker(i), s]);
+}
 
 export interface TrainingSample {
   step: number;

@@ -11,6 +11,7 @@ import type { RunConfig } from "./config.js";
 import { scheduleRegistry } from "../optim/schedules.js";
 import type { Schema } from "../core/schema.js";
 import { CHECKPOINTS, RUN_FILES, checkpointDir, claimRunFolder, restoreRunState, saveCheckpoint, savedRunConfig, savedTokenizer, writeRunMetrics } from "../io/checkpoint.js";
+import { sampleLines } from "./samples.js";
 
 export interface TrainInFolderOptions {
   /** Continue the run in dir from its latest checkpoint (dir must hold a run). */
@@ -208,7 +209,7 @@ export async function trainInFolder(dir: string, overrides: Partial<RunConfig> =
     return { run, end, resumedFrom, saves: checkpointer.stats };
   }
   // an interrupted run saves at once (a preemption's grace period is short); samples only when it ended on its own
-  const samples = end.reason === "aborted" ? undefined : run.finalSamples();
+  const samples = end.reason === "aborted" ? undefined : sampleLines(run.finalSamples(), run.config.mode);
   if (!checkpointer.save(samples)) throw new Error(checkpointer.stats.errors[checkpointer.stats.errors.length - 1]);
   return { run, end, resumedFrom, saves: checkpointer.stats };
 }

@@ -68,9 +68,9 @@ describe("the gptlab command line", () => {
     // commands implemented by scripts are found from the package root wherever the command runs from
     expect(gptlab("export", "--help").out).toMatch(/notebooks\/scripts\/NAME.ts/);
     expect(gptlab("regress", "--help").out).toMatch(/--update/);
-    const bad = gptlab("train", "--learning-rate", "0.1");
+    const bad = gptlab("train", "--learn-rate", "0.1");
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/unknown option --learning-rate/);
+    expect(bad.err).toMatch(/unknown option --learn-rate/);
     expect(gptlab("train", "--lr", "abc").err).toMatch(/--lr must be a number like its default 0.01 \(got "abc"\)/);
     expect(gptlab("train", "--n-embd", "wide").err).toMatch(/--n-embd must be a number or "none" like its default null \(got "wide"\)/);
     expect(gptlab("frobnicate").err).toMatch(/unknown command "frobnicate"/);

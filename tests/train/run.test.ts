@@ -128,7 +128,7 @@ describe("lines longer than the block size", () => {
     const windows = { ...streamMode, kind: "windowed_lines" };
     withTrialEntries([[dataModeRegistry, padded], [dataModes, padded.kind], [dataModeRegistry, windows], [dataModes, windows.kind]], () => {
       const run = (mode: string) => new Run({ data, mode: mode as never, blockSize: 16, valFraction: 0, ...small });
-      expect(run("padded_rows").warnings.join("\n")).toMatch(/1 of 3 lines of .*long.txt are longer than the block size \(16 tokens\) and are cut; the longest, line 3, has 40 tokens\. .*--mode stream or --mode windowed_lines/);
+      expect(run("padded_rows").warnings.join("\n")).toMatch(/1 of 3 lines of .*long.txt are longer than the block size \(16 tokens\) and are cut; the longest, line 3, has 40 tokens\. .*--mode stream or --mode windowed_lines; a plain text \(a book, a play, code\) is read whole with --mode text, as nanoGPT reads it/);
       expect(run("windowed_lines").warnings.join("\n")).not.toMatch(/are cut/);
     });
     fs.rmSync(path.dirname(data), { recursive: true, force: true });
