@@ -3,6 +3,8 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as os from "node:os";
+import { dataCacheDefault, dataCacheDir } from "../data/cache.js";
 import { spawnSync } from "node:child_process";
 import { trainInFolder } from "../train/train-in-folder.js";
 import { EXIT } from "./exit-codes.js";
@@ -261,6 +263,8 @@ async function train(argv: string[]): Promise<void> {
         console.log(`  ${c.steps} steps, ${c.optimizer} lr ${c.lr} schedule ${c.schedule}, batch ${c.batchSize} (${c.mode}), seed ${c.seed}, kernels ${kernels().name} (${c.threads === 0 ? "threads: one per core" : `${c.threads} threads`}); ln(V) = ${Math.log(run.tokenizer.vocabSize).toFixed(4)}`);
         const every = [c.saveEvery > 0 ? `${c.saveEvery} steps` : "", c.saveEverySeconds > 0 ? `${c.saveEverySeconds} s` : ""].filter(Boolean).join(" and every ");
         console.log(`  checkpoints: ${out}/${CHECKPOINTS.last} ${every ? `every ${every}` : "at the end only"}, ${out}/${CHECKPOINTS.best} (lowest val loss)`);
+        const cache = run.data.cache;
+        if (cache) console.log(`  data cache: ${cache.dir} (tokenizer ${cache.tokenizer ?? "given"}, encoded splits ${cache.encoded}; GPTLAB_DATA_CACHE=off turns it off)`);
         if (c.initFrom !== null && resumedFrom === null) console.log(`  starting from the weights of ${c.initFrom} (fresh optimizer and schedule)`);
         if (run.replay) console.log(`  replay: ${(c.replayFraction * 100).toFixed(1)}% of the batches from ${c.replayData} (${run.replay.trainDocs.length} train lines)`);
         for (const w of run.warnings) console.warn(`warning: ${w}`);
@@ -348,6 +352,7 @@ function evalCmd(argv: string[]): void {
     batchSize: runConfig.batchSize,
     valFraction: o.data ? 0 : runConfig.valFraction,
     seed: runConfig.seed,
+    cache: dataCacheDir(),
   });
   const source = o.data || o.split === "train" ? data.train : data.val;
   if (!source) throw new Error(`run ${o.run} has no validation split (valFraction 0); use --split train or --data FILE`);
@@ -374,6 +379,8 @@ function delegate(script: string, argv: string[]): void {
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  // a second run on the same file reads its tokenizer and encoded splits from here (src/data/cache.ts)
+  if (process.env.GPTLAB_DATA_CACHE === undefined) process.env.GPTLAB_DATA_CACHE = dataCacheDefault(os.homedir());
   try {
     switch (command) {
       case "train":

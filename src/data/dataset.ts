@@ -7,7 +7,9 @@ import { dataModeEntry, dataModeRegistry } from "./modes.js";
 import type { DataMode, DataModeEntry, ReadData } from "./modes.js";
 import type { DataSource } from "./sources.js";
 import type { Tokenizer } from "./tokenizer.js";
-import { createTokenizer } from "./tokenizers.js";
+import { createTokenizer, loadTokenizer } from "./tokenizers.js";
+import { DataCache } from "./cache.js";
+import type { CacheUse } from "./cache.js";
 import type { TokenizerKind } from "./tokenizers.js";
 
 export type { Batch } from "./batch.js";
@@ -52,6 +54,8 @@ export interface LoadDatasetOptions {
   seed?: number;
   /** modes whose lines are documents (documents, stream): train on only the first N documents of the (shuffled) training split; the tokenizer and validation split are the whole file's. Default: all */
   trainDocs?: number;
+  /** a folder for the encoded-data cache (src/data/cache.ts): the built tokenizer and the encoded splits per file content; default none */
+  cache?: string | null;
 }
 
 export interface LoadedDataset {
@@ -67,9 +71,11 @@ export interface LoadedDataset {
   train: DataSource;
   /** null when valFraction is 0 */
   val: DataSource | null;
+  /** with options.cache: this file's cache folder and whether the tokenizer and the encoded splits were read from it */
+  cache?: { dir: string; tokenizer?: CacheUse; encoded?: CacheUse };
 }
 
-export const datasetDefaults = { tokenizer: "word", unk: false, vocabSize: undefined, mode: "documents", blockSize: 16, batchSize: 1, valFraction: 0.1, seed: 42, trainDocs: undefined } as const;
+export const datasetDefaults = { tokenizer: "word", unk: false, vocabSize: undefined, mode: "documents", blockSize: 16, batchSize: 1, valFraction: 0.1, seed: 42, trainDocs: undefined, cache: null } as const;
 
 /** Keeps the first n training documents (a random sample: the split is shuffled); the corpus, so the vocabulary, stays whole. */
 function limitTrainDocs(data: ReadData, n: number, mode: DataModeEntry, file: string): void {
@@ -96,21 +102,28 @@ export function loadDataset(options: LoadDatasetOptions): LoadedDataset {
   const file = path.resolve(o.path);
   const data = mode.read(file, { valFraction: o.valFraction, seed: o.seed });
   if (o.trainDocs !== undefined) limitTrainDocs(data, o.trainDocs, mode, file);
+  const cache = o.cache ? new DataCache(o.cache, file) : null;
   let tokenizer: Tokenizer;
   if (typeof o.tokenizer === "string") {
-    tokenizer = createTokenizer(o.tokenizer, data.corpus, { unk: o.unk, vocabSize: o.vocabSize, lineBreaks: data.lineBreaks });
+    const build = { unk: o.unk, vocabSize: o.vocabSize, lineBreaks: data.lineBreaks };
+    const make = (): Tokenizer => createTokenizer(o.tokenizer as string, data.corpus, build);
+    tokenizer = cache ? cache.tokenizer({ kind: o.tokenizer, ...build }, make, loadTokenizer) : make();
   } else if (typeof o.tokenizer === "object" && o.tokenizer !== null && typeof o.tokenizer.encode === "function") tokenizer = o.tokenizer;
   else throw new Error(`tokenizer must be a tokenizer kind or a Tokenizer (got ${JSON.stringify(o.tokenizer)})`);
 
+  const encode = (): number[][][] => [encodeDocuments(tokenizer, data.train, file, data.trainLines), encodeDocuments(tokenizer, data.val, file, data.valLines)];
+  const splitKey = { tokenizer: JSON.stringify(tokenizer.toJSON()), mode: mode.kind, valFraction: o.valFraction, seed: mode.documents ? o.seed : null, trainDocs: o.trainDocs ?? null };
+  const [train, val] = cache ? cache.encoded(splitKey, encode) : encode();
   const common = { bos: tokenizer.bos, blockSize: o.blockSize, batchSize: o.batchSize, file, tokenizer: tokenizer.kind };
   return {
+    ...(cache ? { cache: { dir: cache.dir, ...cache.uses } } : {}),
     path: file,
     mode: mode.kind as DataMode,
     tokenizer,
     docs: data.docs,
     trainDocs: data.train,
     valDocs: data.val,
-    train: mode.source(encodeDocuments(tokenizer, data.train, file, data.trainLines), { ...common, seed: o.seed + 1, name: "train", startsFile: true }),
-    val: data.val.length > 0 ? mode.source(encodeDocuments(tokenizer, data.val, file, data.valLines), { ...common, seed: o.seed + 2, name: "val", startsFile: false }) : null,
+    train: mode.source(train, { ...common, seed: o.seed + 1, name: "train", startsFile: true }),
+    val: data.val.length > 0 ? mode.source(val, { ...common, seed: o.seed + 2, name: "val", startsFile: false }) : null,
   };
 }

@@ -26,6 +26,7 @@ import { EarlyStopping, History, Progress } from "./callbacks.js";
 import { SampleEvery, parsePrompts, sampleInMode } from "./samples.js";
 import type { TrainingSample } from "./samples.js";
 import { withReplay } from "../data/mixture.js";
+import { dataCacheDir } from "../data/cache.js";
 import { resolveRunConfig, runComponents } from "./config.js";
 import type { RunConfig } from "./config.js";
 
@@ -95,7 +96,7 @@ export class Run {
     const dataPath = resolveUserPath(c.data);
     const text = inspectTextFile(dataPath);
     const dataOpts = { mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed };
-    this.data = loadDataset({ path: dataPath, tokenizer: tokenizer ?? c.tokenizer, vocabSize: tokenizer ? undefined : c.vocabSize ?? undefined, trainDocs: c.trainDocs ?? undefined, ...dataOpts });
+    this.data = loadDataset({ path: dataPath, tokenizer: tokenizer ?? c.tokenizer, vocabSize: tokenizer ? undefined : c.vocabSize ?? undefined, trainDocs: c.trainDocs ?? undefined, cache: dataCacheDir(), ...dataOpts });
     if (c.replayData !== null) ({ data: this.data, replay: this.replay } = withReplay(this.data, { path: resolveUserPath(c.replayData), fraction: c.replayFraction, ...dataOpts }));
     this.tokenizer = this.data.tokenizer;
     warnIfMostlyHeldOut(c, this.data);

@@ -10,7 +10,7 @@ const bin = path.join(root, "bin", "gptlab.js");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gptlab-nanogpt-"));
 
 function gptlab(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, GPTLAB_DATA_CACHE: path.join(dir, "cache") } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -32,8 +32,17 @@ describe("a nanoGPT-style run from a config file on a plain text", () => {
     const train = text.length - val;
     expect(r.out).toContain(`vocab ${new Set(text).size + 1} (char, the text mode's default), data input.txt (text: train ${train.toLocaleString("en-US")} characters / ${(train + 1).toLocaleString("en-US")} tokens, val ${val.toLocaleString("en-US")} characters / ${val.toLocaleString("en-US")} tokens)`);
     expect(r.out).toMatch(/40 steps, adam lr 0.01 schedule warmup_cosine_floor/);
+    expect(r.out).toMatch(/data cache: .*\(tokenizer stored, encoded splits stored;/);
     const metrics = JSON.parse(fs.readFileSync(path.join(dir, "out-char", "metrics.json"), "utf8"));
     expect(metrics.config).toMatchObject({ steps: 40, scheduleSteps: 60, minLr: 1e-3, warmupSteps: 5, evalBatches: 4, nEmbd: 16, tokenizer: "char" });
+  }, 60_000);
+
+  test("a second run on the same file reads the tokenizer and encoded splits from the cache and trains the same", () => {
+    const r = gptlab("train", "train_char.py", "--max_iters=40", "--out", "out-char-2");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`data cache: ${path.join(dir, "cache").replace(/[/\\.]/g, ".")}.* \\(tokenizer hit, encoded splits hit;`));
+    const losses = (run: string) => JSON.parse(fs.readFileSync(path.join(dir, run, "metrics.json"), "utf8")).history.steps.map((s: { loss: number }) => s.loss);
+    expect(losses("out-char-2")).toEqual(losses("out-char"));
   }, 60_000);
 
   test("text-mode samples are separated by marker lines in samples.txt, in train's output and in gptlab sample; --prompt-file gives the prompt", () => {
