@@ -17,7 +17,7 @@ import type { Run } from "../train/run.js";
 import type { RunConfig } from "../train/config.js";
 import { CHECKPOINTS, RUN_FILES, RunFolderTakenError, checkpointDir, claimRunFolder, loadModel, isRunFolder } from "../io/checkpoint.js";
 import { sampleInMode, sampleLines, sampleMarker } from "../train/samples.js";
-import { sourceModelKeys } from "../train/continue.js";
+import { importedModelKeys, sourceModelKeys } from "../train/continue.js";
 import { evaluateCovered } from "../eval/tokenizers.js";
 import { dataModeEntry, loadDataset } from "../data/dataset.js";
 import { Rng } from "../core/random.js";
@@ -69,7 +69,7 @@ Ctrl-C, SIGTERM and SIGHUP stop training after the current step and save it (exi
 exits with ${EXIT.diverged}, bad options with ${EXIT.badInput}, a failed save with ${EXIT.ioError}.
 
 Example (the word-level lab run):
-  npx gptlab train --preset lab --data datasets/simple-sentences/sentences.txt --steps 5000 --lr 0.01 --schedule linear --seed 42 --out runs/lab
+  npx gptlab train --preset lab --data datasets/simple-sentences/sentences.txt --steps 5000 --lr 0.01 --schedule linear --seed 42 --out runs/lab-spelled-out
 
 Config files: --config FILE (or the file as the first argument, as nanoGPT's train.py takes it) reads options from
 JSON ({ "steps": 2000 }) or nanoGPT's key = value lines (.py, also read as flat .toml: max_iters = 2000, no code
@@ -145,7 +145,10 @@ ${optionLines(evalSchema)}
 function commandOptions<S extends Schema>(command: string, schema: S, argv: string[]) {
   const known = defaultsOf(schema) as unknown as Record<string, string | number>;
   const { overrides, positional } = parseConfigArgs(argv, known, new Set());
-  if (positional.length) throw new Error(`unexpected argument "${positional[0]}" (see npx gptlab ${command} --help)`);
+  if (positional.length) {
+    const runHint = "run" in schema && isRunFolder(positional[0]) ? `; did you mean --run ${positional[0]}?` : "";
+    throw new Error(`unexpected argument "${positional[0]}"${runHint} (see npx gptlab ${command} --help)`);
+  }
   return resolveOptions((key) => `--${kebab(key)}`, schema, overrides);
 }
 
@@ -201,7 +204,11 @@ async function train(argv: string[]): Promise<void> {
   for (const note of fromFile.notes) console.log(`config ${configFile}: ${note}`);
   const overrides: Record<string, unknown> = { ...fromFile.overrides, ...given };
   // --init-from DIR: the model keys and tokenizer of the run it starts from, unless given
-  if (typeof overrides.initFrom === "string" && resume === undefined) Object.assign(overrides, { ...sourceModelKeys(overrides.initFrom), ...overrides });
+  if (typeof overrides.initFrom === "string" && resume === undefined) {
+    const init = overrides.initFrom;
+    const keys = init.endsWith(".safetensors") ? importedModelKeys(init, overrides.nHead as number | undefined) : sourceModelKeys(init);
+    Object.assign(overrides, { ...keys, ...overrides });
+  }
   if (positional.length) throw new Error(`unexpected argument "${positional[0]}"; options look like --steps=300 (see npx gptlab train --help)`);
   if (resume !== undefined && resume.trim() === "") throw new Error(`--resume needs a run folder (got an empty string); give the folder of the run to continue, e.g. --resume runs/lab`);
   if (allowConfigChange && resume === undefined) throw new Error("--allow-config-change only applies with --resume DIR");
@@ -265,7 +272,7 @@ async function train(argv: string[]): Promise<void> {
         console.log(`  checkpoints: ${out}/${CHECKPOINTS.last} ${every ? `every ${every}` : "at the end only"}, ${out}/${CHECKPOINTS.best} (lowest val loss)`);
         const cache = run.data.cache;
         if (cache) console.log(`  data cache: ${cache.dir} (tokenizer ${cache.tokenizer ?? "given"}, encoded splits ${cache.encoded}; GPTLAB_DATA_CACHE=off turns it off)`);
-        if (c.initFrom !== null && resumedFrom === null) console.log(`  starting from the weights of ${c.initFrom} (fresh optimizer and schedule)`);
+        if (c.initFrom !== null && resumedFrom === null) console.log(`  starting from the weights of ${c.initFrom} (fresh optimizer and schedule${c.initFrom.endsWith(".safetensors") ? "; imported with the tanh GELU, as GPT-2's, where nanoGPT's nn.GELU is exact" : ""})`);
         if (run.replay) console.log(`  replay: ${(c.replayFraction * 100).toFixed(1)}% of the batches from ${c.replayData} (${run.replay.trainDocs.length} train lines)`);
         for (const w of run.warnings) console.warn(`warning: ${w}`);
       },
@@ -282,7 +289,8 @@ async function train(argv: string[]): Promise<void> {
     process.exitCode = EXIT.diverged;
     return;
   }
-  console.log(`  loss: first step ${fmt(m.firstLoss as number)}, last step ${fmt(m.lastLoss as number)}, mean of first 500 steps ${fmt(m.meanLossFirst500 as number)}, mean of last 500 steps ${fmt(m.meanLossLast500 as number)}`);
+  const window = Math.min(500, run.history.steps.length);
+  console.log(`  loss: first step ${fmt(m.firstLoss as number)}, last step ${fmt(m.lastLoss as number)}${window < 500 ? `, mean of all ${window} steps ${fmt(m.meanLossFirst500 as number)}` : `, mean of first ${window} steps ${fmt(m.meanLossFirst500 as number)}, mean of last ${window} steps ${fmt(m.meanLossLast500 as number)}`}`);
   console.log(`  eval: train loss ${fmt(m.trainLoss as number)} (ppl ${fmt(m.trainPerplexity as number, 2)}), val loss ${fmt(m.valLoss as number)} (ppl ${fmt(m.valPerplexity as number, 2)})`);
   if (end.reason === "aborted") {
     console.log(`stopped by ${signalName ?? "a signal"} at step ${end.step} of ${c.steps}, saved in ${out}/${CHECKPOINTS.last}; continue with: npx gptlab train --resume ${out}`);
@@ -366,6 +374,11 @@ function evalCmd(argv: string[]): void {
   console.log(`  covered ${n(s.tokens)} predicted tokens (${n(s.characters)} characters, ${n(s.bytes)} bytes) in ${batches.length} batches of ${runConfig.batchSize}: ${which}`);
 }
 
+/** A run config key in an error ("config.mode") as the command line spells it ("--mode"); config.json stays. */
+export function asFlags(message: string): string {
+  return message.replace(/\bconfig\.([A-Za-z]+)\b/g, (m, key: string) => (key in runConfigSchema ? `--${kebab(key)}` : m));
+}
+
 /** Commands implemented by scripts outside src/ (they import heavier tooling); run them with tsx. */
 function delegate(script: string, argv: string[]): void {
   // the gptlab package this command runs from (bin/gptlab.js or src/cli/main.ts lie inside it)
@@ -407,7 +420,8 @@ export async function main(argv: string[]): Promise<void> {
         throw new Error(`unknown command "${command}"; commands: train, sample, eval, bench, export, regress, sweep (npx gptlab --help)`);
     }
   } catch (e) {
-    console.error(`gptlab ${command ?? ""}: ${(e as Error).message}`);
+    const message = command === "train" ? asFlags((e as Error).message) : (e as Error).message;
+    console.error(`gptlab ${command ?? ""}: ${message}`);
     if (process.env.GPTLAB_DEBUG) console.error((e as Error).stack);
     process.exitCode = EXIT.badInput;
   }

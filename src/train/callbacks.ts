@@ -98,11 +98,14 @@ function duration(ms: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
 }
 
-/** One progress line: bar, step, loss, lr, tokens/s and time left. */
-export function progressLine(e: StepEvent, width = 20): string {
+/**
+ * One progress line: bar, step, loss, lr, tokens/s and time left. elapsedMs counts from startStep (a resumed run's
+ * first step), so the time per step, and the time left, come from the steps done since then.
+ */
+export function progressLine(e: StepEvent, width = 20, startStep = 0): string {
   const done = Math.round((width * e.step) / e.totalSteps);
   const bar = "#".repeat(done) + "-".repeat(width - done);
-  const left = e.step > 0 ? (e.elapsedMs / e.step) * (e.totalSteps - e.step) : 0;
+  const left = e.step > startStep ? (e.elapsedMs / (e.step - startStep)) * (e.totalSteps - e.step) : 0;
   return `[${bar}] step ${e.step}/${e.totalSteps} loss ${fmt(e.loss)} lr ${e.lr.toExponential(2)} ${Math.round(e.tokensPerSec)} tok/s ${duration(e.elapsedMs)} elapsed, ${duration(left)} left`;
 }
 
@@ -119,14 +122,18 @@ export class Progress implements Callback {
     this.everySteps = opts.everySteps ?? 500;
   }
 
+  /** The step before the first one this trainer ran (not 0 after a resume). */
+  private startStep: number | null = null;
+
   onStep(e: StepEvent): void {
+    const start = (this.startStep ??= e.step - 1);
     if (this.stream.isTTY) {
       const now = Date.now();
       if (now - this.last < this.minIntervalMs && e.step !== e.totalSteps) return;
       this.last = now;
-      this.stream.write(`\r${progressLine(e).slice(0, (this.stream.columns ?? 160) - 1)}\x1b[K`);
-    } else if (e.step === 1 || e.step % this.everySteps === 0 || e.step === e.totalSteps) {
-      this.stream.write(progressLine(e) + "\n");
+      this.stream.write(`\r${progressLine(e, 20, start).slice(0, (this.stream.columns ?? 160) - 1)}\x1b[K`);
+    } else if (e.step === start + 1 || e.step % this.everySteps === 0 || e.step === e.totalSteps) {
+      this.stream.write(progressLine(e, 20, start) + "\n");
     }
   }
 

@@ -86,7 +86,7 @@ export const trainerSchema = {
   temperature: { type: "number", default: 0.8, min: 0, description: "sampling temperature for those samples", hint: "0 means greedy" },
   sampleEvery: { type: "integer", default: 0, min: 0, description: "sample from fixed prompts every N steps during training (0 = off)" },
   samplePrompts: { type: "string", default: "", description: 'prompts of those samples, separated by "|" ("" = one sample from BOS)' },
-  initFrom: { type: "string", default: null, nullable: true, description: "run folder to start from: its weights and tokenizer (fine-tuning on new data; fresh optimizer and schedule)" },
+  initFrom: { type: "string", default: null, nullable: true, description: "run folder to start from: its weights and tokenizer (fine-tuning on new data; fresh optimizer and schedule); or a GPT-2-style state dict FILE.safetensors (nanoGPT or Hugging Face names; give --n-head), whose vocabulary must be the tokenizer's" },
 } as const satisfies Schema;
 
 /** Options added after the keys runs always had: last, so that older runs' config.json key order stays. */

@@ -6,6 +6,7 @@
 import { savedRunConfig } from "../io/checkpoint.js";
 import { resolveUserPath } from "../io/paths.js";
 import { Run } from "./run.js";
+import { readStateDict } from "../io/import.js";
 import type { RunConfig } from "./config.js";
 
 /** Model settings a continued run must share with its source (the weights must fit). */
@@ -17,6 +18,15 @@ export function sourceModelKeys(dir: string): Partial<RunConfig> {
   const keys: Partial<RunConfig> = { tokenizer: base.tokenizer };
   for (const key of MODEL_KEYS) (keys as Record<string, unknown>)[key] = base[key];
   return keys;
+}
+
+/**
+ * The run options that build the model a GPT-2-style state dict holds (src/io/import.ts): the gpt2 preset with
+ * the file's sizes and architecture. nHead is the caller's (--n-head) unless the file's metadata says it.
+ */
+export function importedModelKeys(file: string, nHead?: number): Partial<RunConfig> {
+  const c = readStateDict(resolveUserPath(file), { nHead }).config;
+  return { preset: "gpt2", nEmbd: c.nEmbd, nHead: c.nHead, nLayer: c.nLayer, blockSize: c.blockSize, bias: c.bias, norm: c.norm, normWeights: c.normWeights, activation: c.activation, tieEmbeddings: c.tieWeights, attentionOnly: c.attentionOnly };
 }
 
 /**

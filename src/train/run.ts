@@ -27,6 +27,7 @@ import { SampleEvery, parsePrompts, sampleInMode } from "./samples.js";
 import type { TrainingSample } from "./samples.js";
 import { withReplay } from "../data/mixture.js";
 import { dataCacheDir } from "../data/cache.js";
+import { readStateDict, setWeights } from "../io/import.js";
 import { resolveRunConfig, runComponents } from "./config.js";
 import type { RunConfig } from "./config.js";
 
@@ -91,12 +92,21 @@ export class Run {
     const blockSize = c.blockSize ?? presetConfig(c.preset).blockSize;
     // initFrom (nanoGPT's init_from): the saved run's tokenizer here, its weights once the model is built
     const initDir = c.initFrom === null ? null : resolveUserPath(c.initFrom);
-    if (initDir !== null && tokenizer === undefined) tokenizer = savedTokenizer(initDir);
-    if (initDir !== null && tokenizer!.kind !== c.tokenizer) throw new Error(`config.tokenizer is "${c.tokenizer}" but the run in ${c.initFrom} has a ${tokenizer!.kind} tokenizer: a continued run keeps its tokenizer (pass --tokenizer ${tokenizer!.kind} or leave it out)`);
+    // a .safetensors file is a state dict from elsewhere (nanoGPT, PyTorch): weights only, the tokenizer is the data's
+    const initFile = initDir !== null && initDir.endsWith(".safetensors") ? initDir : null;
+    if (initDir !== null && !initFile && tokenizer === undefined) tokenizer = savedTokenizer(initDir);
+    if (initDir !== null && !initFile && tokenizer!.kind !== c.tokenizer) throw new Error(`config.tokenizer is "${c.tokenizer}" but the run in ${c.initFrom} has a ${tokenizer!.kind} tokenizer: a continued run keeps its tokenizer (pass --tokenizer ${tokenizer!.kind} or leave it out)`);
     const dataPath = resolveUserPath(c.data);
     const text = inspectTextFile(dataPath);
     const dataOpts = { mode: c.mode, blockSize, batchSize: c.batchSize, valFraction: c.valFraction, seed: c.seed };
-    this.data = loadDataset({ path: dataPath, tokenizer: tokenizer ?? c.tokenizer, vocabSize: tokenizer ? undefined : c.vocabSize ?? undefined, trainDocs: c.trainDocs ?? undefined, cache: dataCacheDir(), ...dataOpts });
+    try {
+      this.data = loadDataset({ path: dataPath, tokenizer: tokenizer ?? c.tokenizer, vocabSize: tokenizer ? undefined : c.vocabSize ?? undefined, trainDocs: c.trainDocs ?? undefined, cache: dataCacheDir(), ...dataOpts });
+    } catch (e) {
+      // the tokenizer of --init-from is fixed: the library's hint (build it with { unk: true }) is no option here
+      const unknown = /^.*unknown (word|character) .*? vocabulary\./.exec((e as Error).message);
+      if (initDir === null || initFile !== null || !unknown) throw e;
+      throw new Error(`${unknown[0]} The tokenizer is the one of ${c.initFrom}, which --init-from keeps: replace the symbol in ${c.data}, or train without --init-from`);
+    }
     if (c.replayData !== null) ({ data: this.data, replay: this.replay } = withReplay(this.data, { path: resolveUserPath(c.replayData), fraction: c.replayFraction, ...dataOpts }));
     this.tokenizer = this.data.tokenizer;
     warnIfMostlyHeldOut(c, this.data);
@@ -105,7 +115,8 @@ export class Run {
     checkRunFits(this.modelConfig, c.batchSize);
     if (dataModeEntry(c.mode).rows === "padded") this.warnCutLines(text.lineOf, blockSize);
     this.model = new GPT(this.modelConfig, new Rng(c.seed));
-    if (initDir !== null) loadWeights(this.model, path.join(checkpointDir(initDir) ?? initDir, RUN_FILES.weights));
+    if (initFile !== null) setWeights(this.model, readStateDict(initFile, { nHead: this.modelConfig.nHead }).tensors, initFile);
+    else if (initDir !== null) loadWeights(this.model, path.join(checkpointDir(initDir) ?? initDir, RUN_FILES.weights));
     this.optimizer = createOptimizer(this.model.store, parts.optimizer);
     this.schedule = makeSchedule(parts.schedule);
     this.dropoutRng = new Rng(c.seed + 3);

@@ -86,7 +86,7 @@ describe("inputs a first-time user gets wrong are refused with the reason, or ru
     [["--momentum", "0.5", "--optimizer", "adam"], /--momentum applies to optimizer sgd, not adam, and would be ignored \(got 0.5\); drop it or pass --optimizer sgd/],
     [["--beta1", "0.9", "--optimizer", "sgd"], /--beta1 applies to optimizers adam, adamw(, \w+)*, not sgd/],
     [["--gamma", "0.3"], /--gamma applies to schedules step, exponential, not linear/],
-    [["--seed", "4294967296"], /config.seed must be an integer in \[0, 4294967295\] \(got 4294967296\); the generator takes a 32-bit seed/],
+    [["--seed", "4294967296"], /--seed must be an integer in \[0, 4294967295\] \(got 4294967296\); the generator takes a 32-bit seed/],
     [["--resume", "a", "--resume", "b"], /--resume is given 2 times; give it once/],
   ])("train %j", (args, message) => {
     const out = path.join(dir, "never");

@@ -55,6 +55,7 @@ describe("a nanoGPT-style run from a config file on a plain text", () => {
     expect(parts[0]).toBe("");
     expect(parts.slice(1).map((p) => p.startsWith("ALICE:\n"))).toEqual([true, true]);
     expect(gptlab("sample", "--run", "out-char", "--prompt-file", "missing.txt").err).toMatch(/--prompt-file missing.txt cannot be read: no such file/);
+    expect(gptlab("sample", "out-char").err).toMatch(/unexpected argument "out-char"; did you mean --run out-char\?/);
   }, 60_000);
 
   test("eval prints training's final val loss by default, with bits per character and byte and the tokens covered", () => {

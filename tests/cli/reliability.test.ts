@@ -78,7 +78,7 @@ describe("the other findings, from the command line", () => {
     [["--batch-size", "1e9"], /this run needs about \d+(\.\d)? (GB|TB|MB) of memory .*activations .* for batch 1000000000 x block 16\), more than 80% of this machine's/],
     [["--n-layer", "100000"], /this run needs about .* of memory \(weights, gradients and Adam moments/],
     [["--block-size", "10000000"], /this run needs about .* of memory/],
-    [["--threads", "1000"], /config.threads must be at most 64 \(got 1000; this machine has \d+ cores/],
+    [["--threads", "1000"], /--threads must be at most 64 \(got 1000; this machine has \d+ cores/],
   ])("16.8: %j is refused before step 1 with the figure", (args, message) => {
     const t0 = Date.now();
     const r = gptlab("train", ...args, "--out", path.join(tmpDir(), "big"));

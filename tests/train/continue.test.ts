@@ -57,6 +57,17 @@ describe("continueFrom", () => {
     expect(Array.from(b.model.store.data)).toEqual(Array.from(a.model.store.data));
     expect(() => new Run({ ...small, data: fileB, initFrom: path.join(dir, "nope") })).toThrow(/run folder not found: .*nope/);
     expect(() => new Run({ ...small, nEmbd: 24, data: fileB, initFrom: path.join(dir, "runC") })).toThrow(/saved with another model config than the one given.*nEmbd 16 in the weights, 24 given/);
+    // a symbol the saved tokenizer lacks: the hint names what the command line can do, not the library's { unk: true }
+    const fileD = path.join(dir, "d.txt");
+    fs.writeFileSync(fileD, "abc\nabd\n".repeat(50));
+    let message = "";
+    try {
+      new Run({ ...small, data: fileD, initFrom: path.join(dir, "runC") });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/unknown character "d" .* vocabulary\. The tokenizer is the one of .*runC, which --init-from keeps: replace the symbol in .*d.txt, or train without --init-from$/);
+    expect(message).not.toMatch(/unk: true/);
   });
 });
 

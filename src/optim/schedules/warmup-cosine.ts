@@ -22,7 +22,7 @@ function cosine(o: { peakLr: number; warmupSteps: number; totalSteps: number; mi
 
 export const warmupCosineSchedule = defineSchedule({
   kind: "warmup_cosine",
-  description: "linear warmup to peakLr, then half a cosine down to 0 (or minLr) at totalSteps",
+  description: "linear warmup to peakLr, then half a cosine down to 0 at totalSteps (to end at --min-lr: warmup_cosine_floor)",
   formula,
   // the run config's --min-lr is warmup_cosine_floor's: warmup_cosine takes minLr from code only
   schema: { peakLr: lrField, warmupSteps: { ...warmupField, required: true }, totalSteps: totalStepsField, minLr: { ...minLrField, codeOnly: true } },
