@@ -6,6 +6,7 @@ import { importGPT, readStateDict } from "../../src/io/import.js";
 import { GPT, presetConfig } from "../../src/nn/gpt.js";
 import { Rng } from "../../src/core/random.js";
 import { writeSafetensorsFile } from "../../src/io/safetensors.js";
+import { Run } from "../../src/train/run.js";
 
 const hasTorch = spawnSync("/usr/bin/python3", ["-c", "import torch"]).status === 0;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gptlab-import-"));
@@ -58,6 +59,20 @@ describe("importing GPT-2-style state dicts", () => {
     expect(() => readStateDict(file, { nHead: 2 })).toThrow(/tensor "transformer.h.1.mlp.c_fc.bias" is missing for a model with vocab 29, n_embd 16, n_head 2, n_layer 2/);
     saveAs(model, file, (n, s, d) => (n === "transformer.h.1.attn.c_proj.weight" ? [n, [8, 32], d] : [n, s, d]));
     expect(() => readStateDict(file, { nHead: 2 })).toThrow(/tensor "transformer.h.1.attn.c_proj.weight" has shape \[8, 32\]; a model with .* needs \[16, 16\]/);
+  });
+
+  test("a run started from an imported file (--init-from FILE.safetensors) evaluates as the model it came from; another vocabulary is named", () => {
+    const data = path.join(dir, "text.txt");
+    fs.writeFileSync(data, "the quick brown fox jumps over the lazy dog.\n".repeat(40));
+    const small = { data, mode: "text" as const, preset: "gpt2", nEmbd: 16, nHead: 2, nLayer: 1, blockSize: 16, batchSize: 4, evalBatches: 3, samples: 0 };
+    const source = new Run({ ...small, steps: 20, evalEvery: 0 });
+    source.train();
+    const file = path.join(dir, "from-run.safetensors");
+    saveAs(source.model, file, (n, s, d) => [`_orig_mod.${n}`, s, d]);
+    const imported = new Run({ ...small, steps: 1, initFrom: file });
+    expect(imported.evaluate("val")!.loss).toBe(source.evaluate("val")!.loss);
+    fs.writeFileSync(path.join(dir, "other.txt"), "a b c d e f g\n".repeat(40));
+    expect(() => new Run({ ...small, data: path.join(dir, "other.txt"), steps: 1, initFrom: file })).toThrow(/tensor "transformer.wte.weight" has shape \[30, 16\], the model expects \[10, 16\] \(the weights' vocabulary has 30 tokens, the tokenizer 10\)/);
   });
 
   if (hasTorch) {
