@@ -4,7 +4,8 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { Run } from "../../src/train/run.js";
 import { loadModel, loadWeights, saveRun } from "../../src/io/checkpoint.js";
-import { GPT, presetConfig } from "../../src/nn/gpt.js";
+import { GPT, parameterSpecs, presetConfig } from "../../src/nn/gpt.js";
+import { resolveRunConfig, runComponents } from "../../src/train/config.js";
 import { Rng } from "../../src/core/random.js";
 import { readSafetensorsFile, writeSafetensorsFile } from "../../src/io/safetensors.js";
 
@@ -47,14 +48,18 @@ describe("run folders", () => {
   });
 
   test("the architecture options reach the model: bias off drops every .bias, LayerNorm with weights adds ln_*, tied drops lm_head", () => {
-    const names = (o: object): string[] => new Run({ steps: 1, samples: 0, ...o }).model.store.params.map((p) => p.name);
-    const gpt2 = names({ preset: "gpt2", blockSize: 16 });
+    // the path Run takes: run options -> runComponents' model overrides on the preset -> the parameter layout
+    const config = (o: object) => {
+      const c = resolveRunConfig(o);
+      return presetConfig(c.preset, { ...runComponents(c).model, vocabSize: 50 });
+    };
+    const names = (o: object): string[] => parameterSpecs(config(o), new Rng(0)).map((p) => p.name);
+    const gpt2 = names({ preset: "gpt2" });
     expect(gpt2.filter((n) => n.endsWith(".bias")).length).toBeGreaterThan(0);
-    expect(names({ preset: "gpt2", blockSize: 16, bias: false }).filter((n) => n.endsWith(".bias"))).toEqual([]);
+    expect(names({ preset: "gpt2", bias: false }).filter((n) => n.endsWith(".bias"))).toEqual([]);
     expect(gpt2).not.toContain("lm_head.weight");
-    expect(names({ preset: "gpt2", blockSize: 16, tieEmbeddings: false })).toContain("lm_head.weight");
-    const lab = new Run({ steps: 1, samples: 0, norm: "layer", normWeights: true, bias: true, activation: "gelu" }).model.config;
-    expect(lab).toMatchObject({ norm: "layer", normWeights: true, bias: true, activation: "gelu", tieWeights: false, nEmbd: 32 });
+    expect(names({ preset: "gpt2", tieEmbeddings: false })).toContain("lm_head.weight");
+    expect(config({ norm: "layer", normWeights: true, bias: true, activation: "gelu" })).toMatchObject({ norm: "layer", normWeights: true, bias: true, activation: "gelu", tieWeights: false, nEmbd: 32 });
     expect(names({ norm: "layer", normWeights: true })).toContain("transformer.h.0.ln_1.weight");
   });
 

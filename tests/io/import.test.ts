@@ -76,16 +76,24 @@ describe("importing GPT-2-style state dicts", () => {
   });
 
   if (hasTorch) {
+    // one Python process (importing torch takes seconds) builds and saves the three models
+    type TorchRun = { heads: number; inputs: number[]; targets: number[]; B: number; T: number; loss: number; lossExactGelu: number };
+    let torchRuns: Record<string, TorchRun> | null = null;
+    const torchRun = (spec: string): TorchRun => {
+      if (!torchRuns) {
+        const r = spawnSync("/usr/bin/python3", [path.join(__dirname, "torch_import.py"), dir, "7", "nanogpt-1", "nanogpt-0", "hf-1"], { encoding: "utf8" });
+        expect(r.stderr).toBe("");
+        torchRuns = JSON.parse(r.stdout) as Record<string, TorchRun>;
+      }
+      return torchRuns[spec];
+    };
     test.each([
       ["nanogpt", "1"],
       ["nanogpt", "0"],
       ["hf", "1"],
     ])("a PyTorch model saved as safetensors (%s layout, bias %s) imports with PyTorch's loss on the same batch", (layout, bias) => {
-      const file = path.join(dir, `torch-${layout}-${bias}.safetensors`);
-      const r = spawnSync("/usr/bin/python3", [path.join(__dirname, "torch_import.py"), file, layout, bias, "7"], { encoding: "utf8" });
-      expect(r.stderr).toBe("");
-      const torch = JSON.parse(r.stdout) as { heads: number; inputs: number[]; targets: number[]; B: number; T: number; loss: number; lossExactGelu: number };
-      const { model: m, skipped } = importGPT(file, { nHead: torch.heads });
+      const torch = torchRun(`${layout}-${bias}`);
+      const { model: m, skipped } = importGPT(path.join(dir, `${layout}-${bias}.safetensors`), { nHead: torch.heads });
       expect(skipped.length).toBe(layout === "hf" ? 2 : 0);
       const ours = m.evalLoss(Int32Array.from(torch.inputs), torch.B, torch.T, Int32Array.from(torch.targets));
       expect(Math.abs(ours - torch.loss)).toBeLessThan(1e-5);
