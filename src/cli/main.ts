@@ -19,7 +19,7 @@ import { CHECKPOINTS, RUN_FILES, RunFolderTakenError, checkpointDir, claimRunFol
 import { sampleInMode, sampleLines, sampleMarker } from "../train/samples.js";
 import { importedModelKeys, sourceModelKeys } from "../train/continue.js";
 import { evaluateCovered } from "../eval/tokenizers.js";
-import { dataModeEntry, loadDataset } from "../data/dataset.js";
+import { countCharacters, dataModeEntry, loadDataset } from "../data/dataset.js";
 import { Rng } from "../core/random.js";
 import { presetDescriptions } from "../nn/gpt.js";
 import { scheduleKinds } from "../optim/schedules.js";
@@ -311,7 +311,7 @@ function dataSummary(run: Run): string {
   const d = run.data;
   if (!dataModeEntry(d.mode).documents) {
     const n = (x: number): string => x.toLocaleString("en-US");
-    const split = (name: string, texts: string[], tokens: number | undefined): string => `${name} ${n(texts.reduce((a, t) => a + t.length, 0))} characters / ${n(tokens ?? 0)} tokens`;
+    const split = (name: string, texts: string[], tokens: number | undefined): string => `${name} ${n(texts.reduce((a, t) => a + countCharacters(t), 0))} characters / ${n(tokens ?? 0)} tokens`;
     return `${d.mode}: ${split("train", d.trainDocs, d.train.numTokens)}, ${split("val", d.valDocs, d.val?.numTokens)}`;
   }
   return `${d.trainDocs.length} train / ${d.valDocs.length} val lines`;

@@ -20,7 +20,7 @@ export { createDataSource, dataModeEntry, dataModeHelp, dataModeRegistry, dataMo
 export type { DataMode, DataModeEntry } from "./modes.js";
 export { splitTrainVal } from "./split.js";
 export type { SplitOptions } from "./split.js";
-export { readLines, readText, splitLines } from "./files.js";
+export { countCharacters, readLines, readText, splitLines } from "./files.js";
 
 /** Token ids of each document (no BOS); an unknown symbol's error says which line it is on. */
 export function encodeDocuments(tokenizer: Tokenizer, docs: readonly string[], source = "document", lineNumbers?: readonly number[]): number[][] {

@@ -6,6 +6,16 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+/** Characters (Unicode code points) of a text: a surrogate pair, an emoji say, is one. */
+export function countCharacters(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xdc00 && c <= 0xdfff && i > 0 && text.charCodeAt(i - 1) >= 0xd800 && text.charCodeAt(i - 1) <= 0xdbff) n--;
+  }
+  return n;
+}
+
 /** The whole file as UTF-8 text (a leading byte-order mark is dropped). */
 export function readText(file: string): string {
   if (typeof file !== "string" || file === "") throw new Error(`data path must be a non-empty string (got ${JSON.stringify(file)})`);

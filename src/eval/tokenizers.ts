@@ -3,6 +3,7 @@
 // costs in parameters (the embedding table and, untied, the output head: V x n_embd each).
 
 import { TextSource } from "../data/sources.js";
+import { countCharacters } from "../data/files.js";
 import type { Tokenizer } from "../data/tokenizer.js";
 import type { GPT } from "../nn/gpt.js";
 import { evaluateLoss } from "./metrics.js";
@@ -32,7 +33,7 @@ const utf8 = new TextEncoder();
  * token is context, not predicted; next to thousands of tokens that is a rounding error.
  */
 export function textCost(model: GPT, tokenizer: Tokenizer, text: string, batchSize = 16): TextCost {
-  const characters = Array.from(text).length;
+  const characters = countCharacters(text);
   if (characters === 0) throw new Error("textCost: the text is empty");
   const ids = tokenizer.encode(text);
   if (ids.length < 2) throw new Error(`textCost: the text has ${ids.length} token under the ${tokenizer.kind} tokenizer; it needs two or more (one to condition on, one to predict)`);
@@ -64,7 +65,7 @@ export function evaluateCovered(model: GPT, tokenizer: Tokenizer, batches: reado
     for (let r = 0; r < b.B; r++) {
       const row = Array.from(b.targets.subarray(r * b.T, (r + 1) * b.T)).filter((id) => id >= 0);
       const text = tokenizer.decode(row);
-      characters += Array.from(text).length;
+      characters += countCharacters(text);
       bytes += utf8.encode(text).length;
     }
   }

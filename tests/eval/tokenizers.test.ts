@@ -1,4 +1,5 @@
-import { textCost, vocabularyParameters } from "../../src/eval/tokenizers.js";
+import { evaluateCovered, textCost, vocabularyParameters } from "../../src/eval/tokenizers.js";
+import { countCharacters } from "../../src/data/files.js";
 import { evaluateLoss } from "../../src/eval/metrics.js";
 import { GPT, presetConfig } from "../../src/nn/gpt.js";
 import { Rng } from "../../src/core/random.js";
@@ -52,5 +53,22 @@ describe("vocabularyParameters", () => {
     expect(tied.share).toBeCloseTo((tok.vocabSize * 8) / m.numParams, 12);
     const wte = m.store.params.find((p) => p.name === "transformer.wte.weight")!;
     expect(wte.tensor.size).toBe(tied.embedding);
+  });
+});
+
+describe("evaluateCovered", () => {
+  test("bits per character and byte count the text the predicted tokens spell, an emoji as one character and four bytes", () => {
+    expect(countCharacters("a😀é")).toBe(3);
+    const emojiText = "ab😀 ".repeat(30);
+    const t = buildCharTokenizer(emojiText);
+    const m = new GPT(presetConfig("lab", { vocabSize: t.vocabSize, blockSize: 8, nEmbd: 8, nHead: 2, nLayer: 1 }), new Rng(3));
+    m.store.data.fill(0); // uniform: log2 V bits per predicted token
+    const source = new TextSource(t.encode(emojiText), { blockSize: 8, batchSize: 2, seed: 1, bos: t.bos, name: "val" });
+    const c = evaluateCovered(m, t, source.evalBatches(3));
+    expect(c.tokens).toBe(48); // 3 batches of 2 rows of 8 targets
+    expect(c.characters).toBe(48); // one character per char token, the emoji included
+    expect(c.bytes).toBe(12 * (1 + 1 + 4 + 1)); // 12 repeats of "ab😀 " in 48 characters
+    expect(c.bitsPerCharacter).toBeCloseTo(Math.log2(t.vocabSize), 5);
+    expect(c.bitsPerByte).toBeCloseTo((48 * Math.log2(t.vocabSize)) / 84, 5);
   });
 });
