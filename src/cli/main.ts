@@ -6,7 +6,8 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { trainInFolder } from "../train/train-in-folder.js";
 import { EXIT } from "./exit-codes.js";
-import { packageRootFrom } from "../io/paths.js";
+import { createRequire } from "node:module";
+import { gptlabRoot } from "../core/package-root.js";
 import { kernels } from "../kernels/index.js";
 import { checkGivenOptionsApply, defaultRunConfig, kebab, parseConfigArgs, resolveRunConfig, runConfigSchema } from "../train/config.js";
 import type { RunConfig } from "../train/config.js";
@@ -22,6 +23,7 @@ import { optimizerRegistry } from "../optim/optimizers.js";
 import { defaultsOf, fieldHelp, resolveOptions } from "../core/schema.js";
 import type { Schema } from "../core/schema.js";
 import { sweepCommand } from "./sweep.js";
+import { kernelCommand } from "./kernel.js";
 
 const USAGE = `gptlab: train and explore tiny GPT language models
 
@@ -35,6 +37,7 @@ Commands:
   export   turn notebooks into standalone TypeScript scripts
   regress  run the exported notebook scripts and compare their figures with the baselines
   sweep    hyperparameter sweeps: plan | run | collect | lr-range (local cores, Slurm, Kubernetes, CI matrix)
+  kernel   register the TypeScript notebook kernel with Jupyter and VS Code, without Python: install | list
 
 Run "npx gptlab <command> --help" for the options of a command.`;
 
@@ -302,14 +305,21 @@ function evalCmd(argv: string[]): void {
   console.log(`${where}: loss ${s.loss.toFixed(4)} nats/token, perplexity ${s.perplexity.toFixed(2)}, ${s.bitsPerToken.toFixed(3)} bits/token over ${s.tokens} tokens (uniform baseline: loss ${Math.log(tokenizer.vocabSize).toFixed(4)}, perplexity ${tokenizer.vocabSize})`);
 }
 
-/** Commands implemented by scripts outside src/ (they import heavier tooling); run them with tsx. */
+/**
+ * Commands implemented by scripts of the checkout outside src/ (they import heavier tooling): run with tsx's CLI
+ * through this node, not node_modules/.bin/tsx (a shell script that cmd.exe cannot start).
+ */
 function delegate(script: string, argv: string[]): void {
-  // the gptlab package this command runs from (bin/gptlab.js or src/cli/main.ts lie inside it)
-  const root = packageRootFrom(path.dirname(fs.realpathSync(path.resolve(process.argv[1] ?? "."))));
+  const root = gptlabRoot();
   const file = path.join(root, script);
-  if (!fs.existsSync(file)) throw new Error(`${script} is missing from this checkout`);
-  const tsx = path.join(root, "node_modules", ".bin", "tsx");
-  const r = spawnSync(fs.existsSync(tsx) ? tsx : "npx", fs.existsSync(tsx) ? [file, ...argv] : ["tsx", file, ...argv], { stdio: "inherit" });
+  if (!fs.existsSync(file)) throw new Error(`${script} is part of the gptlab repository, not of the installed package: run it in a clone (git clone, npm install)`);
+  let tsx: string;
+  try {
+    tsx = createRequire(path.join(root, "package.json")).resolve("tsx/cli");
+  } catch {
+    throw new Error(`${script} runs with tsx, which is not installed in ${root}: run npm install there`);
+  }
+  const r = spawnSync(process.execPath, [tsx, file, ...argv], { stdio: "inherit" });
   process.exitCode = r.status ?? 1;
 }
 
@@ -331,6 +341,8 @@ export async function main(argv: string[]): Promise<void> {
         return delegate("scripts/regress.ts", rest);
       case "sweep":
         return void sweepCommand(rest);
+      case "kernel":
+        return kernelCommand(rest);
       case undefined:
       case "--help":
       case "-h":
@@ -338,7 +350,7 @@ export async function main(argv: string[]): Promise<void> {
         console.log(USAGE);
         return;
       default:
-        throw new Error(`unknown command "${command}"; commands: train, sample, eval, bench, export, regress, sweep (npx gptlab --help)`);
+        throw new Error(`unknown command "${command}"; commands: train, sample, eval, bench, export, regress, sweep, kernel (npx gptlab --help)`);
     }
   } catch (e) {
     console.error(`gptlab ${command ?? ""}: ${(e as Error).message}`);
