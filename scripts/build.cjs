@@ -47,5 +47,5 @@ function build(force) {
   console.log(`gptlab: compiled src/ into dist/ (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
-module.exports = { stale };
+module.exports = { stale, build };
 if (require.main === module) build(process.argv.includes("--force"));

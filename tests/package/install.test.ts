@@ -25,7 +25,7 @@ function onPath(cmd: string): boolean {
   return (process.env.PATH ?? "").split(path.delimiter).some((d) => d !== "" && fs.existsSync(path.join(d, cmd)));
 }
 const jupyter = onPath("jupyter");
-if (!jupyter && process.env.GPTLAB_REQUIRE_SLURM === "1") throw new Error("jupyter is not on PATH in a run that requires every part (GPTLAB_REQUIRE_SLURM=1): run npm run notebooks -- --setup first");
+if (!jupyter && process.env.GPTLAB_REQUIRE_SLURM === "1") throw new Error("jupyter is not on PATH in a run that requires every part (GPTLAB_REQUIRE_SLURM=1): run npm run notebooks -- --setup --apt first");
 const withJupyter = jupyter ? test : test.skip;
 
 let installSeconds = 0;
