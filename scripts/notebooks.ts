@@ -195,7 +195,8 @@ function main(): number {
   return run(found.jupyter, [found.frontEnd!, `--notebook-dir=${work}`, ...rootFlag, ...o.jupyterArgs], { env: jupyterEnv() });
 }
 
-if (/notebooks\.[cm]?[jt]s$/.test(process.argv[1] ?? "")) {
+// run as `tsx scripts/notebooks.ts`, not when imported (by the notebook runner, scripts/run-notebooks.ts, and tests)
+if (path.basename(process.argv[1] ?? "") === "notebooks.ts") {
   try {
     process.exitCode = main();
   } catch (e) {
