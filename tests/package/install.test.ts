@@ -8,6 +8,7 @@
 import { spawnSync } from "node:child_process";
 import type { SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -69,8 +70,8 @@ test("a tsx TypeScript script type-checks against gptlab's declarations with Typ
     path.join(user, "train.ts"),
     `import { Run } from "gptlab";\nimport type { EndEvent } from "gptlab";\nconst run: Run = new Run({ steps: 50, seed: 3 });\nconst end: EndEvent = run.train();\nconsole.log(\`\${end.reason} at step \${end.step}\`);\n`,
   );
-  // tslab brings TypeScript 5.0.4, the version tslab compiles notebooks with
-  const tsPackage = require.resolve("typescript/package.json", { paths: [path.join(user, "node_modules", "tslab")] });
+  // tslab brings TypeScript 5.0.4 (as @tslab/typescript-for-tslab), the version it compiles notebooks with
+  const tsPackage = createRequire(path.join(user, "node_modules", "tslab", "package.json")).resolve("@tslab/typescript-for-tslab/package.json");
   expect(JSON.parse(fs.readFileSync(tsPackage, "utf8")).version).toMatch(/^5\.0\./);
   const tsc = path.join(path.dirname(tsPackage), "bin", "tsc");
   run(process.execPath, [tsc, "--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "train.ts"]);
