@@ -65,6 +65,13 @@ test("a Node ES module script imports Run from gptlab and trains 50 steps", () =
   if (fs.existsSync(path.join(user, "node_modules", "gptlab", "build", "Release", "gptlab_native.node"))) expect(out.backend).toBe("wasm-native");
 });
 
+test("gptlab/notebook's DataFrame view says how to add danfojs-node, an optional peer the install left out", () => {
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", `import { historyDataFrame } from "gptlab/notebook"; await historyDataFrame([{ step: 1, loss: 2 }]);`], { cwd: user, encoding: "utf8" });
+  expect(r.status).not.toBe(0);
+  expect(r.stderr).toContain("historyDataFrame needs danfojs-node, which is not installed here");
+  expect(r.stderr).toContain("npm install danfojs-node");
+});
+
 test("a tsx TypeScript script type-checks against gptlab's declarations with TypeScript 5.0 and trains 50 steps", () => {
   fs.writeFileSync(
     path.join(user, "train.ts"),
