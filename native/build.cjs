@@ -20,8 +20,20 @@ function nodeGyp() {
   return candidates.find((c) => c && fs.existsSync(c));
 }
 
+/** Why the addon cannot build here (its kernels are x86 intrinsics with GCC/Clang attributes), or null. */
+function unsupported(platform, arch) {
+  if (arch !== "x64" && arch !== "ia32") return `its kernels use x86 AVX2/AVX-512 instructions and this CPU is ${arch}`;
+  if (platform === "win32") return "its kernels need GCC or Clang, and node-gyp builds with MSVC on Windows";
+  return null;
+}
+
 function main() {
   if (process.env.GPTLAB_NATIVE === "0") return;
+  const why = unsupported(process.platform, process.arch);
+  if (why) {
+    console.log(`gptlab: native kernels not built (${why}); the WebAssembly kernels will be used`);
+    return;
+  }
   const gyp = nodeGyp();
   if (!gyp) {
     console.log("gptlab: native gemm not built (node-gyp not found); the WebAssembly kernels will be used");
@@ -40,8 +52,11 @@ function main() {
   console.log("gptlab: native gemm built (build/Release/gptlab_native.node)");
 }
 
-try {
-  main();
-} catch (e) {
-  console.log(`gptlab: native gemm not built (${e && e.message}); the WebAssembly kernels will be used`);
+module.exports = { unsupported };
+if (require.main === module) {
+  try {
+    main();
+  } catch (e) {
+    console.log(`gptlab: native gemm not built (${e && e.message}); the WebAssembly kernels will be used`);
+  }
 }

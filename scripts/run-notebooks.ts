@@ -17,6 +17,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
+import { createRequire } from "module";
 import {
   clearOutputs,
   formatNotebook,
@@ -30,11 +31,12 @@ import type { Notebook } from "../src/notebook/ipynb.js";
 import { exportNotebook, listNotebooks, notebookName, SCRIPT_DIR } from "../src/notebook/export.js";
 import { PLOTLY_MIME, figurePage, plotlyBundlePath } from "../src/notebook/figure.js";
 import type { Figure } from "../src/notebook/figure.js";
+import { jupyterEnv, setUp } from "./notebooks.js";
 import { compareFigures, formatDiffs, paramsMismatch, readBaseline, readRecordFile } from "../src/notebook/record.js";
 
 const ROOT = process.cwd();
 const OUT = path.join(ROOT, "out", "notebooks");
-const PYTHON = process.env.GPTLAB_PYTHON ?? "/usr/bin/python3";
+let jupyter = "jupyter";
 const CHROMIUM = process.env.GPTLAB_CHROMIUM ?? "/usr/bin/chromium";
 
 interface Options {
@@ -82,7 +84,8 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, 
 }
 
 function kernelEnv(params: Record<string, unknown> | undefined, recordFile?: string, ci = false): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}` };
+  // the kernelspec names node and tslab by absolute path: PATH needs nothing added
+  const env: NodeJS.ProcessEnv = { ...jupyterEnv() };
   if (recordFile) env.GPTLAB_RECORD = recordFile;
   if (ci) env.GPTLAB_BACKEND = process.env.GPTLAB_BACKEND || "wasm"; // the backend the regression baselines are made on
   if (params && Object.keys(params).length) env.GPTLAB_PARAMS = JSON.stringify(params);
@@ -174,8 +177,8 @@ function runInJupyter(file: string, o: Options): boolean {
   fs.rmSync(recordFile, { force: true });
   console.log(`▶ ${path.relative(ROOT, file)}${params ? ` with ${JSON.stringify(params)}` : ""}`);
 
-  const exec = run(PYTHON, [
-    "-m", "jupyter", "nbconvert", "--config", path.join(ROOT, "scripts", "nbconvert-config.py"),
+  const exec = run(jupyter, [
+    "nbconvert", "--config", path.join(ROOT, "scripts", "nbconvert-config.py"),
     "--to", "notebook", "--execute", `--ExecutePreprocessor.timeout=${o.timeout}`,
     "--output-dir", OUT, "--output", `${name}.ipynb`, file,
   ], kernelEnv(params, recordFile, o.ci));
@@ -201,7 +204,7 @@ function runInJupyter(file: string, o: Options): boolean {
 
   if (o.ci && !checkFigures(name, params ?? {}, recordFile)) return false;
 
-  const html = run(PYTHON, ["-m", "jupyter", "nbconvert", "--to", "html", "--output-dir", OUT, executed]);
+  const html = run(jupyter, ["nbconvert", "--to", "html", "--output-dir", OUT, executed], jupyterEnv());
   if (html.status !== 0) {
     console.error(`✗ HTML export failed:\n${html.stderr.slice(-4000)}`);
     return false;
@@ -277,7 +280,7 @@ function runScript(file: string, o: Options): boolean {
   }
   console.log(`▶ ${path.relative(ROOT, script)}${params ? ` with ${JSON.stringify(params)}` : ""}`);
   const env = { ...kernelEnv(params), GPTLAB_OUT: path.join(ROOT, "out", "scripts", name) };
-  const r = run(path.join(ROOT, "node_modules", ".bin", "tsx"), [script], env, o.timeout * 1000);
+  const r = run(process.execPath, [createRequire(path.join(ROOT, "package.json")).resolve("tsx/cli"), script], env, o.timeout * 1000);
   if (r.status !== 0) {
     console.error(`✗ exit ${r.status} after ${seconds(r.ms)}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
     return false;
@@ -293,10 +296,14 @@ function main(): number {
     return 0;
   }
   if (!o.clear && !o.scripts) {
-    // the tslab kernel registered as this project's own (another checkout may have registered its path), and the
-    // engine the kernels import (notebooks/src -> build/notebook-lib) compiled from src/ when it changed
-    const setup = spawnSync(path.join(ROOT, "scripts", "setup-jupyter.sh"), { stdio: "inherit" });
-    if (setup.status !== 0) return 1;
+    // the jupyter on PATH, the tslab kernel registered as this project's own (another checkout may have registered
+    // its path), and the library the kernels import (notebooks/src -> dist) compiled from src/ when it changed
+    try {
+      jupyter = setUp().jupyter;
+    } catch (e) {
+      console.error(`gptlab: ${(e as Error).message}`);
+      return 1;
+    }
   }
   if (o.clear) {
     for (const file of o.notebooks) {

@@ -8,7 +8,8 @@ import { dataCacheDefault, dataCacheDir } from "../data/cache.js";
 import { spawnSync } from "node:child_process";
 import { trainInFolder } from "../train/train-in-folder.js";
 import { EXIT } from "./exit-codes.js";
-import { packageRootFrom } from "../io/paths.js";
+import { createRequire } from "node:module";
+import { gptlabRoot } from "../core/package-root.js";
 import { kernels } from "../kernels/index.js";
 import { checkGivenOptionsApply, defaultRunConfig, kebab, parseConfigArgs, resolveRunConfig, runConfigFromFile, runConfigSchema } from "../train/config.js";
 import { nanoGPTAliases, nanoGPTUnsupported } from "../train/nanogpt.js";
@@ -27,6 +28,7 @@ import { optimizerRegistry } from "../optim/optimizers.js";
 import { defaultsOf, fieldHelp, resolveOptions } from "../core/schema.js";
 import type { Schema } from "../core/schema.js";
 import { sweepCommand } from "./sweep.js";
+import { kernelCommand } from "./kernel.js";
 
 const USAGE = `gptlab: train and explore tiny GPT language models
 
@@ -40,6 +42,7 @@ Commands:
   export   turn notebooks into standalone TypeScript scripts
   regress  run the exported notebook scripts and compare their figures with the baselines
   sweep    hyperparameter sweeps: plan | run | collect | lr-range (local cores, Slurm, Kubernetes, CI matrix)
+  kernel   register the TypeScript notebook kernel with Jupyter and VS Code, without Python: install | list
 
 Run "npx gptlab <command> --help" for the options of a command.`;
 
@@ -379,14 +382,21 @@ export function asFlags(message: string): string {
   return message.replace(/\bconfig\.([A-Za-z]+)\b/g, (m, key: string) => (key in runConfigSchema ? `--${kebab(key)}` : m));
 }
 
-/** Commands implemented by scripts outside src/ (they import heavier tooling); run them with tsx. */
+/**
+ * Commands implemented by scripts of the checkout outside src/ (they import heavier tooling): run with tsx's CLI
+ * through this node, not node_modules/.bin/tsx (a shell script that cmd.exe cannot start).
+ */
 function delegate(script: string, argv: string[]): void {
-  // the gptlab package this command runs from (bin/gptlab.js or src/cli/main.ts lie inside it)
-  const root = packageRootFrom(path.dirname(fs.realpathSync(path.resolve(process.argv[1] ?? "."))));
+  const root = gptlabRoot();
   const file = path.join(root, script);
-  if (!fs.existsSync(file)) throw new Error(`${script} is missing from this checkout`);
-  const tsx = path.join(root, "node_modules", ".bin", "tsx");
-  const r = spawnSync(fs.existsSync(tsx) ? tsx : "npx", fs.existsSync(tsx) ? [file, ...argv] : ["tsx", file, ...argv], { stdio: "inherit" });
+  if (!fs.existsSync(file)) throw new Error(`${script} is part of the gptlab repository, not of the installed package: run it in a clone (git clone, npm install)`);
+  let tsx: string;
+  try {
+    tsx = createRequire(path.join(root, "package.json")).resolve("tsx/cli");
+  } catch {
+    throw new Error(`${script} runs with tsx, which is not installed in ${root}: run npm install there`);
+  }
+  const r = spawnSync(process.execPath, [tsx, file, ...argv], { stdio: "inherit" });
   process.exitCode = r.status ?? 1;
 }
 
@@ -410,6 +420,8 @@ export async function main(argv: string[]): Promise<void> {
         return delegate("scripts/regress.ts", rest);
       case "sweep":
         return void sweepCommand(rest);
+      case "kernel":
+        return kernelCommand(rest);
       case undefined:
       case "--help":
       case "-h":
@@ -417,7 +429,7 @@ export async function main(argv: string[]): Promise<void> {
         console.log(USAGE);
         return;
       default:
-        throw new Error(`unknown command "${command}"; commands: train, sample, eval, bench, export, regress, sweep (npx gptlab --help)`);
+        throw new Error(`unknown command "${command}"; commands: train, sample, eval, bench, export, regress, sweep, kernel (npx gptlab --help)`);
     }
   } catch (e) {
     const message = command === "train" ? asFlags((e as Error).message) : (e as Error).message;

@@ -3,6 +3,7 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { gptlabRoot } from "../core/package-root.js";
 
 /** The nearest folder at or above `start` that holds a package.json (start itself when there is none). */
 export function packageRootFrom(start: string): string {
@@ -24,10 +25,11 @@ export function projectPath(rel: string): string {
 
 /**
  * A user-given file path: as given when it exists (relative to the working folder), else relative to the project
- * root when it exists there (so "datasets/..." works from notebooks/), else as given (the reader's error names it).
+ * root when it exists there (so "datasets/..." works from notebooks/), else in the gptlab package (the datasets it
+ * ships, from a user's own folder), else as given (the reader's error names it).
  */
 export function resolveUserPath(p: string): string {
   if (path.isAbsolute(p) || fs.existsSync(p)) return p;
-  const fromRoot = projectPath(p);
-  return fs.existsSync(fromRoot) ? fromRoot : p;
+  for (const candidate of [projectPath(p), path.join(gptlabRoot(), p)]) if (fs.existsSync(candidate)) return candidate;
+  return p;
 }

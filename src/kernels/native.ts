@@ -4,6 +4,7 @@
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
+import { gptlabRoot } from "../core/package-root.js";
 
 export interface NativeGemm {
   /** C (M,N) = op(A) op(B) (+ C), on `threads` threads; bit-identical results for any thread count. */
@@ -46,15 +47,16 @@ let loaded: NativeGemm | null | undefined;
 let loadedFile: string | null = null;
 
 /**
- * The native gemm, or null when it was not built, cannot load, or the CPU lacks AVX2+FMA. Searched above the
- * working directory and the entry script; GPTLAB_NATIVE=0 turns it off, GPTLAB_NATIVE=/path/file.node picks a file.
+ * The native gemm, or null when it was not built, cannot load, or the CPU lacks AVX2+FMA. Searched in the gptlab
+ * package itself (where npm install built it, also inside a user's node_modules), then above the working directory and
+ * the entry script; GPTLAB_NATIVE=0 turns it off, GPTLAB_NATIVE=/path/file.node picks a file.
  */
 export function nativeGemm(): NativeGemm | null {
   if (loaded !== undefined) return loaded;
   loaded = null;
   const env = process.env.GPTLAB_NATIVE;
   if (env === "0") return loaded;
-  const starts = [process.cwd(), process.argv[1] ? path.dirname(process.argv[1]) : ""].filter((s) => s !== "");
+  const starts = [gptlabRoot(), process.cwd(), process.argv[1] ? path.dirname(process.argv[1]) : ""].filter((s) => s !== "");
   let file: string | null = env && env !== "1" ? env : null;
   for (const s of starts) file = file ?? findAddon(s);
   if (!file) return loaded;

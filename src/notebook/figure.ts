@@ -4,6 +4,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { createHash } from "crypto";
+import { createRequire } from "module";
+import { gptlabRoot } from "../core/package-root.js";
 
 export type Trace = Record<string, unknown>;
 export type Layout = Record<string, unknown>;
@@ -26,7 +28,7 @@ const BUNDLES = [
 
 /**
  * Path of the plotly.js browser bundle: $GPTLAB_PLOTLY, else the first bundle found in a node_modules folder above
- * the working folder (import.meta is not available under tslab, so the search starts from process.cwd()).
+ * the working folder, else one gptlab's own package resolves (a dependency installed beside it in a user's folder).
  */
 export function plotlyBundlePath(): string {
   const fromEnv = process.env.GPTLAB_PLOTLY;
@@ -41,8 +43,16 @@ export function plotlyBundlePath(): string {
     }
     if (path.dirname(dir) === dir) break;
   }
+  const fromPackage = createRequire(path.join(gptlabRoot(), "package.json"));
+  for (const rel of BUNDLES) {
+    try {
+      return fromPackage.resolve(rel);
+    } catch {
+      // not installed: try the next bundle
+    }
+  }
   throw new Error(
-    `no plotly.js bundle found in node_modules above ${process.cwd()} (looked for ${BUNDLES.join(", ")}): run npm install`,
+    `no plotly.js bundle found in node_modules above ${process.cwd()} or beside gptlab (looked for ${BUNDLES.join(", ")}): run npm install plotly.js-cartesian-dist-min`,
   );
 }
 

@@ -21,7 +21,6 @@ interface TslabGlobal {
 
 const JUPYTER_MODULE = /[\\/]tslab[\\/]dist[\\/]jupyter\.js$/;
 
-let jupyterModule: LoadedModule | null | undefined;
 let writerOverride: DisplayWriter | null | undefined;
 
 function tslabGlobal(): TslabGlobal | undefined {
@@ -35,21 +34,16 @@ function tslabGlobal(): TslabGlobal | undefined {
  */
 export function kernelWriter(): DisplayWriter | null {
   if (writerOverride !== undefined) return writerOverride;
-  if (jupyterModule === undefined) {
-    const cache = tslabGlobal()?.require?.cache;
-    jupyterModule = null;
-    if (cache) {
-      for (const key of Object.keys(cache)) {
-        const mod = cache[key];
-        if (mod && JUPYTER_MODULE.test(mod.filename ?? key) && mod.exports && "lastWriteDisplayData" in mod.exports) {
-          jupyterModule = mod;
-          break;
-        }
-      }
-    }
+  // Two copies of tslab can be loaded: the kernel's, and one a cell's import of "tslab" found beside the notebook (a
+  // kernel registered from another folder). Only the running kernel's copy holds a writer during a request.
+  const cache = tslabGlobal()?.require?.cache;
+  if (!cache) return null;
+  for (const key of Object.keys(cache)) {
+    const mod = cache[key];
+    const write = mod && JUPYTER_MODULE.test(mod.filename ?? key) ? mod.exports?.lastWriteDisplayData : undefined;
+    if (typeof write === "function") return write as DisplayWriter;
   }
-  const write = jupyterModule?.exports?.lastWriteDisplayData;
-  return typeof write === "function" ? (write as DisplayWriter) : null;
+  return null;
 }
 
 /**

@@ -103,7 +103,15 @@ export function showTable(data: TableData, options: TableOptions = {}): void {
  * (about 340 MB installed, 1-2 s to load), so it is imported only when this is called.
  */
 export async function historyDataFrame(history: readonly object[] | Record<string, unknown[]>): Promise<import("danfojs-node").DataFrame> {
-  const dfd = await import("danfojs-node");
+  let dfd: typeof import("danfojs-node");
+  try {
+    dfd = await import("danfojs-node");
+  } catch (e) {
+    // an optional peer of the gptlab package: a user's folder has it only when asked for
+    throw new Error(
+      `historyDataFrame needs danfojs-node, which is not installed here (${(e as Error).message.split("\n")[0]}): npm install danfojs-node, with "overrides": { "xlsx": "0.18.5", "@tensorflow/tfjs-node": "npm:@tensorflow/tfjs@3.21.0" } in your package.json (it installs without them only where its CDN and binary downloads work)`,
+    );
+  }
   return new dfd.DataFrame(Array.isArray(history) ? (history as Row[]) : (history as Record<string, unknown[]>));
 }
 

@@ -7,7 +7,7 @@ import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { projectRoot } from "../io/paths.js";
+import { gptlabRoot } from "../core/package-root.js";
 import { describeParams } from "./definition.js";
 import type { Plan, Trial } from "./definition.js";
 import { SWEEP_FILES, readSweepFolder, trialDir, trialState } from "./folder.js";
@@ -56,12 +56,12 @@ export function defaultJobs(): number {
   return Math.max(1, os.cpus().length);
 }
 
-/** The gptlab command file: the one running now when it is gptlab's, else this project's bin/gptlab.js. */
+/** The gptlab command file: the one running now when it is gptlab's, else the gptlab package's own bin/gptlab.js. */
 export function gptlabBin(): string {
   const argv1 = process.argv[1] ?? "";
   if (path.basename(argv1) === "gptlab.js" || path.basename(argv1) === "gptlab") return fs.realpathSync(argv1);
-  const bin = path.join(projectRoot(), "bin", "gptlab.js");
-  if (!fs.existsSync(bin)) throw new Error(`cannot find gptlab's bin/gptlab.js from ${process.cwd()}; run from inside the gptlab project`);
+  const bin = path.join(gptlabRoot(), "bin", "gptlab.js");
+  if (!fs.existsSync(bin)) throw new Error(`gptlab's ${bin} is missing: reinstall gptlab`);
   return bin;
 }
 

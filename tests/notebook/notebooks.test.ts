@@ -8,20 +8,22 @@ import { notebookProblems, readNotebook } from "../../src/notebook/ipynb.js";
 const root = path.resolve(__dirname, "..", "..");
 const notebooks = listNotebooks(root);
 
-test("notebooks/src points at the engine compiled for the notebooks, which covers every module of src/", () => {
-  // tslab reads the .d.ts files and runs the .js ones instead of type-checking and emitting src/ in the kernel
+test("notebooks/src points at the compiled library (dist/, what the package ships), which covers every module of src/", () => {
+  // tslab reads the .d.ts files and runs the .js ones instead of type-checking and emitting src/ in the kernel; a
+  // link remains because tslab resolves modules the Node 10 way, which has no import of a package by its own name
   const link = path.join(root, "notebooks", "src");
   expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
-  expect(fs.readlinkSync(link)).toBe("../build/notebook-lib");
-  const built = spawnSync(process.execPath, [path.join(root, "scripts", "build-notebook-lib.cjs")], { cwd: root, encoding: "utf8" });
+  expect(fs.readlinkSync(link)).toBe("../dist");
+  const built = spawnSync(process.execPath, [path.join(root, "scripts", "build.cjs")], { cwd: root, encoding: "utf8" });
   expect(built.status).toBe(0);
+  const excluded = new Set((JSON.parse(fs.readFileSync(path.join(root, "tsconfig.build.json"), "utf8")).exclude as string[]).map((f) => f.replace(/^src\//, "").replace(/\.ts$/, "")));
   const modules = (dir: string): string[] =>
     fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? modules(path.join(dir, e.name)).map((m) => `${e.name}/${m}`) : e.name.endsWith(".ts") ? [e.name.slice(0, -3)] : []));
   const missing = modules(path.join(root, "src"))
-    .filter((m) => m !== "kernels/wasm/kernels.as")
+    .filter((m) => !excluded.has(m))
     .filter((m) => !fs.existsSync(path.join(link, `${m}.js`)) || !fs.existsSync(path.join(link, `${m}.d.ts`)));
   expect(missing).toEqual([]);
-  expect(JSON.parse(fs.readFileSync(path.join(link, "package.json"), "utf8")).type).toBe("commonjs");
+  expect(excluded.size).toBeLessThan(5);
 }, 300_000);
 
 for (const file of notebooks) {
