@@ -5,6 +5,8 @@ module.exports = {
   testTimeout: 120000,
   roots: ["<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
+  // the CLI's data cache goes to a temporary folder, not ~/.cache (tests/helpers/jest-setup.ts)
+  setupFiles: ["<rootDir>/tests/helpers/jest-setup.ts"],
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } }] },
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
 };
