@@ -22,6 +22,7 @@ import { optimizerRegistry } from "../optim/optimizers.js";
 import { defaultsOf, fieldHelp, resolveOptions } from "../core/schema.js";
 import type { Schema } from "../core/schema.js";
 import { sweepCommand } from "./sweep.js";
+import { exercisesCommand } from "./exercises.js";
 
 const USAGE = `gptlab: train and explore tiny GPT language models
 
@@ -35,6 +36,7 @@ Commands:
   export   turn notebooks into standalone TypeScript scripts
   regress  run the exported notebook scripts and compare their figures with the baselines
   sweep    hyperparameter sweeps: plan | run | collect | lr-range (local cores, Slurm, Kubernetes, CI matrix)
+  exercises  exercise notebooks for a class: student (write the student versions) | grade FOLDER | list
 
 Run "npx gptlab <command> --help" for the options of a command.`;
 
@@ -331,6 +333,8 @@ export async function main(argv: string[]): Promise<void> {
         return delegate("scripts/regress.ts", rest);
       case "sweep":
         return void sweepCommand(rest);
+      case "exercises":
+        return await exercisesCommand(rest);
       case undefined:
       case "--help":
       case "-h":
@@ -338,7 +342,7 @@ export async function main(argv: string[]): Promise<void> {
         console.log(USAGE);
         return;
       default:
-        throw new Error(`unknown command "${command}"; commands: train, sample, eval, bench, export, regress, sweep (npx gptlab --help)`);
+        throw new Error(`unknown command "${command}"; commands: train, sample, eval, bench, export, regress, sweep, exercises (npx gptlab --help)`);
     }
   } catch (e) {
     console.error(`gptlab ${command ?? ""}: ${(e as Error).message}`);

@@ -1,0 +1,178 @@
+// The last cell of an exercise notebook: the student's code in a real run of the lab model, beside the engine's
+// own run with the same seed (their Adam trains it, their schedule drives it, their sampler writes the samples,
+// their bits per character compare two tokenizers, their merges make a tokenizer). Each gives a CheckResult.
+
+import { Run } from "../train/run.js";
+import type { RunConfig } from "../train/config.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import { sampleText } from "../eval/sample.js";
+import { textCost } from "../eval/tokenizers.js";
+import { Rng } from "../core/random.js";
+import { preTokenize, trainBPE } from "../data/bpe.js";
+import { projectPath } from "../io/paths.js";
+import { format } from "./check.js";
+import type { CheckResult } from "./check.js";
+import type { AdamStepFn } from "./adam.js";
+import type { CosineOptions, ScheduleFn } from "./schedule.js";
+import type { SamplerFn } from "./sampling.js";
+import type { BitsPerCharFn } from "./perplexity.js";
+import { bytesOf, mergeIds } from "./bpe.js";
+import type { EncodeFn, MergeFn, PairFn } from "./bpe.js";
+
+export const SENTENCES = "datasets/simple-sentences/sentences.txt";
+
+/** The lab model on the simple sentences, small enough for a notebook cell (a few seconds). */
+function labRun(steps: number, overrides: Partial<RunConfig> = {}): Run {
+  return new Run({ data: projectPath(SENTENCES), steps, evalEvery: steps, samples: 0, seed: 42, backend: "fast", ...overrides });
+}
+
+/** Mean training loss of the last `n` steps of a run. */
+function tailLoss(run: Run, n = 50): number {
+  const steps = run.history.steps.slice(-n);
+  return steps.reduce((s, x) => s + x.loss, 0) / steps.length;
+}
+
+function result(exercise: string, passed: boolean, message: string, failure?: CheckResult["failure"], hint?: string): CheckResult {
+  return { exercise, passed, casesPassed: passed ? 1 : 0, cases: 1, message: `${exercise}: ${message}`, failure, hint };
+}
+
+/** Runs the student's code; an exception becomes a failed result instead of ending the notebook. */
+function guarded(exercise: string, what: string, body: () => CheckResult): CheckResult {
+  try {
+    return body();
+  } catch (e) {
+    return result(exercise, false, `${what} threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  }
+}
+
+/** Compares two runs' last-50-step mean losses within a relative tolerance. */
+function sameTraining(exercise: string, who: string, student: Run, engine: Run, rel: number, hint: string): CheckResult {
+  const got = tailLoss(student), expected = tailLoss(engine);
+  const first = student.history.steps[0]?.loss ?? NaN;
+  const ok = Number.isFinite(got) && Math.abs(got - expected) <= rel * Math.abs(expected);
+  const msg = `${who} trained the lab model ${student.config.steps} steps: mean loss of the last 50 steps ${format(got)} (from ${format(first)} at step 1); the engine's: ${format(expected)}`;
+  return ok ? result(exercise, true, msg) : result(exercise, false, msg, { case: `${student.config.steps} steps`, input: "the lab model, seed 42", expected: format(expected), got: format(got), where: "" }, hint);
+}
+
+/** The student's adamStep as an optimizer over the model's flat parameter and gradient arrays. */
+class StudentAdam implements Optimizer {
+  readonly kind = "student-adam";
+  private readonly m: Float64Array;
+  private readonly v: Float64Array;
+  private steps = 0;
+  constructor(private readonly run: Run, private readonly fn: AdamStepFn) {
+    this.m = new Float64Array(run.model.store.size);
+    this.v = new Float64Array(run.model.store.size);
+  }
+  get t(): number {
+    return this.steps;
+  }
+  step(lr: number): void {
+    const { beta1, beta2, eps } = this.run.config;
+    const { data, grad } = this.run.model.store;
+    // typed arrays index like number[]: the student's loop updates the model's parameters in place
+    const asArray = (a: ArrayLike<number>) => a as unknown as number[];
+    this.fn(asArray(data), asArray(grad), asArray(this.m), asArray(this.v), ++this.steps, { lr, beta1, beta2, eps, weightDecay: 0, decoupled: false });
+  }
+  getState() {
+    return { kind: this.kind, t: this.steps, hyper: {} };
+  }
+  setState(): void {
+    throw new Error("the exercise's Adam does not resume");
+  }
+}
+
+/** Exercise 2's last cell: the student's Adam trains the lab model; the engine's Adam trains a twin. */
+export function adamTrains(adamStep: AdamStepFn, steps = 300): CheckResult {
+  return guarded("adamTrains", "your adamStep", () => {
+    const engine = labRun(steps, { optimizer: "adam" });
+    engine.train();
+    const student = labRun(steps, { optimizer: "adam" });
+    student.train({ optimizer: new StudentAdam(student, adamStep) });
+    return sameTraining("adamTrains", "your Adam", student, engine, 2e-3, "the run drifted from the engine's: check the update of every parameter, not just the first few");
+  });
+}
+
+/** Exercise 3's last cell: the student's schedule drives a run; the engine's warmup_cosine drives its twin. */
+export function scheduleTrains(warmupCosine: ScheduleFn, o: Omit<CosineOptions, "totalSteps">, steps = 300): CheckResult {
+  return guarded("scheduleTrains", "your warmupCosine", () => {
+    const options: CosineOptions = { ...o, totalSteps: steps };
+    const config = { schedule: "warmup_cosine", lr: o.peakLr, warmupSteps: o.warmupSteps } as Partial<RunConfig>;
+    const engine = labRun(steps, config);
+    engine.train();
+    const student = labRun(steps, config);
+    student.train({ schedule: (step) => warmupCosine(step, options) });
+    return sameTraining("scheduleTrains", "your schedule", student, engine, 1e-9, "the learning rates differ from the engine's somewhere in the run: check the schedule at every step, past warmup too");
+  });
+}
+
+/** Exercise 5's last cell: a trained lab model writes samples through the student's sampler and through the engine's. */
+export function samplerWrites(probs: SamplerFn, o: { temperature: number; topK: number; topP: number }, run: Run, n = 5): { result: CheckResult; samples: string[]; engine: string[] } {
+  const engine = sampleText(run.model, run.tokenizer, { n, rng: new Rng(7), ...o });
+  let samples: string[] = [];
+  const r = guarded("samplerWrites", "your nextTokenProbs", () => {
+    samples = sampleText(run.model, run.tokenizer, { n, rng: new Rng(7), ...o, probs: (logits, f) => probs(Array.from(logits), { temperature: f.temperature ?? 1, topK: f.topK ?? logits.length, topP: f.topP ?? 1 }) });
+    const bad = samples.findIndex((s, i) => s !== engine[i]);
+    const msg = `${n} samples at temperature ${o.temperature}, top-k ${o.topK}, top-p ${o.topP} from the same seed`;
+    return bad < 0
+      ? result("samplerWrites", true, `${msg}: the same as the engine's`)
+      : result("samplerWrites", false, `${msg}: sample ${bad + 1} differs from the engine's`, { case: `sample ${bad + 1}`, input: `seed 7`, expected: engine[bad], got: samples[bad], where: "" }, "the same seed draws the same tokens only if your probabilities are the engine's: check the filters on the model's logits");
+  });
+  return { result: r, samples, engine };
+}
+
+/** Exercise 6's last cell: char and word models, their validation loss per token, and bits per character. */
+export function bitsPerCharacterRuns(bpc: BitsPerCharFn, steps = 300): { result: CheckResult; rows: Array<{ tokenizer: string; lossPerToken: number; tokens: number; characters: number; yours: number; engine: number }> } {
+  const rows: Array<{ tokenizer: string; lossPerToken: number; tokens: number; characters: number; yours: number; engine: number }> = [];
+  const r = guarded("bitsPerCharacterRuns", "your bitsPerCharacter", () => {
+    for (const tokenizer of ["char", "word"] as const) {
+      const run = labRun(steps, { tokenizer, blockSize: tokenizer === "char" ? 64 : 16 });
+      run.train();
+      const text = run.data.valDocs.join(" "); // the validation sentences as one text (the char vocabulary has no newline)
+      const cost = textCost(run.model, run.tokenizer, text);
+      rows.push({ tokenizer, lossPerToken: cost.loss, tokens: cost.tokens, characters: cost.characters, yours: bpc(cost.loss, cost.tokens, cost.characters), engine: cost.bitsPerCharacter });
+    }
+    const bad = rows.find((x) => !(Math.abs(x.yours - x.engine) <= 1e-9 * Math.abs(x.engine)));
+    const text = rows.map((x) => `${x.tokenizer}: ${format(x.yours)} bits/char`).join(", ");
+    return bad
+      ? result("bitsPerCharacterRuns", false, `on the ${bad.tokenizer} model's validation text your bits per character differ from the engine's`, { case: bad.tokenizer, input: `loss ${format(bad.lossPerToken)}, ${bad.tokens} tokens, ${bad.characters} characters`, expected: format(bad.engine), got: format(bad.yours), where: "" })
+      : result("bitsPerCharacterRuns", true, `${text}, as the engine's textCost`);
+  });
+  return { result: r, rows };
+}
+
+/** Exercise 7's learning loop, given to the student: n merges learned with their two functions. */
+export function learnMerges(text: string, n: number, pairFn: PairFn, mergeFn: MergeFn): [number, number, number][] {
+  const counts = new Map<string, number>();
+  for (const piece of preTokenize(text)) counts.set(piece, (counts.get(piece) ?? 0) + 1);
+  let words = [...counts.keys()].map(bytesOf);
+  const freq = [...counts.values()];
+  const merges: [number, number, number][] = [];
+  for (let r = 0; r < n; r++) {
+    const pair = pairFn(words, freq);
+    if (pair === null) break;
+    const id = 256 + r;
+    words = words.map((w) => mergeFn(w, pair[0], pair[1], id));
+    merges.push([pair[0], pair[1], id]);
+  }
+  return merges;
+}
+
+/** Exercise 7's last cell: the student's merges and encoder as a tokenizer of a text, against trainBPE's. */
+export function bpeTokenizer(text: string, n: number, fns: { mostFrequentPair: PairFn; mergePair: MergeFn; encode: EncodeFn }, sentence: string): { result: CheckResult; tokens: number[]; merges: [number, number, number][] } {
+  let tokens: number[] = [];
+  let merges: [number, number, number][] = [];
+  const r = guarded("bpeTokenizer", "your BPE", () => {
+    const engine = trainBPE(text, { vocabSize: 257 + n });
+    merges = learnMerges(text, n, fns.mostFrequentPair, fns.mergePair);
+    const expectedMerges = mergeIds(engine);
+    const bad = expectedMerges.findIndex((m, i) => merges[i] === undefined || m[0] !== merges[i][0] || m[1] !== merges[i][1]);
+    if (bad >= 0) return result("bpeTokenizer", false, `merge ${bad} differs from trainBPE's`, { case: `merge ${bad}`, input: `${n} merges`, expected: format(expectedMerges[bad].slice(0, 2)), got: format(merges[bad]?.slice(0, 2)), where: "" });
+    tokens = preTokenize(sentence).flatMap((piece) => fns.encode(bytesOf(piece), merges));
+    const expected = engine.encode(sentence);
+    const same = tokens.length === expected.length && tokens.every((t, i) => t === expected[i]);
+    const msg = `${n} merges learned as trainBPE learns them; "${sentence}" is ${tokens.length} tokens (${bytesOf(sentence).length} bytes)`;
+    return same ? result("bpeTokenizer", true, msg) : result("bpeTokenizer", false, `your encoding of "${sentence}" differs from the engine's`, { case: sentence, input: `${n} merges`, expected: format(expected), got: format(tokens), where: "" });
+  });
+  return { result: r, tokens, merges };
+}
