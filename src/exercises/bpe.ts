@@ -1,8 +1,7 @@
 // Exercise 7: one BPE merge step (the most frequent pair, merged everywhere) and encoding with learned merges,
 // against the engine's byte-level BPE (src/data/bpe.ts: its pair choice, its merge, its tokenizer's encode).
 
-import { mergePair, mostFrequentPair, preTokenize, trainBPE } from "../data/bpe.js";
-import type { BPETokenizer } from "../data/bpe.js";
+import { BPETokenizer, BYTE_CHARS, mergePair, mostFrequentPair, preTokenize, trainBPE } from "../data/bpe.js";
 import type { Rng } from "../core/random.js";
 import type { Exercise } from "./check.js";
 
@@ -95,7 +94,17 @@ export function corpusBPE(): BPETokenizer {
   return (corpusTokenizer ??= trainBPE(BPE_CORPUS, { vocabSize: 257 + 25 }));
 }
 
-/** Encodes one piece by always merging its lowest-ranked pair first, and with the mistake of merging the leftmost. */
+/** The engine's tokenizer for merges given as ids (merge r makes token 256 + r), to encode with. */
+function tokenizerOf(merges: [number, number, number][]): BPETokenizer {
+  const vocab = BYTE_CHARS.slice();
+  for (const [a, b, id] of merges) {
+    if (id !== vocab.length) throw new Error(`encode check: merge [${a}, ${b}] makes id ${id}, expected ${vocab.length}`);
+    vocab.push(vocab[a] + vocab[b]);
+  }
+  return new BPETokenizer([...vocab, "<BOS>"], merges.map(([a, b]) => [vocab[a], vocab[b]]), vocab.length);
+}
+
+/** The mistake of merging the leftmost pair that has a merge, instead of the lowest-ranked one. */
 function leftmostFirst(bytes: number[], merges: [number, number, number][]): number[] {
   let ids = bytes;
   for (;;) {
@@ -106,15 +115,30 @@ function leftmostFirst(bytes: number[], merges: [number, number, number][]): num
   }
 }
 
-export const encodeExercise: Exercise<EncodeFn, string, number[]> = {
+interface EncodeInput {
+  piece: string;
+  merges: [number, number, number][];
+}
+
+function encodeCases() {
+  const learned = mergeIds(corpusBPE());
+  const rankHint = "repeat: find the adjacent pair with the lowest merge rank (learned first), merge it everywhere, until no pair has a rank";
+  return [
+    ...["the", " the", " cat", " that", " theme", " thing", " hat", "zzz", "ée"].map((piece) => ({ name: JSON.stringify(piece), input: { piece, merges: learned }, hint: rankHint })),
+    // "abc" with merges (b, c) then (a, b): the lowest rank (b, c) goes first although (a, b) is further left
+    { name: '"abc" with merges [b c] then [a b]', input: { piece: "abc", merges: [[98, 99, 256], [97, 98, 257]] as [number, number, number][] }, hint: rankHint },
+  ];
+}
+
+export const encodeExercise: Exercise<EncodeFn, EncodeInput, number[]> = {
   id: "bpeEncode",
   title: "encode(bytes, merges)",
   notebook: NOTEBOOK,
-  cases: () => ["the", " the", " cat", " that", " theme", " thing", " then", " hat", "zzz", " the the", "ée"].map((piece) => ({ name: JSON.stringify(piece), input: piece, hint: "repeat: find the adjacent pair with the lowest merge rank, merge it everywhere, until no pair has a rank" })),
-  reference: (piece) => corpusBPE().encode(piece),
-  call: (fn, piece) => fn(bytesOf(piece), mergeIds(corpusBPE())),
+  cases: encodeCases,
+  reference: (x) => tokenizerOf(x.merges).encode(x.piece),
+  call: (fn, x) => fn(bytesOf(x.piece), x.merges),
   tolerance: { abs: 0, rel: 0 },
   mistakes: [
-    { name: "leftmost pair first", hint: "merge the pair with the lowest rank (learned first) first, not the leftmost pair that has a merge", answer: (piece) => leftmostFirst(bytesOf(piece), mergeIds(corpusBPE())) },
+    { name: "leftmost pair first", hint: "merge the pair with the lowest rank (learned first) first, not the leftmost pair that has a merge", answer: (x) => leftmostFirst(bytesOf(x.piece), x.merges) },
   ],
 };

@@ -74,8 +74,9 @@ export const softmaxExercise: Exercise<SoftmaxFn, Row, number[]> = {
 };
 
 const lossMistakes: Mistake<Row, number>[] = [
-  { name: "no max-subtraction", hint: "no max-subtraction: exp overflows for large logits; use -log p = logsumexp(logits) - logits[target] with the max subtracted inside the logsumexp", answer: (r) => -Math.log(naiveSoftmax(r.logits)[r.target]) },
+  // the specific mistake first: a naive student fails earlier, on the large logits, where only the naive answer matches
   { name: "log of an underflowing probability", hint: "log(softmax(logits)[target]) is log(0) = -Infinity when that probability underflows: compute logsumexp(logits) - logits[target] directly", answer: (r) => -Math.log(engineSoftmax(r.logits)[r.target]) },
+  { name: "no max-subtraction", hint: "no max-subtraction: exp overflows for large logits; use -log p = logsumexp(logits) - logits[target] with the max subtracted inside the logsumexp", answer: (r) => -Math.log(naiveSoftmax(r.logits)[r.target]) },
   { name: "sign", hint: "the loss is minus the log-probability of the target: it is >= 0", answer: (r) => -engineLoss(r.logits, r.target) },
 ];
 
