@@ -23,7 +23,7 @@ export function mergeIds(tok: BPETokenizer): [number, number, number][] {
   return tok.merges.map(([a, b]) => [id(a), id(b), id(a + b)]);
 }
 
-interface PairInput {
+export interface PairInput {
   words: number[][];
   counts: number[];
 }
@@ -57,7 +57,7 @@ export const pairExercise: Exercise<PairFn, PairInput, [number, number] | null> 
   ],
 };
 
-interface MergeInput {
+export interface MergeInput {
   ids: number[];
   a: number;
   b: number;
@@ -115,7 +115,7 @@ function leftmostFirst(bytes: number[], merges: [number, number, number][]): num
   }
 }
 
-interface EncodeInput {
+export interface EncodeInput {
   piece: string;
   merges: [number, number, number][];
 }

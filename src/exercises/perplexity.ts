@@ -8,7 +8,7 @@ export type PerplexityFn = (meanLoss: number) => number;
 /** meanLoss in nats per predicted token, over `tokens` tokens that spell `characters` characters. */
 export type BitsPerCharFn = (meanLoss: number, tokens: number, characters: number) => number;
 
-interface CostInput {
+export interface CostInput {
   loss: number;
   tokens: number;
   characters: number;

@@ -36,10 +36,14 @@ function result(exercise: string, passed: boolean, message: string, failure?: Ch
   return { exercise, passed, casesPassed: passed ? 1 : 0, cases: 1, message: `${exercise}: ${message}`, failure, hint };
 }
 
-/** Runs the student's code; an exception becomes a failed result instead of ending the notebook. */
-function guarded(exercise: string, what: string, body: () => CheckResult): CheckResult {
+/**
+ * Runs the student's part of a check: an exception becomes the failed result it returns (null when it ran), so the
+ * notebook goes on. The engine's part runs outside it: an engine or data error is not the student's.
+ */
+function studentPart(exercise: string, what: string, body: () => void): CheckResult | null {
   try {
-    return body();
+    body();
+    return null;
   } catch (e) {
     return result(exercise, false, `${what} threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
   }
@@ -84,64 +88,69 @@ class StudentAdam implements Optimizer {
 
 /** Exercise 2's last cell: the student's Adam trains the lab model; the engine's Adam trains a twin. */
 export function adamTrains(adamStep: AdamStepFn, steps = 300): CheckResult {
-  return guarded("adamTrains", "your adamStep", () => {
-    // the student's run first: a stub or an exception fails before the engine's run costs anything
-    const student = labRun(steps, { optimizer: "adam" });
-    student.train({ optimizer: new StudentAdam(student, adamStep) });
-    const engine = labRun(steps, { optimizer: "adam" });
-    engine.train();
-    // float64 moments against the engine's float32 ones: the same Adam agrees to ~1e-6 after 300 steps; a missing
-    // bias correction is off by ~2e-3 after 100
-    return sameTraining("adamTrains", "your Adam", student, engine, 1e-4, "the run drifted from the engine's: check the update of every parameter, not just the first few");
-  });
+  const [student, engine] = [labRun(steps, { optimizer: "adam" }), labRun(steps, { optimizer: "adam" })];
+  // the student's run first: a stub or an exception fails before the engine's run costs anything
+  const failed = studentPart("adamTrains", "your adamStep", () => student.train({ optimizer: new StudentAdam(student, adamStep) }));
+  if (failed) return failed;
+  engine.train();
+  // float64 moments against the engine's float32 ones: the same Adam agrees to ~1e-6 after 300 steps; a missing
+  // bias correction is off by ~2e-3 after 100
+  return sameTraining("adamTrains", "your Adam", student, engine, 1e-4, "the run drifted from the engine's: check the update of every parameter, not just the first few");
 }
 
 /** Exercise 3's last cell: the student's schedule drives a run; the engine's warmup_cosine drives its twin. */
 export function scheduleTrains(warmupCosine: ScheduleFn, o: Omit<CosineOptions, "totalSteps">, steps = 300): CheckResult {
-  return guarded("scheduleTrains", "your warmupCosine", () => {
-    const options: CosineOptions = { ...o, totalSteps: steps };
-    const config = { schedule: "warmup_cosine", lr: o.peakLr, warmupSteps: o.warmupSteps } as Partial<RunConfig>;
-    const student = labRun(steps, config);
-    student.train({ schedule: (step) => warmupCosine(step, options) });
-    const engine = labRun(steps, config);
-    engine.train();
-    return sameTraining("scheduleTrains", "your schedule", student, engine, 1e-9, "the learning rates differ from the engine's somewhere in the run: check the schedule at every step, past warmup too");
-  });
+  const options: CosineOptions = { ...o, totalSteps: steps };
+  const config = { schedule: "warmup_cosine", lr: o.peakLr, warmupSteps: o.warmupSteps } as Partial<RunConfig>;
+  const [student, engine] = [labRun(steps, config), labRun(steps, config)];
+  const failed = studentPart("scheduleTrains", "your warmupCosine", () => student.train({ schedule: (step) => warmupCosine(step, options) }));
+  if (failed) return failed;
+  engine.train();
+  return sameTraining("scheduleTrains", "your schedule", student, engine, 1e-9, "the learning rates differ from the engine's somewhere in the run: check the schedule at every step, past warmup too");
 }
 
 /** Exercise 5's last cell: a trained lab model writes samples through the student's sampler and through the engine's. */
 export function samplerWrites(probs: SamplerFn, o: { temperature: number; topK: number; topP: number }, run: Run, n = 5): { result: CheckResult; samples: string[]; engine: string[] } {
   const engine = sampleText(run.model, run.tokenizer, { n, rng: new Rng(7), ...o });
   let samples: string[] = [];
-  const r = guarded("samplerWrites", "your nextTokenProbs", () => {
+  const failed = studentPart("samplerWrites", "your nextTokenProbs", () => {
     samples = sampleText(run.model, run.tokenizer, { n, rng: new Rng(7), ...o, probs: (logits, f) => probs(Array.from(logits), { temperature: f.temperature ?? 1, topK: f.topK ?? logits.length, topP: f.topP ?? 1 }) });
-    const bad = samples.findIndex((s, i) => s !== engine[i]);
-    const msg = `${n} samples at temperature ${o.temperature}, top-k ${o.topK}, top-p ${o.topP} from the same seed`;
-    return bad < 0
-      ? result("samplerWrites", true, `${msg}: the same as the engine's`)
-      : result("samplerWrites", false, `${msg}: sample ${bad + 1} differs from the engine's`, { case: `sample ${bad + 1}`, input: `seed 7`, expected: engine[bad], got: samples[bad], where: "" }, "the same seed draws the same tokens only if your probabilities are the engine's: check the filters on the model's logits");
   });
+  if (failed) return { result: failed, samples, engine };
+  const bad = samples.findIndex((s, i) => s !== engine[i]);
+  const msg = `${n} samples at temperature ${o.temperature}, top-k ${o.topK}, top-p ${o.topP} from the same seed`;
+  const r = bad < 0
+    ? result("samplerWrites", true, `${msg}: the same as the engine's`)
+    : result("samplerWrites", false, `${msg}: sample ${bad + 1} differs from the engine's`, { case: `sample ${bad + 1}`, input: `seed 7`, expected: engine[bad], got: samples[bad], where: "" }, "the same seed draws the same tokens only if your probabilities are the engine's: check the filters on the model's logits");
   return { result: r, samples, engine };
 }
 
+export interface TokenizerCost {
+  tokenizer: string;
+  lossPerToken: number;
+  tokens: number;
+  characters: number;
+  yours: number;
+  engine: number;
+}
+
 /** Exercise 6's last cell: char and word models, their validation loss per token, and bits per character. */
-export function bitsPerCharacterRuns(bpc: BitsPerCharFn, steps = 300): { result: CheckResult; rows: Array<{ tokenizer: string; lossPerToken: number; tokens: number; characters: number; yours: number; engine: number }> } {
-  const rows: Array<{ tokenizer: string; lossPerToken: number; tokens: number; characters: number; yours: number; engine: number }> = [];
-  const r = guarded("bitsPerCharacterRuns", "your bitsPerCharacter", () => {
-    for (const tokenizer of ["char", "word"] as const) {
-      const run = labRun(steps, { tokenizer, blockSize: tokenizer === "char" ? 64 : 16 });
-      run.train();
-      // the first 200 validation sentences as one text (the char vocabulary has no newline)
-      const text = run.data.valDocs.slice(0, 200).join(" ");
-      const cost = textCost(run.model, run.tokenizer, text);
-      rows.push({ tokenizer, lossPerToken: cost.loss, tokens: cost.tokens, characters: cost.characters, yours: bpc(cost.loss, cost.tokens, cost.characters), engine: cost.bitsPerCharacter });
-    }
-    const bad = rows.find((x) => !(Math.abs(x.yours - x.engine) <= 1e-9 * Math.abs(x.engine)));
-    const text = rows.map((x) => `${x.tokenizer}: ${format(x.yours)} bits/char`).join(", ");
-    return bad
-      ? result("bitsPerCharacterRuns", false, `on the ${bad.tokenizer} model's validation text your bits per character differ from the engine's`, { case: bad.tokenizer, input: `loss ${format(bad.lossPerToken)}, ${bad.tokens} tokens, ${bad.characters} characters`, expected: format(bad.engine), got: format(bad.yours), where: "" })
-      : result("bitsPerCharacterRuns", true, `${text}, as the engine's textCost`);
-  });
+export function bitsPerCharacterRuns(bpc: BitsPerCharFn, steps = 300): { result: CheckResult; rows: TokenizerCost[] } {
+  const rows: TokenizerCost[] = [];
+  for (const tokenizer of ["char", "word"] as const) {
+    const run = labRun(steps, { tokenizer, blockSize: tokenizer === "char" ? 64 : 16 });
+    run.train();
+    // the first 200 validation sentences as one text (the char vocabulary has no newline)
+    const cost = textCost(run.model, run.tokenizer, run.data.valDocs.slice(0, 200).join(" "));
+    rows.push({ tokenizer, lossPerToken: cost.loss, tokens: cost.tokens, characters: cost.characters, yours: NaN, engine: cost.bitsPerCharacter });
+  }
+  const failed = studentPart("bitsPerCharacterRuns", "your bitsPerCharacter", () => rows.forEach((x) => (x.yours = bpc(x.lossPerToken, x.tokens, x.characters))));
+  if (failed) return { result: failed, rows };
+  const bad = rows.find((x) => !(Math.abs(x.yours - x.engine) <= 1e-9 * Math.abs(x.engine)));
+  const text = rows.map((x) => `${x.tokenizer}: ${format(x.yours)} bits/char`).join(", ");
+  const r = bad
+    ? result("bitsPerCharacterRuns", false, `on the ${bad.tokenizer} model's validation text your bits per character differ from the engine's`, { case: bad.tokenizer, input: `loss ${format(bad.lossPerToken)}, ${bad.tokens} tokens, ${bad.characters} characters`, expected: format(bad.engine), got: format(bad.yours), where: "" })
+    : result("bitsPerCharacterRuns", true, `${text}, as the engine's textCost`);
   return { result: r, rows };
 }
 
@@ -164,19 +173,20 @@ export function learnMerges(text: string, n: number, pairFn: PairFn, mergeFn: Me
 
 /** Exercise 7's last cell: the student's merges and encoder as a tokenizer of a text, against trainBPE's. */
 export function bpeTokenizer(text: string, n: number, fns: { mostFrequentPair: PairFn; mergePair: MergeFn; encode: EncodeFn }, sentence: string): { result: CheckResult; tokens: number[]; merges: [number, number, number][] } {
+  const engine = trainBPE(text, { vocabSize: 257 + n });
+  const expectedMerges = mergeIds(engine);
+  const expected = engine.encode(sentence);
   let tokens: number[] = [];
   let merges: [number, number, number][] = [];
-  const r = guarded("bpeTokenizer", "your BPE", () => {
-    const engine = trainBPE(text, { vocabSize: 257 + n });
+  const out = (r: CheckResult) => ({ result: r, tokens, merges });
+  const failed = studentPart("bpeTokenizer", "your BPE", () => {
     merges = learnMerges(text, n, fns.mostFrequentPair, fns.mergePair);
-    const expectedMerges = mergeIds(engine);
-    const bad = expectedMerges.findIndex((m, i) => merges[i] === undefined || m[0] !== merges[i][0] || m[1] !== merges[i][1]);
-    if (bad >= 0) return result("bpeTokenizer", false, `merge ${bad} differs from trainBPE's`, { case: `merge ${bad}`, input: `${n} merges`, expected: format(expectedMerges[bad].slice(0, 2)), got: format(merges[bad]?.slice(0, 2)), where: "" });
     tokens = preTokenize(sentence).flatMap((piece) => fns.encode(bytesOf(piece), merges));
-    const expected = engine.encode(sentence);
-    const same = tokens.length === expected.length && tokens.every((t, i) => t === expected[i]);
-    const msg = `${n} merges learned as trainBPE learns them; "${sentence}" is ${tokens.length} tokens (${bytesOf(sentence).length} bytes)`;
-    return same ? result("bpeTokenizer", true, msg) : result("bpeTokenizer", false, `your encoding of "${sentence}" differs from the engine's`, { case: sentence, input: `${n} merges`, expected: format(expected), got: format(tokens), where: "" });
   });
-  return { result: r, tokens, merges };
+  if (failed) return out(failed);
+  const bad = expectedMerges.findIndex((m, i) => merges[i] === undefined || m[0] !== merges[i][0] || m[1] !== merges[i][1]);
+  if (bad >= 0) return out(result("bpeTokenizer", false, `merge ${bad} differs from trainBPE's`, { case: `merge ${bad}`, input: `${n} merges`, expected: format(expectedMerges[bad].slice(0, 2)), got: format(merges[bad]?.slice(0, 2)), where: "" }));
+  const same = tokens.length === expected.length && tokens.every((t, i) => t === expected[i]);
+  const msg = `${n} merges learned as trainBPE learns them; "${sentence}" is ${tokens.length} tokens (${bytesOf(sentence).length} bytes)`;
+  return out(same ? result("bpeTokenizer", true, msg) : result("bpeTokenizer", false, `your encoding of "${sentence}" differs from the engine's`, { case: sentence, input: `${n} merges`, expected: format(expected), got: format(tokens), where: "" }));
 }

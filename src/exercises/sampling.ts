@@ -14,7 +14,7 @@ export interface Filters {
 
 export type SamplerFn = (logits: number[], o: Filters) => number[];
 
-interface SamplerInput {
+export interface SamplerInput {
   logits: number[];
   o: Filters;
 }

@@ -15,7 +15,7 @@ export interface CosineOptions {
 export type ScheduleFn = (step: number, o: CosineOptions) => number;
 export type WarmupRuleFn = (totalSteps: number) => number;
 
-interface ScheduleInput {
+export interface ScheduleInput {
   o: CosineOptions;
   steps: number[];
 }

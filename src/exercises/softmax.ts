@@ -10,7 +10,7 @@ export type SoftmaxFn = (logits: number[]) => number[];
 export type LossFn = (logits: number[], target: number) => number;
 export type GradFn = (logits: number[], target: number) => number[];
 
-interface Row {
+export interface Row {
   logits: number[];
   target: number;
 }

@@ -70,7 +70,7 @@ export function writeStudentVersions(from: string, to: string, opts: { force?: b
   if (path.resolve(from) === path.resolve(to)) throw new Error(`the student versions would overwrite the teacher's notebooks in ${from}: give another --out folder`);
   const made = files.map((f) => ({ f, nb: studentNotebook(readNotebook(path.join(from, f)), path.join(from, f)) }));
   const existing = made.map(({ f }) => path.join(to, f)).filter((p) => fs.existsSync(p));
-  if (existing.length && !opts.force) throw new Error(`${existing.join(", ")} already exist${existing.length === 1 ? "s" : ""}: it may hold a student's work; pass --force to replace, or choose another --out folder`);
+  if (existing.length && !opts.force) throw new Error(`${existing.join(", ")} ${existing.length === 1 ? "already exists: it may hold" : "already exist: they may hold"} a student's work; pass --force to replace, or choose another --out folder`);
   fs.mkdirSync(to, { recursive: true });
   for (const { f, nb } of made) writeNotebook(path.join(to, f), nb);
   const link = path.join(to, "src");
