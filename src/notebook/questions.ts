@@ -80,11 +80,14 @@ export function checkQuestion(q: Question, figures: readonly RecordedFigure[] = 
 const escape = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 function resultHtml(r: QuestionResult, n: number): string {
-  const mark = { right: ["✓", "#1a7f37", `You predicted ${escape(r.answer!)}: right.`], wrong: ["✗", "#cf222e", `You predicted ${escape(r.answer!)}.`], unanswered: ["?", "#6e7781", "No prediction yet: write it into <code>answer</code> above, then run the notebook."] }[r.status];
+  const color = { right: "#1a7f37", wrong: "#cf222e", unanswered: "#6e7781" }[r.status];
+  const said =
+    r.status === "unanswered" ? "? No prediction yet: write it into <code>answer</code>, then run the notebook."
+      : `${r.status === "right" ? "✓" : "✗"} You predicted ${escape(r.answer ?? "")}${r.status === "right" ? ": right." : "."}`;
   const reveal = `The run: <b>${escape(r.expected)}</b>. ${escape(r.why)}`;
   return (
-    `<div style="border-left:4px solid ${mark[1]};padding:4px 10px;margin:6px 0"><b>${n}. ${escape(r.ask)}</b><br>` +
-    `<span style="color:${mark[1]}">${mark[0]}</span> ${mark[2]} ` +
+    `<div style="border-left:4px solid ${color};padding:4px 10px;margin:6px 0"><b>${n}. ${escape(r.ask)}</b><br>` +
+    `<span style="color:${color}">${said}</span> ` +
     (r.status === "unanswered" ? `<details><summary>Show the run's answer</summary>${reveal}</details>` : reveal) +
     `</div>`
   );

@@ -1,6 +1,7 @@
 // Lesson questions are checked against the run's recorded figures, never more tightly than the regression allows.
 
-import { checkQuestion } from "../../src/notebook/questions.js";
+import { askQuestions, checkQuestion } from "../../src/notebook/questions.js";
+import { clearRecordedFigures, record } from "../../src/notebook/record.js";
 import type { RecordedFigure } from "../../src/notebook/record.js";
 
 const fig = (name: string, value: number, abs = 0, rel = 0): RecordedFigure => ({ name, value, tolerance: "custom", abs, rel, cell: null });
@@ -38,5 +39,21 @@ describe("lesson questions", () => {
     expect(() => checkQuestion({ ask: "which?", answer: "d", lowest: { a: "val_a", b: "val_b" }, why: "" }, figures)).toThrow('answer must be one of "a", "b" (got "d")');
     expect(() => checkQuestion({ ask: "n?", answer: "six" as unknown as number, figure: "param_count", why: "" }, figures)).toThrow("answer must be a number or null");
     expect(() => checkQuestion({ ask: "n?", answer: 1, figure: "nope", why: "" }, figures)).toThrow('no recorded figure "nope"');
+  });
+
+  test("askQuestions shows every question with its status and the run's answer", () => {
+    clearRecordedFigures();
+    record("untrained_val_loss", 6.4, "forward");
+    record("val_a", 3, "trained");
+    record("val_c", 2.9, "trained");
+    const log = jest.spyOn(console, "log").mockImplementation(() => undefined);
+    askQuestions({
+      loss: { ask: "loss?", answer: null, figure: "untrained_val_loss", close: { rel: 0.01 }, why: "ln V." },
+      which: { ask: "which?", answer: "a", lowest: { a: "val_a", c: "val_c" }, why: "c trained longer." },
+    });
+    const text = log.mock.calls.map((c) => String(c[0])).join("\n");
+    log.mockRestore();
+    expect(text).toContain("1. loss?\n   ? no prediction yet; the run: 6.4 (a prediction within ±0.064 counts). ln V.");
+    expect(text).toContain("2. which?\n   ✗ you predicted a; the run: c (a 3, c 2.9). c trained longer.");
   });
 });
