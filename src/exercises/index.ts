@@ -38,6 +38,7 @@ export const exercises = [
 
 /** The checks of the notebooks' last cells (a real run with the student's code). */
 export const runChecks = [
+  { id: "lossOnModel", notebook: "01-softmax-cross-entropy" },
   { id: "adamTrains", notebook: "02-adam" },
   { id: "scheduleTrains", notebook: "03-schedule" },
   { id: "samplerWrites", notebook: "05-sampling" },
@@ -74,6 +75,7 @@ export const check = {
 
 /** The last cells' runs; each shows its result and returns what the notebook displays next. */
 export const run = {
+  loss: (loss: Parameters<typeof runs.lossOnModel>[0], grad: Parameters<typeof runs.lossOnModel>[1], steps?: number): void => report(runs.lossOnModel(loss, grad, steps)),
   adam: (fn: Parameters<typeof runs.adamTrains>[0], steps?: number): void => report(runs.adamTrains(fn, steps)),
   schedule: (fn: Parameters<typeof runs.scheduleTrains>[0], o: Parameters<typeof runs.scheduleTrains>[1], steps?: number): void => report(runs.scheduleTrains(fn, o, steps)),
   sampler: (...args: Parameters<typeof runs.samplerWrites>): string[] => {

@@ -12,7 +12,10 @@ import { preTokenize, trainBPE } from "../data/bpe.js";
 import { projectPath } from "../io/paths.js";
 import { format } from "./check.js";
 import type { CheckResult } from "./check.js";
+import { noGrad } from "../core/tensor.js";
 import type { AdamStepFn } from "./adam.js";
+import type { GradFn, LossFn } from "./softmax.js";
+import { engineLoss, finiteDifferenceGrad } from "./softmax.js";
 import type { CosineOptions, ScheduleFn } from "./schedule.js";
 import type { SamplerFn } from "./sampling.js";
 import type { BitsPerCharFn } from "./perplexity.js";
@@ -84,6 +87,47 @@ class StudentAdam implements Optimizer {
   setState(): void {
     throw new Error("the exercise's Adam does not resume");
   }
+}
+
+/**
+ * Exercise 1's last cell: the lab model trained `steps` steps, its logits for validation sentences, and the student's
+ * loss and gradient on every predicted position (V = 597 logits a row) against the model's own loss and the
+ * central differences of the engine's.
+ */
+export function lossOnModel(loss: LossFn, grad: GradFn, steps = 200, sentences = 8): CheckResult {
+  const run = labRun(steps, { evalBatches: sentences });
+  run.train();
+  const V = run.tokenizer.vocabSize;
+  const rows: Array<{ logits: number[]; target: number }> = [];
+  let modelLoss = 0;
+  for (const b of run.evalBatches("val")!) {
+    const out = noGrad(() => run.model.forward(b.inputs, b.B, b.T, b.targets)); // logits (B, T, V)
+    let count = 0;
+    b.targets.forEach((target, i) => {
+      if (target < 0) return;
+      rows.push({ logits: Array.from(out.logits.data.subarray(i * V, (i + 1) * V)), target });
+      count++;
+    });
+    modelLoss += out.loss!.item() * count;
+  }
+  modelLoss /= rows.length;
+  let mean = NaN;
+  let grads: number[][] = [];
+  const failed = studentPart("lossOnModel", "your crossEntropy or crossEntropyGrad", () => {
+    mean = rows.reduce((s, r) => s + loss(r.logits, r.target), 0) / rows.length;
+    grads = rows.map((r) => grad(r.logits, r.target));
+  });
+  if (failed) return failed;
+  const where = `${rows.length} positions of ${sentences} validation sentences, the lab model after ${steps} steps`;
+  if (!(Math.abs(mean - modelLoss) <= 1e-5 * modelLoss)) {
+    return result("lossOnModel", false, `your mean loss differs from the model's on ${where}`, { case: "mean loss", input: where, expected: format(modelLoss), got: format(mean), where: "" });
+  }
+  const bad = rows.findIndex((r, i) => {
+    const fd = finiteDifferenceGrad(engineLoss, r.logits, r.target);
+    return grads[i].length !== V || fd.some((x, j) => !(Math.abs(grads[i][j] - x) <= 1e-6 + 1e-5 * Math.abs(x)));
+  });
+  if (bad >= 0) return result("lossOnModel", false, `your gradient differs from the finite differences at position ${bad}`, { case: `position ${bad}`, input: where, expected: format(finiteDifferenceGrad(engineLoss, rows[bad].logits, rows[bad].target)), got: format(grads[bad]), where: "" });
+  return result("lossOnModel", true, `on ${where}: mean loss ${format(mean)} as the model's (perplexity ${format(Math.exp(mean))}), and every gradient as its finite differences`);
 }
 
 /** Exercise 2's last cell: the student's Adam trains the lab model; the engine's Adam trains a twin. */
