@@ -40,6 +40,7 @@ export const exercises = [
 export const runChecks = [
   { id: "lossOnModel", notebook: "01-softmax-cross-entropy" },
   { id: "adamTrains", notebook: "02-adam" },
+  { id: "attentionInModel", notebook: "04-attention" },
   { id: "scheduleTrains", notebook: "03-schedule" },
   { id: "samplerWrites", notebook: "05-sampling" },
   { id: "bitsPerCharacterRuns", notebook: "06-perplexity-bits" },
@@ -77,6 +78,7 @@ export const check = {
 export const run = {
   loss: (loss: Parameters<typeof runs.lossOnModel>[0], grad: Parameters<typeof runs.lossOnModel>[1], steps?: number): void => report(runs.lossOnModel(loss, grad, steps)),
   adam: (fn: Parameters<typeof runs.adamTrains>[0], steps?: number): void => report(runs.adamTrains(fn, steps)),
+  attention: (fn: Parameters<typeof runs.attentionInModel>[0], steps?: number): void => report(runs.attentionInModel(fn, steps)),
   schedule: (fn: Parameters<typeof runs.scheduleTrains>[0], o: Parameters<typeof runs.scheduleTrains>[1], steps?: number): void => report(runs.scheduleTrains(fn, o, steps)),
   sampler: (...args: Parameters<typeof runs.samplerWrites>): string[] => {
     const r = runs.samplerWrites(...args);

@@ -13,6 +13,8 @@ import { projectPath } from "../io/paths.js";
 import { format } from "./check.js";
 import type { CheckResult } from "./check.js";
 import { noGrad } from "../core/tensor.js";
+import { kernels, setBackend } from "../kernels/index.js";
+import type { AttentionFn } from "./attention.js";
 import type { AdamStepFn } from "./adam.js";
 import type { GradFn, LossFn } from "./softmax.js";
 import { engineLoss, finiteDifferenceGrad } from "./softmax.js";
@@ -151,6 +153,47 @@ export function scheduleTrains(warmupCosine: ScheduleFn, o: Omit<CosineOptions, 
   if (failed) return failed;
   engine.train();
   return sameTraining("scheduleTrains", "your schedule", student, engine, 1e-9, "the learning rates differ from the engine's somewhere in the run: check the schedule at every step, past warmup too");
+}
+
+/**
+ * Exercise 4's last cell: the lab model trained `steps` steps by the engine, then its validation loss computed again
+ * with the student's head as the attention of every layer and head (a backend whose attention forward calls it).
+ */
+export function attentionInModel(head: AttentionFn, steps = 200): CheckResult {
+  const run = labRun(steps);
+  run.train();
+  const expected = run.evaluate("val")!.loss;
+  const engine = kernels();
+  let got = NaN;
+  const failed = studentPart("attentionInModel", "your attentionHead", () => {
+    setBackend({
+      ...engine,
+      name: "student-attention",
+      attentionForward(out, att, qkv, B, T, C, NH) {
+        const hs = C / NH;
+        for (let b = 0; b < B; b++) {
+          for (let h = 0; h < NH; h++) {
+            // rows of q, k and v for sequence b, head h: (T, hs) each, from packed qkv (B, T, 3C)
+            const rows = (part: number): number[][] => Array.from({ length: T }, (_, t) => Array.from(qkv.subarray(((b * T + t) * 3 + part) * C + h * hs, ((b * T + t) * 3 + part) * C + (h + 1) * hs)));
+            const y = head(rows(0), rows(1), rows(2));
+            for (let t = 0; t < T; t++) for (let i = 0; i < hs; i++) out[(b * T + t) * C + h * hs + i] = y[t][i];
+          }
+        }
+        att.fill(0, 0, B * NH * T * T); // evaluation keeps no weights for a backward pass
+      },
+    });
+    try {
+      got = run.evaluate("val")!.loss;
+    } finally {
+      setBackend(engine);
+    }
+  });
+  if (failed) return failed;
+  const n = run.modelConfig.nLayer * run.modelConfig.nHead;
+  const msg = `the lab model after ${steps} steps, with your head as all ${n} attention heads: validation loss ${format(got)}; with the engine's: ${format(expected)}`;
+  return Math.abs(got - expected) <= 1e-5 * expected
+    ? result("attentionInModel", true, msg)
+    : result("attentionInModel", false, msg, { case: "validation loss", input: `${steps} steps`, expected: format(expected), got: format(got), where: "" }, "check your head on the cases above first; here T is up to the model's block size (16) and hs = 8");
 }
 
 /** Exercise 5's last cell: a trained lab model writes samples through the student's sampler and through the engine's. */
