@@ -64,7 +64,7 @@ function runScript(script: string, env: NodeJS.ProcessEnv, timeoutS: number): Pr
 
 /** Why the checks that did not report did not run, from how the process ended. */
 function notRunReason(o: RunOutcome, timeoutS: number): string {
-  if (o.timedOut) return `did not run: the notebook was stopped at the time limit (${timeoutS} s); an endless loop?`;
+  if (o.timedOut) return `did not run: the notebook was stopped at the time limit (${timeoutS} s) before this check reported (an endless loop, or a run slower than the limit: raise --timeout)`;
   const lines = o.stderr.split("\n").map((l) => l.trim()).filter(Boolean);
   const cell = lines.find((l) => l.startsWith("[notebook]"))?.match(/failed in cell (\d+)/)?.[1];
   const error = lines.find((l) => /^\w*Error\b|^Error:/.test(l)) ?? lines[lines.length - 1] ?? `exit code ${o.status}`;
