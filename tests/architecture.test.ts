@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 const src = path.join(__dirname, "..", "src");
-const layers: Record<string, number> = { core: 0, kernels: 1, nn: 2, optim: 2, data: 2, train: 3, eval: 3, io: 3, sweep: 4, notebook: 5, cli: 5 };
+const layers: Record<string, number> = { core: 0, kernels: 1, nn: 2, optim: 2, data: 2, train: 3, eval: 3, io: 3, sweep: 4, notebook: 5, exercises: 5, cli: 5 };
 
 function sources(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

@@ -134,3 +134,30 @@ record("train_ppl_final", run.evaluate("train")!.perplexity, "trained");
 record("val_ppl_final", trained.perplexity, "trained");
 record("val_probability_geomean", pAfter, "trained");
 __nb.out(showRecords());
+
+// %% cell 25
+__nb.cell(25, 14);
+import { askQuestions } from "../../src/notebook/index.js";
+__nb.out(askQuestions({
+  untrainedLoss: {
+    ask: `Before training, what will the validation loss be? (V = ${tok.vocabSize} tokens)`,
+    answer: null,
+    figure: "untrained_val_loss",
+    close: { rel: 0.03 },
+    why: `A uniform guess over V tokens costs ln V = ${num(uniform.loss, 4)} nats a token. Small random weights make every token about equally likely, so the untrained loss was close to it: ${num(untrained.loss, 4)}, ${num(untrained.loss - uniform.loss, 3)} ${untrained.loss >= uniform.loss ? "above" : "below"} (random logits are not exactly equal, and unevenness unrelated to the data costs more than it saves: Jensen).`,
+  },
+  paramCount: {
+    ask: `How many parameters does the model have? (n_embd ${params.nEmbd}, ${params.nLayer} layers, block ${params.blockSize}, V = ${tok.vocabSize}; within 5%)`,
+    answer: null,
+    figure: "param_count",
+    close: { rel: 0.05 },
+    why: `${num(vocabParams)} of the ${num(run.numParams)} are the token embedding and the output head (V × n_embd each); the rest are the blocks and the position embedding.`,
+  },
+  finalPerplexity: {
+    ask: `After ${params.steps} steps, what will the validation perplexity be? (within 30%)`,
+    answer: null,
+    figure: "val_ppl_final",
+    close: { rel: 0.3 },
+    why: `The trained model is ${perplexityText(trained.perplexity, tok.vocabSize)}; a uniform guess has perplexity ${tok.vocabSize}.`,
+  },
+}));

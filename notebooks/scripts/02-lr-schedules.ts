@@ -240,3 +240,32 @@ for (const r of warmupResults) {
   else record(`blowup_step_${key}`, 0, { abs: 10 }, "0: never blows up");
 }
 __nb.out(showRecords());
+
+// %% cell 20
+__nb.cell(20, 13);
+import { askQuestions, listText } from "../../src/notebook/index.js";
+// (import from "./src/index.js" already made in an earlier cell)
+const noWarmup = warmupResults.find((r) => r.lr === params.unstableLr && r.warmup === 0 && r.clipNorm === 0);
+__nb.out(askQuestions({
+  longWarmup: {
+    ask: "How many warmup steps do the guides recommend for a 100,000-step run?",
+    answer: null,
+    figure: "recommended_warmup_100000",
+    why: `max(100, 5% of the steps) = ${recommendedWarmup(100000).toLocaleString("en-US")}: a long run warms up for 5% of its length, a short one for at least 100 steps.`,
+  },
+  bestSchedule: {
+    ask: `Which of ${listText(params.compare.map((k) => `"${k}"`))} ends with the lowest validation loss after ${params.steps} steps?`,
+    answer: null,
+    lowest: Object.fromEntries(params.compare.map((k) => [k, `val_loss_${k}`])),
+    why: `Validation losses: ${byVal.map((r) => `${r.kind} ${num(r.val.loss, 3)}`).join(", ")}${byVal[byVal.length - 1].kind === "constant" ? ". The constant LR ends last: a decaying LR lets the last steps settle into a minimum that a constant one keeps jumping around." : "."}`,
+  },
+  ...(noWarmup ? {
+    blowUp: {
+      ask: `At peak LR ${params.unstableLr} without warmup, at which step will the loss blow up? (0: never; within 50%)`,
+      answer: null,
+      figure: `blowup_step_lr_${String(params.unstableLr).replace(".", "p")}_warmup_0`,
+      close: { rel: 0.5, abs: 10 },
+      why: noWarmup.blowUp ? `It blew up at step ${noWarmup.blowUp.step} (the first step whose 20-step mean loss is above ln V + 1).` : "It never blew up in this run.",
+    },
+  } : {}),
+}));

@@ -200,3 +200,29 @@ for (const c of chosen) {
   record(`val_perplexity_${c.preset}_long`, runSummary(longRuns[c.preset]).val_ppl!, "trained");
 }
 __nb.out(showRecords());
+
+// %% cell 19
+__nb.cell(19, 12);
+import { askQuestions } from "../../src/notebook/index.js";
+const longPpl = chosen.map((c) => ({ preset: c.preset, ppl: runSummary(longRuns[c.preset]).val_ppl! }));
+__nb.out(askQuestions({
+  uniformPerplexity: {
+    ask: "What is the perplexity of a uniform guess over this vocabulary?",
+    answer: null,
+    figure: "vocab_size",
+    why: `e^(ln V) = V = ${V}: perplexity counts the equally likely choices a model is as unsure as.`,
+  },
+  bitsSaved: {
+    ask: `How many bits per token will the trained model save over the uniform guess? (within 25%)`,
+    answer: null,
+    figure: "bits_saved_per_token",
+    close: { rel: 0.25 },
+    why: `A uniform guess costs log2 V = ${num(uniform.bitsPerToken, 2)} bits a token; the trained model ${num(trainedVal.bitsPerToken, 2)} on the validation split.`,
+  },
+  bestSize: {
+    ask: `Which size reaches the lowest validation perplexity in ${params.longSteps} steps: ${params.sizes.map((s) => `"${s}"`).join(", ")}?`,
+    answer: null,
+    lowest: Object.fromEntries(params.sizes.map((s) => [s, `val_perplexity_${s}_long`])),
+    why: `Validation perplexity after ${params.longSteps} steps, each size at the LR it chose: ${longPpl.map((r) => `${r.preset} ${num(r.ppl, 1)}`).join(", ")}.`,
+  },
+}));

@@ -201,3 +201,30 @@ record("full_final_train_perplexity", fullFinal.train_ppl!, "trained");
 record("full_final_val_perplexity", fullFinal.val_ppl!, "trained");
 for (const t of params.tiers) for (const n of params.dataSizes) record(`gap_${t}_${n}`, cell(t, n).val_ppl! / cell(t, n).train_ppl!, "trained");
 __nb.out(showRecords());
+
+// %% cell 21
+__nb.cell(21, 13);
+import { askQuestions } from "../../src/notebook/index.js";
+__nb.out(askQuestions({
+  bestStep: {
+    ask: `Training on ${params.tinyDocs} sentences for ${params.steps} steps (evaluated every ${params.evalEvery}), at which step will the validation loss be lowest? (within 25%)`,
+    answer: null,
+    figure: "tiny_best_step",
+    close: { rel: 0.25, abs: params.evalEvery },
+    why: (restoredFrom ?? 0) < params.steps
+      ? `The best validation loss came at step ${restoredFrom ?? 0}; after it the model learns the ${params.tinyDocs} sentences by heart and does worse on new ones.`
+      : `The validation loss was still falling at step ${params.steps}: this run stopped before it overfitted.`,
+  },
+  lowerTrain: {
+    ask: `Which run ends with the lower training perplexity: "tiny" (${params.tinyDocs} sentences) or "full" (${full.data.trainDocs.length.toLocaleString("en-US")})?`,
+    answer: null,
+    lowest: { tiny: "tiny_final_train_perplexity", full: "full_final_train_perplexity" },
+    why: `Training perplexity: tiny ${num(tinyFinal.train_ppl!, 1)}, full ${num(fullFinal.train_ppl!, 1)}.`,
+  },
+  lowerVal: {
+    ask: `And the lower validation perplexity: "tiny" or "full"?`,
+    answer: null,
+    lowest: { tiny: "tiny_final_val_perplexity", full: "full_final_val_perplexity" },
+    why: `Validation perplexity: tiny ${num(tinyFinal.val_ppl!, 1)}, full ${num(fullFinal.val_ppl!, 1)}: the gap between the two splits is what memorizing costs.`,
+  },
+}));

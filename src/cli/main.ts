@@ -29,6 +29,7 @@ import { defaultsOf, fieldHelp, resolveOptions } from "../core/schema.js";
 import type { Schema } from "../core/schema.js";
 import { sweepCommand } from "./sweep.js";
 import { kernelCommand } from "./kernel.js";
+import { exercisesCommand } from "./exercises.js";
 
 const USAGE = `gptlab: train and explore tiny GPT language models
 
@@ -43,6 +44,7 @@ Commands:
   regress  run the exported notebook scripts and compare their figures with the baselines
   sweep    hyperparameter sweeps: plan | run | collect | lr-range (local cores, Slurm, Kubernetes, CI matrix)
   kernel   register the TypeScript notebook kernel with Jupyter and VS Code, without Python: install | list
+  exercises  exercise notebooks for a class: student (write the student versions) | grade FOLDER | list
 
 Run "npx gptlab <command> --help" for the options of a command.`;
 
@@ -422,6 +424,8 @@ export async function main(argv: string[]): Promise<void> {
         return void sweepCommand(rest);
       case "kernel":
         return kernelCommand(rest);
+      case "exercises":
+        return await exercisesCommand(rest);
       case undefined:
       case "--help":
       case "-h":
@@ -429,7 +433,7 @@ export async function main(argv: string[]): Promise<void> {
         console.log(USAGE);
         return;
       default:
-        throw new Error(`unknown command "${command}"; commands: train, sample, eval, bench, export, regress, sweep, kernel (npx gptlab --help)`);
+        throw new Error(`unknown command "${command}"; commands: train, sample, eval, bench, export, regress, sweep, kernel, exercises (npx gptlab --help)`);
     }
   } catch (e) {
     const message = command === "train" ? asFlags((e as Error).message) : (e as Error).message;

@@ -34,6 +34,33 @@ export function preTokenize(text: string): string[] {
 // A pair of token ids as one number key (ids < 2^21, so the key stays an exact integer).
 const PAIR = 2 ** 21;
 
+/** Every occurrence of the pair (a, b) in ids, left to right and not overlapping, replaced by id. */
+export function mergePair(ids: readonly number[], a: number, b: number, id: number): number[] {
+  const next: number[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    if (i + 1 < ids.length && ids[i] === a && ids[i + 1] === b) next.push(id), i++;
+    else next.push(ids[i]);
+  }
+  return next;
+}
+
+/** The key a·2^21 + b of the most frequent pair; ties go to the smaller key (smaller a, then b); -1 if none. */
+export function mostFrequentPairKey(pairCount: ReadonlyMap<number, number>): number {
+  let best = -1, bestCount = 0;
+  for (const [k, c] of pairCount) if (c > bestCount || (c === bestCount && k < best)) (best = k), (bestCount = c);
+  return best;
+}
+
+/** The most frequent adjacent pair over words (word w counted counts[w] times), as trainBPE picks it; null if none. */
+export function mostFrequentPair(words: readonly (readonly number[])[], counts: readonly number[]): [number, number] | null {
+  const pairCount = new Map<number, number>();
+  words.forEach((s, w) => {
+    for (let i = 0; i + 1 < s.length; i++) pairCount.set(s[i] * PAIR + s[i + 1], (pairCount.get(s[i] * PAIR + s[i + 1]) ?? 0) + counts[w]);
+  });
+  const best = mostFrequentPairKey(pairCount);
+  return best < 0 ? null : [Math.floor(best / PAIR), best % PAIR];
+}
+
 export class BPETokenizer extends VocabTokenizer implements Tokenizer {
   readonly kind = "bpe" as const;
   /** merges in rank order: merges[r] joins two tokens into the token mergeIds[r] */
@@ -80,14 +107,7 @@ export class BPETokenizer extends VocabTokenizer implements Tokenizer {
       }
       if (best < 0) break;
       const [a, b] = this.merges[best].map((s) => this.ids.get(s)!);
-      const next: number[] = [];
-      for (let i = 0; i < ids.length; i++) {
-        if (i + 1 < ids.length && ids[i] === a && ids[i + 1] === b) {
-          next.push(this.mergeIds[best]);
-          i++;
-        } else next.push(ids[i]);
-      }
-      ids = next;
+      ids = mergePair(ids, a, b, this.mergeIds[best]);
     }
     if (this.cache.size < 100_000) this.cache.set(piece, ids);
     return ids;
@@ -174,8 +194,7 @@ export function trainBPE(text: string, opts: BuildOptions = {}): BPETokenizer {
   for (let w = 0; w < words.length; w++) addPairs(w, 1);
 
   while (vocab.length < vocabSize - 1) {
-    let best = -1, bestCount = 0;
-    for (const [k, c] of pairCount) if (c > bestCount || (c === bestCount && k < best)) (best = k), (bestCount = c);
+    const best = mostFrequentPairKey(pairCount);
     if (best < 0) {
       throw new Error(`bpe: the corpus has no more pairs to merge after ${merges.length} merges, so vocabSize ${vocabSize} cannot be reached (at most ${vocab.length + 1} here); use a smaller vocabSize or more text`);
     }
@@ -186,12 +205,7 @@ export function trainBPE(text: string, opts: BuildOptions = {}): BPETokenizer {
     merges.push([vocab[a], vocab[b]]);
     for (const w of pairWords.get(best)!) {
       addPairs(w, -1);
-      const s = words[w], next: number[] = [];
-      for (let i = 0; i < s.length; i++) {
-        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) next.push(id), i++;
-        else next.push(s[i]);
-      }
-      words[w] = next;
+      words[w] = mergePair(words[w], a, b, id);
       addPairs(w, 1);
     }
     pairWords.delete(best);

@@ -102,6 +102,8 @@ export interface GenerateOptions extends SamplingOptions {
   stopToken?: number;
   /** Use the model's KV cache (default true); false runs a full forward pass per token. Both give the same tokens. */
   useCache?: boolean;
+  /** Replaces nextTokenProbs (temperature, top-k, top-p) with another filter: the exercises' student sampler. */
+  probs?: (logits: ArrayLike<number>, opts: SamplingOptions) => ArrayLike<number>;
 }
 
 function validateGenerateOptions(model: GPT, opts: GenerateOptions): void {
@@ -158,7 +160,7 @@ export function generate(model: GPT, opts: GenerateOptions): number[] {
   };
 
   for (let i = 0; i < opts.maxNewTokens; i++) {
-    const token = sampleToken(nextLogits(), opts, opts.rng);
+    const token = opts.probs ? opts.rng.categorical(opts.probs(nextLogits(), opts)) : sampleToken(nextLogits(), opts, opts.rng);
     out.push(token);
     context.push(token);
     if (token === opts.stopToken) break;
@@ -185,6 +187,7 @@ export interface SampleTextOptions extends SamplingOptions {
   /** Tokens per sample at most (default: the model's blockSize). */
   maxNewTokens?: number;
   useCache?: boolean;
+  probs?: GenerateOptions["probs"];
 }
 
 /**
@@ -201,12 +204,12 @@ export function sampleText(model: GPT, tokenizer: SampleTokenizer, opts: SampleT
   const promptIds = tokenizer.encode(opts.prompt ?? "");
   const start = opts.bos === false ? [] : [tokenizer.bos];
   if (start.length + promptIds.length === 0) throw new Error("sampleText: without BOS (bos: false) a sample needs a prompt to start from");
-  const { rng, temperature, topK, topP, useCache } = opts;
+  const { rng, temperature, topK, topP, useCache, probs } = opts;
   const maxNewTokens = opts.maxNewTokens ?? model.config.blockSize;
   const texts: string[] = [];
   for (let s = 0; s < n; s++) {
     const prompt = [...start, ...promptIds];
-    const tokens = generate(model, { prompt, maxNewTokens, rng, temperature, topK, topP, useCache, stopToken: tokenizer.bos });
+    const tokens = generate(model, { prompt, maxNewTokens, rng, temperature, topK, topP, useCache, probs, stopToken: tokenizer.bos });
     texts.push(tokenizer.decode([...prompt, ...tokens]));
   }
   return texts;

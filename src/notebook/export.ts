@@ -3,7 +3,9 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import ts from "typescript";
+import { createRequire } from "node:module";
+import type * as TS from "typescript";
+import { gptlabRoot } from "../core/package-root.js";
 import type { Notebook } from "./ipynb.js";
 import { cellSource } from "./ipynb.js";
 
@@ -31,11 +33,25 @@ function codeCells(nb: Notebook): CodeCell[] {
   return cells;
 }
 
-function parse(source: string, name = "cell.ts"): ts.SourceFile {
+/**
+ * The TypeScript compiler, loaded on the first parse from gptlab's own folder: a devDependency, so the published
+ * library's other modules load without it (the grade command of the exercises exports notebooks in a checkout).
+ */
+let ts: typeof TS;
+function loadTypeScript(): typeof TS {
+  try {
+    return createRequire(path.join(gptlabRoot(), "package.json"))("typescript") as typeof TS;
+  } catch {
+    throw new Error(`exporting a notebook needs the typescript package, not installed beside gptlab in ${gptlabRoot()}: run npm install there (a clone's devDependencies include it)`);
+  }
+}
+
+function parse(source: string, name = "cell.ts"): TS.SourceFile {
+  ts ??= loadTypeScript();
   return ts.createSourceFile(name, source, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
 }
 
-function bindingNames(name: ts.BindingName, out: string[]): void {
+function bindingNames(name: TS.BindingName, out: string[]): void {
   if (ts.isIdentifier(name)) {
     out.push(name.text);
     return;
@@ -115,8 +131,8 @@ function declare(state: ExportState, name: string, cell: number): void {
  * An import that repeats bindings of an earlier cell (same name, module and imported name) loses them: notebooks
  * import where they need a name, a script may import it once. A name bound to something else is an error.
  */
-function mergeImport(st: ts.ImportDeclaration, sf: ts.SourceFile, cell: number, state: ExportState): Edit | null {
-  const module = (st.moduleSpecifier as ts.StringLiteral).text;
+function mergeImport(st: TS.ImportDeclaration, sf: TS.SourceFile, cell: number, state: ExportState): Edit | null {
+  const module = (st.moduleSpecifier as TS.StringLiteral).text;
   const clause = st.importClause;
   if (!clause) return null; // side-effect import: repeating it is harmless
   const keep = (local: string, imported: string): boolean => {
@@ -156,9 +172,9 @@ function mergeImport(st: ts.ImportDeclaration, sf: ts.SourceFile, cell: number, 
 }
 
 /** Every name a cell binds anywhere (variables, parameters, functions, classes, catch variables). */
-function locallyBound(sf: ts.SourceFile): Set<string> {
+function locallyBound(sf: TS.SourceFile): Set<string> {
   const names: string[] = [];
-  const visit = (node: ts.Node): void => {
+  const visit = (node: TS.Node): void => {
     if ((ts.isVariableDeclaration(node) || ts.isParameter(node) || ts.isBindingElement(node)) && ts.isIdentifier(node.name)) {
       names.push(node.name.text);
     } else if ((ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isFunctionExpression(node)) && node.name) {
@@ -174,9 +190,9 @@ function locallyBound(sf: ts.SourceFile): Set<string> {
  * tslab bug: a shorthand property `{ val }` naming a variable of an earlier cell throws "val is not defined" in the
  * kernel (tslab rewrites references to earlier cells' variables but not shorthand properties); refuse it here.
  */
-function checkShorthand(sf: ts.SourceFile, cell: CodeCell, state: ExportState): void {
+function checkShorthand(sf: TS.SourceFile, cell: CodeCell, state: ExportState): void {
   const local = locallyBound(sf);
-  const visit = (node: ts.Node): void => {
+  const visit = (node: TS.Node): void => {
     if (ts.isShorthandPropertyAssignment(node)) {
       const name = node.name.text;
       const first = state.declared.get(name) ?? state.imports.get(name)?.cell;
@@ -199,13 +215,13 @@ function transformCell(cell: CodeCell, state: ExportState): string {
   const edits: Edit[] = [];
   checkShorthand(sf, cell, state);
   for (const name of topLevelDeclarations(cell.source)) declare(state, name, cell.index);
-  const visit = (node: ts.Node): void => {
+  const visit = (node: TS.Node): void => {
     const isImportCall = ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword;
     const spec =
       (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)
         ? node.moduleSpecifier
-        : isImportCall && ts.isStringLiteral((node as ts.CallExpression).arguments[0] ?? node)
-          ? ((node as ts.CallExpression).arguments[0] as ts.StringLiteral)
+        : isImportCall && ts.isStringLiteral((node as TS.CallExpression).arguments[0] ?? node)
+          ? ((node as TS.CallExpression).arguments[0] as TS.StringLiteral)
           : undefined;
     if (spec) {
       const rewritten = rewriteSpecifier(spec.text);
@@ -234,7 +250,7 @@ function transformCell(cell: CodeCell, state: ExportState): string {
 /** True if a cell calls notebookParams( (parameters must come first so that --help answers before any work). */
 function callsNotebookParams(source: string): boolean {
   let found = false;
-  const visit = (node: ts.Node): void => {
+  const visit = (node: TS.Node): void => {
     if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "notebookParams") found = true;
     if (!found) ts.forEachChild(node, visit);
   };
@@ -244,7 +260,7 @@ function callsNotebookParams(source: string): boolean {
 
 /** Checks that the cells parse; tslab would reject them anyway, but the error is clearer here. */
 function checkSyntax(cell: CodeCell, file: string): void {
-  const sf = parse(cell.source) as ts.SourceFile & { parseDiagnostics?: ts.Diagnostic[] };
+  const sf = parse(cell.source) as TS.SourceFile & { parseDiagnostics?: TS.Diagnostic[] };
   const diag = sf.parseDiagnostics?.[0];
   if (diag) {
     const { line, character } = sf.getLineAndCharacterOfPosition(diag.start ?? 0);

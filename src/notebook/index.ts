@@ -18,6 +18,8 @@ export type { SweepResult, SweepRunOptions, HeatmapOptions, CurvesOptions, Slide
 export { barChart, heatmapGrid, tableHeatmap } from "./charts.js";
 export type { BarChartOptions, HeatmapPanel, HeatmapGridOptions, TableHeatmapOptions } from "./charts.js";
 export { num, lrText, listText, perplexityText, divergence, divergenceNote, flagDivergences } from "./lessons.js";
+export { askQuestions, checkQuestion } from "./questions.js";
+export type { Question, NumberQuestion, ChoiceQuestion, QuestionResult } from "./questions.js";
 export type { Divergence } from "./lessons.js";
 export { warmupFindings, referenceFinding, clippingFindings, highestStableLr, sizeFindings, guideTier, guideAgrees, tinyRunFindings, tierFindings } from "./findings.js";
 export type { WarmupResult, SizeChoice, TinyRun, TierCell } from "./findings.js";

@@ -36,6 +36,9 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Print a progress bar to stderr (the CLI does; notebooks show their own). */
   progress?: boolean;
+  /** Train with this optimizer or schedule instead of the config's (the exercises' student Adam and schedule). */
+  optimizer?: Optimizer;
+  schedule?: Schedule;
 }
 
 /** Everything needed to continue a run exactly where it stopped. */
@@ -193,8 +196,8 @@ export class Run {
     const trainer = new Trainer<Batch>({
       task: this.task(),
       store: this.model.store,
-      optimizer: this.optimizer,
-      schedule: this.schedule,
+      optimizer: opts.optimizer ?? this.optimizer,
+      schedule: opts.schedule ?? this.schedule,
       totalSteps: c.steps,
       gradAccum: c.gradAccum,
       clipNorm: c.clipNorm,
