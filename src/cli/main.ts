@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { trainInFolder } from "../train/train-in-folder.js";
 import { EXIT } from "./exit-codes.js";
+import { onStopRequest } from "./stop-signals.js";
 import { packageRootFrom } from "../io/paths.js";
 import { kernels } from "../kernels/index.js";
 import { checkGivenOptionsApply, defaultRunConfig, kebab, parseConfigArgs, resolveRunConfig, runConfigSchema } from "../train/config.js";
@@ -57,7 +58,9 @@ the checkpoints last/ (saved every --save-every steps and every --save-every-sec
 trainer-state.safetensors (last/ only, for --resume), metrics.json and, at the end, samples.txt.
 
 Ctrl-C, SIGTERM and SIGHUP stop training after the current step and save it (exit code ${EXIT.stopped}); a diverged run
-exits with ${EXIT.diverged}, bad options with ${EXIT.badInput}, a failed save with ${EXIT.ioError}.
+exits with ${EXIT.diverged}, bad options with ${EXIT.badInput}, a failed save with ${EXIT.ioError}. Under npx the shell sees npx's
+exit code instead (130 after Ctrl-C, 143 after SIGTERM), and a SIGTERM sent to npx's pid stops and saves the run
+once npx has exited; for the exit code 75, run node on the bin (node node_modules/gptlab/bin/gptlab.js train ...).
 
 Example (the word-level lab run):
   npx gptlab train --preset lab --data datasets/simple-sentences/sentences.txt --steps 5000 --lr 0.01 --schedule linear --seed 42 --out runs/lab
@@ -163,8 +166,6 @@ function fmt(n: number | null | undefined, digits = 4): string {
   return n === null || n === undefined ? "n/a" : n.toFixed(digits);
 }
 
-const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-
 async function train(argv: string[]): Promise<void> {
   if (wantsHelp(argv)) return void process.stdout.write(trainHelp());
   const args = [...argv];
@@ -194,11 +195,10 @@ async function train(argv: string[]): Promise<void> {
   const pickFolder = resume === undefined && !overrides.out;
   const controller = new AbortController();
   let signalName: string | null = null;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    signalName = sig;
+  const stopListening = onStopRequest((why) => {
+    signalName = why;
     controller.abort();
-  };
-  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
+  });
   let result: Awaited<ReturnType<typeof trainInFolder>> | null = null;
   try {
     while (!result) {
@@ -218,7 +218,7 @@ async function train(argv: string[]): Promise<void> {
     }
     throw e;
   } finally {
-    for (const sig of STOP_SIGNALS) process.removeListener(sig, onSignal);
+    stopListening();
   }
   function trainOnce(): ReturnType<typeof trainInFolder> {
     return trainInFolder(out, { ...overrides, out } as Partial<RunConfig>, {

@@ -13,9 +13,10 @@ import { bestRow, collectSweep, toCSV, toJSONLines } from "../sweep/collect.js";
 import type { Row } from "../sweep/collect.js";
 import { EMIT_KINDS, emitSweep } from "../sweep/emit.js";
 import type { EmitKind } from "../sweep/emit.js";
-import { defaultJobs, runPool, statusLine, workerMain } from "../sweep/pool.js";
+import { defaultJobs, gptlabBin, runPool, statusLine, workerMain } from "../sweep/pool.js";
 import { runTrial } from "../sweep/trial.js";
 import { lrRangeTest, lrRangeDefaults } from "../sweep/lr-range.js";
+import { onStopRequest } from "./stop-signals.js";
 import { formatTextTable } from "../notebook/text-table.js";
 
 /** Exit codes: 0 done, 1 trials failed, 2 bad definition or options, 75 stopped part-way (run again to continue). */
@@ -143,9 +144,13 @@ function plan(argv: string[]): number {
   if (o.dir || o.emit) writeSweepFolder(o.dir || defaultDir(p), p, definition);
   if (!o.emit) return void process.stdout.write(planLines(p)), EXIT.ok;
   const dir = o.dir || defaultDir(p);
+  const workdir = path.resolve(o.workdir || ".");
+  const bin = gptlabBin();
+  const fromWorkdir = path.relative(workdir, bin);
   const text = emitSweep(o.emit as EmitKind, p, {
     dir,
-    workdir: path.resolve(o.workdir || "."),
+    workdir,
+    bin: fromWorkdir.startsWith("..") || path.isAbsolute(fromWorkdir) ? bin : fromWorkdir,
     parallel: o.parallel || undefined,
     partition: o.partition || undefined,
     time: o.time || undefined,
@@ -176,9 +181,7 @@ export function parseIndexSpec(spec: string, count: number): number[] {
 
 async function runIndexed(dir: string, p: Plan, indexes: number[]): Promise<number> {
   const controller = new AbortController();
-  const stop = (): void => controller.abort();
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+  const stopListening = onStopRequest(() => controller.abort());
   let code: number = EXIT.ok;
   try {
     for (const index of indexes) {
@@ -194,8 +197,7 @@ async function runIndexed(dir: string, p: Plan, indexes: number[]): Promise<numb
       }
     }
   } finally {
-    process.removeListener("SIGTERM", stop);
-    process.removeListener("SIGINT", stop);
+    stopListening();
   }
   return code;
 }
@@ -222,9 +224,7 @@ async function run(argv: string[]): Promise<number> {
   const jobs = o.jobs || defaultJobs();
   console.log(`sweep ${p.name}: ${p.trials.length} trials in ${dir}, ${Math.min(jobs, p.trials.length)} worker processes`);
   const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once("SIGINT", onSigint);
-  process.once("SIGTERM", onSigint);
+  const stopListening = onStopRequest(() => controller.abort());
   const tty = process.stderr.isTTY;
   let lastPrint = 0;
   const result = await runPool(dir, {
@@ -240,8 +240,7 @@ async function run(argv: string[]): Promise<number> {
       }
     },
   });
-  process.removeListener("SIGINT", onSigint);
-  process.removeListener("SIGTERM", onSigint);
+  stopListening();
   for (const e of result.errors) console.error(`trial ${e.index} failed: ${e.error}`);
   const { rows, files } = collectSweep(dir);
   printBest(rows, p.metric);
