@@ -246,8 +246,9 @@ async function train(argv: string[]): Promise<void> {
   console.log(`done: ${end.reason} at step ${end.step} in ${(end.elapsedMs / 1000).toFixed(1)} s (${run.history.timing.stepsPerSec.toFixed(0)} steps/s, ${run.history.timing.tokensPerSec.toFixed(0)} tokens/s)`);
   if (typeof m.stoppedEarlyAtStep === "number") console.log(`  stopped early at step ${m.stoppedEarlyAtStep}: no new best validation loss for ${c.patience} evaluations; the best, ${fmt(m.bestValLoss as number)} at step ${m.bestStep}, is in ${out}/${CHECKPOINTS.best}`);
   if (end.reason === "diverged") {
-    const good = checkpointDir(out) ? `; ${out}/${CHECKPOINTS.last} keeps the last good checkpoint` : "";
-    console.error(`gptlab train: diverged at step ${end.divergedAtStep} with lr ${end.divergedLr} (loss ${run.history.steps[run.history.steps.length - 1]?.loss}): lower --lr (or add warmup / --clip-norm)${good}; the history is in ${out}/${RUN_FILES.metrics}`);
+    const unit = checkpointDir(out);
+    const good = unit ? `; ${out}/${CHECKPOINTS.last} keeps the last good state: continue it with a lower lr (npx gptlab train --resume ${out} --lr ${(end.divergedLr ?? c.lr) / 10} --allow-config-change)` : "";
+    console.error(`gptlab train: diverged at step ${end.divergedAtStep} with lr ${end.divergedLr} (loss ${run.history.steps[run.history.steps.length - 1]?.loss}${end.divergedAtStep !== end.step ? ` over the limit for ${end.step - end.divergedAtStep! + 1} steps in a row` : ""}): lower --lr (or add warmup / --clip-norm)${good}; the history is in ${out}/${RUN_FILES.metrics}`);
     process.exitCode = EXIT.diverged;
     return;
   }

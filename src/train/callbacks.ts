@@ -11,6 +11,8 @@ export interface StepRecord {
   /** At the steps the trainer measured them (diagnosticsEvery): share of updates over lr, update RMS / lr. */
   updateOverLr?: number;
   updateRms?: number;
+  /** The update was skipped: the loss was over the divergence limit (a spike). */
+  skipped?: boolean;
 }
 
 export interface EvalRecord {
@@ -30,7 +32,7 @@ export class History implements Callback {
   timing = { tokens: 0, elapsedMs: 0, tokensPerSec: 0, stepsPerSec: 0 };
 
   onStep(e: StepEvent): void {
-    this.steps.push({ step: e.step, loss: e.loss, lr: e.lr, gradNorm: e.gradNorm, ...e.diagnostics });
+    this.steps.push({ step: e.step, loss: e.loss, lr: e.lr, gradNorm: e.gradNorm, ...e.diagnostics, ...(e.skipped ? { skipped: true } : {}) });
     this.timing.tokens += e.tokens;
     this.timing.elapsedMs = e.elapsedMs;
   }

@@ -30,6 +30,14 @@ import { withReplay } from "../data/mixture.js";
 import { resolveRunConfig, runComponents } from "./config.js";
 import type { RunConfig } from "./config.js";
 
+/** Steps in a row whose loss is over the divergence limit before a run counts as diverged (fewer: a skipped spike). */
+export const DIVERGE_STEPS = 5;
+
+/** The loss over which a step is skipped (and DIVERGE_STEPS in a row diverge): far above any loss a learning model has. */
+export function divergeLimit(vocabSize: number): number {
+  return Math.max(20, 4 * Math.log(vocabSize));
+}
+
 export interface RunOptions {
   callbacks?: Callback[];
   signal?: AbortSignal;
@@ -190,8 +198,10 @@ export class Run {
       callbacks,
       signal: opts.signal,
       startStep: this.step,
-      // far above any loss a learning model has (ln V is the uniform guess): the run is exploding
-      divergeLoss: Math.max(20, 4 * Math.log(this.tokenizer.vocabSize)),
+      // far above any loss a learning model has (ln V is the uniform guess): such a step is skipped, and
+      // DIVERGE_STEPS of them in a row (the weights unchanged meanwhile, so it is the weights, not one batch) diverge
+      divergeLoss: divergeLimit(this.tokenizer.vocabSize),
+      divergeSteps: DIVERGE_STEPS,
       diagnosticsEvery: c.diagnosticsEvery,
       scope: withKernelScope,
     });

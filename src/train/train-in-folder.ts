@@ -5,7 +5,9 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Run, stoppedEarlyMessage } from "./run.js";
+import { Run, divergeLimit, stoppedEarlyMessage } from "./run.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import type { RunMetrics, RunState } from "./run.js";
 import type { Callback, EndEvent, EvalEvent, StepEvent, Trainer } from "./trainer.js";
 import type { RunConfig } from "./config.js";
 import { scheduleRegistry } from "../optim/schedules.js";
@@ -120,26 +122,38 @@ class Checkpointer implements Callback {
   private lastSave = Date.now();
   private best: { weights: Float32Array | Float64Array; step: number } | null = null;
   private bestSaved = true;
+  /** The whole state at the latest evaluation under the divergence limit: what a divergence rolls last/ back to. */
+  private good: { weights: Float32Array | Float64Array; optimizer: ReturnType<Optimizer["getState"]>; state: RunState } | null = null;
+  /** The step last/ holds (a resumed run starts from its last/). */
+  private savedStep: number | null;
   readonly stats: SaveStats = { count: 0, ms: 0, errors: [] };
 
   constructor(
     private readonly run: Run,
     private readonly dir: string,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    this.savedStep = run.step > 0 ? run.step : null;
+  }
 
   onStart(): void {
     this.lastSave = Date.now();
   }
 
   onEval(e: EvalEvent, trainer: Trainer): void {
+    const store = this.run.model.store;
+    const watched = e.valLoss ?? e.trainLoss;
+    if (watched !== null && watched <= divergeLimit(this.run.tokenizer.vocabSize) && allFinite(store.data)) {
+      this.good = { weights: store.data.slice(), optimizer: this.run.optimizer.getState(), state: { ...this.run.getState(), step: trainer.step, bestStep: trainer.bestStep, bestLoss: trainer.bestLoss } };
+    }
     if (!e.isBest) return;
-    this.best = { weights: this.run.model.store.data.slice(), step: trainer.step };
+    this.best = { weights: store.data.slice(), step: trainer.step };
     this.bestSaved = false;
   }
 
   onStepEnd(e: StepEvent, trainer: Trainer): void {
-    if (trainer.divergence || e.step >= e.totalSteps) return; // a diverged state is never the good checkpoint; the end saves the last one
+    // a diverged or skipped step is never the good checkpoint; the end saves the last one
+    if (trainer.divergence || e.skipped || e.step >= e.totalSteps) return;
     const c = this.run.config;
     const bySteps = c.saveEvery > 0 && e.step % c.saveEvery === 0;
     const byTime = c.saveEverySeconds > 0 && Date.now() - this.lastSave >= c.saveEverySeconds * 1000;
@@ -156,16 +170,48 @@ class Checkpointer implements Callback {
     this.save();
   }
 
+  /**
+   * After a divergence: best/ (the best weights in memory) and last/ rolled back to the latest good state (the
+   * last evaluation under the limit) when it is later than the last save, so --resume (with a lower lr) goes on
+   * from there, not from step 0. metrics.json keeps the whole history with the divergence.
+   */
+  saveDiverged(): boolean {
+    const run = this.run;
+    const full = run.metrics();
+    const good = this.good;
+    if (!good || (this.savedStep !== null && this.savedStep >= good.state.step)) return this.save(undefined, { last: false, metrics: full });
+    const { steps, evals } = run.history;
+    const samples = run.trainingSamples;
+    const at = good.state.step;
+    run.model.store.data.set(good.weights);
+    run.optimizer.setState(good.optimizer as never);
+    run.setState(good.state);
+    run.history.steps = steps.slice(0, at);
+    run.history.evals = evals.filter((r) => r.step <= at);
+    run.trainingSamples = samples.filter((r) => r.step <= at);
+    try {
+      return this.save(undefined, { last: true, metrics: full });
+    } finally {
+      // the caller reports the divergence from the whole history
+      run.history.steps = steps;
+      run.history.evals = evals;
+      run.trainingSamples = samples;
+    }
+  }
+
   /** Saves best/ (when it changed), then last/ and metrics.json; a failure is logged and training goes on. */
-  save(samples?: string[]): boolean {
+  save(samples?: string[], o: { last: boolean; metrics?: RunMetrics } = { last: true }): boolean {
     const t0 = Date.now();
     try {
       if (this.best && !this.bestSaved) {
         saveCheckpoint(this.run, this.dir, CHECKPOINTS.best, { weights: this.best.weights, stateless: true });
         this.bestSaved = true;
       }
-      saveCheckpoint(this.run, this.dir, CHECKPOINTS.last, { samples });
-      writeRunMetrics(this.run, this.dir);
+      if (o.last) {
+        saveCheckpoint(this.run, this.dir, CHECKPOINTS.last, { samples });
+        this.savedStep = this.run.step;
+      }
+      writeRunMetrics(this.run, this.dir, o.metrics);
     } catch (e) {
       const msg = (e as Error).message;
       this.stats.errors.push(msg);
@@ -204,7 +250,7 @@ export async function trainInFolder(dir: string, overrides: Partial<RunConfig> =
   const end = await run.trainAsync({ progress: opts.progress, signal: opts.signal, callbacks: [checkpointer, ...(opts.callbacks ?? [])] });
   if (end.reason !== "diverged" && !allFinite(run.model.store.data)) Object.assign(end, { reason: "diverged", divergedAtStep: end.step, divergedLr: run.history.steps[run.history.steps.length - 1]?.lr });
   if (end.reason === "diverged") {
-    writeRunMetrics(run, dir);
+    if (!checkpointer.saveDiverged()) throw new Error(checkpointer.stats.errors[checkpointer.stats.errors.length - 1]);
     return { run, end, resumedFrom, saves: checkpointer.stats };
   }
   // an interrupted run saves at once (a preemption's grace period is short); samples only when it ended on its own
