@@ -56,6 +56,14 @@ export function claimRunFolder(dir: string, opts: { force?: boolean } = {}): voi
   fsyncDir(dir);
 }
 
+/**
+ * Removes what saves killed part-way left in a run folder (temporary files of atomic writes, temporary units):
+ * nothing reads them. Only safe under the folder's lock (no save is in flight).
+ */
+export function removeStaleTemps(dir: string): void {
+  for (const f of fs.readdirSync(dir)) if (/^\..+\.tmp-\d+-\d+$/.test(f)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+}
+
 /** Refuses to reuse a folder that holds a run, unless asked to replace it (kept for callers that save by hand). */
 export function prepareRunFolder(dir: string, opts: { force?: boolean; resume?: boolean } = {}): void {
   if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new Error(`run folder ${dir} is a file; choose another --out`);

@@ -7,12 +7,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Run, divergeLimit, stoppedEarlyMessage } from "./run.js";
 import type { Optimizer } from "../optim/optimizer.js";
+import { lockFolder } from "../io/lock.js";
 import type { RunMetrics, RunState } from "./run.js";
 import type { Callback, EndEvent, EvalEvent, StepEvent, Trainer } from "./trainer.js";
 import type { RunConfig } from "./config.js";
 import { scheduleRegistry } from "../optim/schedules.js";
 import type { Schema } from "../core/schema.js";
-import { CHECKPOINTS, RUN_FILES, checkpointDir, claimRunFolder, restoreRunState, saveCheckpoint, savedRunConfig, savedTokenizer, writeRunMetrics } from "../io/checkpoint.js";
+import { CHECKPOINTS, RUN_FILES, checkpointDir, claimRunFolder, removeStaleTemps, restoreRunState, saveCheckpoint, savedRunConfig, savedTokenizer, writeRunMetrics } from "../io/checkpoint.js";
 
 export interface TrainInFolderOptions {
   /** Continue the run in dir from its latest checkpoint (dir must hold a run). */
@@ -30,6 +31,8 @@ export interface TrainInFolderOptions {
   onReady?: (run: Run, resumedFrom: number | null) => void;
   /** Where warnings go (a failed periodic save, a config change); default stderr. */
   log?: (line: string) => void;
+  /** The caller holds dir's lock (lockFolder; a sweep trial takes it before judging the folder). */
+  lockHeld?: boolean;
 }
 
 export interface SaveStats {
@@ -88,7 +91,6 @@ function claimedConfig(dir: string): RunConfig | null {
 }
 
 function buildResumed(dir: string, overrides: Partial<RunConfig>, opts: TrainInFolderOptions): { run: Run; resumedFrom: number } {
-  if (!fs.existsSync(dir)) throw new Error(`run folder not found: ${dir} (nothing to resume; start it without --resume)`);
   const unit = checkpointDir(dir);
   const saved = unit ? savedRunConfig(dir) : claimedConfig(dir);
   if (!saved) throw new Error(`${dir} is not a gptlab run folder (no ${CHECKPOINTS.last}/ checkpoint and no ${RUN_FILES.metrics} with a config)`);
@@ -237,14 +239,38 @@ export async function trainInFolder(dir: string, overrides: Partial<RunConfig> =
   const log = opts.log ?? ((line: string) => void process.stderr.write(line + "\n"));
   let run: Run;
   let resumedFrom: number | null = null;
+  let release: () => void;
   if (opts.resume) {
-    ({ run, resumedFrom } = buildResumed(dir, overrides, opts));
+    if (!fs.existsSync(dir)) throw new Error(`run folder not found: ${dir} (nothing to resume; start it without --resume)`);
+    release = opts.lockHeld ? () => undefined : lockFolder(dir);
+    try {
+      ({ run, resumedFrom } = buildResumed(dir, overrides, opts));
+    } catch (e) {
+      release();
+      throw e;
+    }
     if (run.configChanges.length) log(`config changed on resume: ${describeChanges(run.configChanges[run.configChanges.length - 1].changes)} (recorded in metrics.json)`);
   } else {
     run = new Run({ ...overrides, out: dir });
-    claimRunFolder(dir, { force: opts.force });
-    writeRunMetrics(run, dir); // the claim now says what runs here (resumable from step 0 if killed before a save)
+    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new Error(`run folder ${dir} is a file; choose another --out`);
+    release = opts.lockHeld ? () => undefined : lockFolder(dir);
+    try {
+      claimRunFolder(dir, { force: opts.force });
+      writeRunMetrics(run, dir); // the claim now says what runs here (resumable from step 0 if killed before a save)
+    } catch (e) {
+      release();
+      throw e;
+    }
   }
+  try {
+    removeStaleTemps(dir);
+    return await trainLocked(run, dir, resumedFrom, opts, log);
+  } finally {
+    release();
+  }
+}
+
+async function trainLocked(run: Run, dir: string, resumedFrom: number | null, opts: TrainInFolderOptions, log: (line: string) => void): Promise<TrainInFolderResult> {
   opts.onReady?.(run, resumedFrom);
   const checkpointer = new Checkpointer(run, dir, log);
   const end = await run.trainAsync({ progress: opts.progress, signal: opts.signal, callbacks: [checkpointer, ...(opts.callbacks ?? [])] });
