@@ -11,9 +11,9 @@ import type { SafetensorsTensor } from "./safetensors.js";
 import { IoCrash, fsyncDir, ioStep, writeErrorMessage, writeFileAtomic, writeFileDurable } from "./atomic.js";
 import type { GPT, GPTConfig } from "../nn/gpt.js";
 import type { Run, RunMetrics, RunState } from "../train/run.js";
-import { CHECKPOINTS, FORMAT, RUN_FILES, VERSION, checkFinite, differingKeys, isRunFolder, loadWeights, readJSON, readSafetensorsChecked, requireCheckpoint, savedConfig, unitFiles } from "./run-files.js";
+import { CHECKPOINTS, FORMAT, RUN_FILES, VERSION, checkFinite, checkpointDir, checkpointProblem, differingKeys, isRunFolder, loadWeights, readJSON, readSafetensorsChecked, requireCheckpoint, savedConfig, unitFiles } from "./run-files.js";
 import type { CheckpointName } from "./run-files.js";
-export { CHECKPOINTS, RUN_FILES, checkpointDir, differingKeys, isRunFolder, loadModel, loadWeights, savedRunConfig, savedTokenizer, unitFiles } from "./run-files.js";
+export { CHECKPOINTS, RUN_FILES, checkpointDir, checkpointProblem, differingKeys, isRunFolder, loadModel, loadWeights, savedRunConfig, savedTokenizer, unitFiles } from "./run-files.js";
 export type { CheckpointName } from "./run-files.js";
 
 /** The folder is already claimed by another run (the CLI then picks the next free runs/<preset>-N). */
@@ -170,6 +170,31 @@ export function writeRunMetrics(run: Run, dir: string, metrics: RunMetrics = run
     if (e instanceof IoCrash) throw e;
     throw new Error(`could not write ${path.join(dir, RUN_FILES.metrics)}: ${writeErrorMessage(e)}`);
   }
+}
+
+function readJSONOrNull<T>(file: string): T | null {
+  try {
+    return readJSON<T>(file, "metrics");
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A finished run whose metrics.json lags behind its checkpoint (killed between the final save's two writes, or
+ * the file truncated): when last/ verifies and its metrics.json says completed at a step the folder's does not,
+ * that metrics.json is copied up. Returns the completed metrics, or null when nothing lagged.
+ */
+export function completeLaggingMetrics(dir: string): RunMetrics | null {
+  const unit = checkpointDir(dir);
+  if (!unit || unit === dir) return null;
+  const done = readJSONOrNull<RunMetrics>(path.join(unit, RUN_FILES.metrics));
+  if (done?.final?.stopReason !== "completed") return null;
+  const top = readJSONOrNull<RunMetrics>(path.join(dir, RUN_FILES.metrics));
+  if (top?.final?.stopReason === "completed" && top.final.step === done.final.step) return null;
+  if (checkpointProblem(dir) !== null) return null;
+  writeFileAtomic(path.join(dir, RUN_FILES.metrics), unitFiles.read(path.join(unit, RUN_FILES.metrics)));
+  return done;
 }
 
 /**

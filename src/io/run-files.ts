@@ -186,3 +186,17 @@ export function savedTokenizer(dir: string): Tokenizer {
     throw new Error(msg.includes(file) ? msg : `${file}: ${msg}`);
   }
 }
+
+/** Why the latest checkpoint of dir cannot be used (the loader's message, naming the file), or null when it verifies. */
+export function checkpointProblem(dir: string): string | null {
+  try {
+    const unit = requireCheckpoint(dir);
+    savedConfig(unit);
+    savedTokenizer(unit);
+    readSafetensorsChecked(path.join(unit, RUN_FILES.weights));
+    if (unitFiles.exists(path.join(unit, RUN_FILES.state))) readSafetensorsChecked(path.join(unit, RUN_FILES.state));
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}

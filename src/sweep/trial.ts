@@ -8,6 +8,7 @@ import type { Callback, StopReason } from "../train/trainer.js";
 import type { RunConfig } from "../train/config.js";
 import { trialState } from "./folder.js";
 import { lockFolder } from "../io/lock.js";
+import { completeLaggingMetrics } from "../io/checkpoint.js";
 export interface TrialOptions {
   signal?: AbortSignal;
   callbacks?: Callback[];
@@ -28,7 +29,8 @@ export async function runTrial(dir: string, config: RunConfig, opts: TrialOption
   // requeued Slurm task whose first attempt still runs); FolderLockedError names the holder
   const release = lockFolder(dir, "trial folder");
   try {
-    const { state } = trialState(dir);
+    const { state, lagging } = trialState(dir);
+    if (lagging) completeLaggingMetrics(dir);
     if (state === "completed" || state === "diverged") return { reason: state, skipped: true, resumedAt: 0 };
     // pending: nothing of value in dir (no metrics.json, so no checkpoint either), so a half-made folder is replaced
     const how = state === "stopped" ? { resume: true } : { force: true };

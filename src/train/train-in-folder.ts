@@ -13,7 +13,7 @@ import type { Callback, EndEvent, EvalEvent, StepEvent, Trainer } from "./traine
 import type { RunConfig } from "./config.js";
 import { scheduleRegistry } from "../optim/schedules.js";
 import type { Schema } from "../core/schema.js";
-import { CHECKPOINTS, RUN_FILES, checkpointDir, claimRunFolder, removeStaleTemps, restoreRunState, saveCheckpoint, savedRunConfig, savedTokenizer, writeRunMetrics } from "../io/checkpoint.js";
+import { CHECKPOINTS, RUN_FILES, checkpointDir, claimRunFolder, completeLaggingMetrics, removeStaleTemps, restoreRunState, saveCheckpoint, savedRunConfig, savedTokenizer, writeRunMetrics } from "../io/checkpoint.js";
 
 export interface TrainInFolderOptions {
   /** Continue the run in dir from its latest checkpoint (dir must hold a run). */
@@ -90,7 +90,8 @@ function claimedConfig(dir: string): RunConfig | null {
   }
 }
 
-function buildResumed(dir: string, overrides: Partial<RunConfig>, opts: TrainInFolderOptions): { run: Run; resumedFrom: number } {
+/** The run of dir restored from its latest checkpoint; finished: it had completed, and its lagging metrics.json was completed. */
+function buildResumed(dir: string, overrides: Partial<RunConfig>, opts: TrainInFolderOptions): { run: Run; resumedFrom: number; finished?: boolean } {
   const unit = checkpointDir(dir);
   const saved = unit ? savedRunConfig(dir) : claimedConfig(dir);
   if (!saved) throw new Error(`${dir} is not a gptlab run folder (no ${CHECKPOINTS.last}/ checkpoint and no ${RUN_FILES.metrics} with a config)`);
@@ -108,7 +109,10 @@ function buildResumed(dir: string, overrides: Partial<RunConfig>, opts: TrainInF
     run.configChanges.push({ atStep: run.step, changes: changed });
     run.applyOptimizerConfig();
   }
-  if (run.step >= run.config.steps) throw new Error(`run ${dir} already has ${run.step} steps; pass --steps N with N > ${run.step} to train further`);
+  if (run.step >= run.config.steps) {
+    if (completeLaggingMetrics(dir)) return { run, resumedFrom: run.step, finished: true };
+    throw new Error(`run ${dir} already has ${run.step} steps; pass --steps N with N > ${run.step} to train further`);
+  }
   const early = run.stoppedEarlyAtStep();
   if (early !== null) throw new Error(`cannot resume ${dir}: ${stoppedEarlyMessage(run, early)}`);
   return { run, resumedFrom: run.step };
@@ -240,11 +244,12 @@ export async function trainInFolder(dir: string, overrides: Partial<RunConfig> =
   let run: Run;
   let resumedFrom: number | null = null;
   let release: () => void;
+  let finished = false;
   if (opts.resume) {
     if (!fs.existsSync(dir)) throw new Error(`run folder not found: ${dir} (nothing to resume; start it without --resume)`);
     release = opts.lockHeld ? () => undefined : lockFolder(dir);
     try {
-      ({ run, resumedFrom } = buildResumed(dir, overrides, opts));
+      ({ run, resumedFrom, finished = false } = buildResumed(dir, overrides, opts));
     } catch (e) {
       release();
       throw e;
@@ -264,6 +269,11 @@ export async function trainInFolder(dir: string, overrides: Partial<RunConfig> =
   }
   try {
     removeStaleTemps(dir);
+    if (finished) {
+      log(`run ${dir} had finished at step ${run.step} (its ${CHECKPOINTS.last}/ says so); its ${RUN_FILES.metrics} lagged behind and was completed from ${CHECKPOINTS.last}/`);
+      run.lastEnd = { step: run.step, reason: "completed", elapsedMs: 0, bestStep: run.bestStep, bestLoss: run.bestLoss };
+      return { run, end: run.lastEnd, resumedFrom, saves: { count: 0, ms: 0, errors: [] } };
+    }
     return await trainLocked(run, dir, resumedFrom, opts, log);
   } finally {
     release();
