@@ -140,6 +140,9 @@ function plan(argv: string[]): number {
   const { o, positional } = options({ dir: "", emit: "", parallel: 0, partition: "", time: "", image: "", claim: "", workdir: "" }, argv, "plan");
   if (positional.length !== 1) throw new UsageError(`sweep plan needs one definition file (got ${positional.length ? positional.join(" ") : "none"}); see npx gptlab sweep plan --help`);
   if (o.emit && !(EMIT_KINDS as readonly string[]).includes(o.emit)) throw new UsageError(`--emit must be one of ${EMIT_KINDS.join(", ")} (got "${o.emit}")`);
+  if (!(Number.isInteger(o.parallel) && o.parallel >= 0)) throw new UsageError(`--parallel must be an integer >= 1 (got ${o.parallel})`);
+  // Slurm's time formats: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS
+  if (o.time && !/^(\d+-\d{1,2}(:\d{2}){0,2}|\d+(:\d{2}){0,2})$/.test(o.time)) throw new UsageError(`--time must be a Slurm time limit like 01:00:00, 90 (minutes) or 2-00:00:00 (got "${o.time}")`);
   const { plan: p, definition } = loadDefinitionPlan(positional[0]);
   if (o.dir || o.emit) writeSweepFolder(o.dir || defaultDir(p), p, definition);
   if (!o.emit) return void process.stdout.write(planLines(p)), EXIT.ok;
@@ -171,6 +174,7 @@ export function parseIndexSpec(spec: string, count: number): number[] {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!m) throw new UsageError(`--index must be a trial number, a range like 0-3 or a list like 0,5,9 (got "${spec}")`);
     const [a, b] = [Number(m[1]), Number(m[2] ?? m[1])];
+    if (b < a) throw new UsageError(`--index range ${part} runs backwards: write it low-high, e.g. ${b}-${a}`);
     for (let i = a; i <= b; i++) {
       if (i >= count) throw new UsageError(`--index ${i} is out of range: the sweep has ${count} trials (0-${count - 1})`);
       out.push(i);
