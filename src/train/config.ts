@@ -79,7 +79,7 @@ export const trainerSchema = {
   out: { type: "string", default: null, nullable: true, description: "run folder (metrics.json, last/ and best/ checkpoints); none = runs/PRESET, or runs/PRESET-2, ... when that holds a run" },
   saveEvery: { type: "integer", default: 0, min: 0, description: "save a checkpoint (last/) every N steps (0 = by time only)" },
   saveEverySeconds: { type: "integer", default: 60, min: 0, description: "save a checkpoint at least every N seconds of training (0 = by steps only)" },
-  samples: { type: "integer", default: 10, min: 0, description: "samples generated after training" },
+  samples: { type: "integer", default: 10, min: 0, max: 10000, description: "samples generated after training" },
   temperature: { type: "number", default: 0.8, min: 0, description: "sampling temperature for those samples", hint: "0 means greedy" },
   sampleEvery: { type: "integer", default: 0, min: 0, description: "sample from fixed prompts every N steps during training (0 = off)" },
   samplePrompts: { type: "string", default: "", description: 'prompts of those samples, separated by "|" ("" = one sample from BOS)' },
