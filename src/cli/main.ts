@@ -85,7 +85,7 @@ ${optimizerRegistry.map((o) => `  ${o.kind.padEnd(20)} ${o.description}`).join("
 
 const sampleSchema = {
   run: { type: "string", default: "", description: 'run folder written by "gptlab train" (required)' },
-  n: { type: "integer", default: 10, min: 1, description: "number of samples" },
+  n: { type: "integer", default: 10, min: 1, max: 100000, description: "number of samples" },
   temperature: { type: "number", default: 0.8, min: 0, description: "0 = greedy; lower is more conservative" },
   topK: { type: "integer", default: 0, min: 0, description: "keep only the K most likely tokens (0 = all)" },
   topP: { type: "number", default: 1, min: 0, minExclusive: true, max: 1, description: "keep the smallest set of tokens whose probability reaches P (1 = all; nucleus sampling)" },
@@ -248,7 +248,7 @@ async function train(argv: string[]): Promise<void> {
   if (end.reason === "diverged") {
     const unit = checkpointDir(out);
     const good = unit ? `; ${out}/${CHECKPOINTS.last} keeps the last good state: continue it with a lower lr (npx gptlab train --resume ${out} --lr ${(end.divergedLr ?? c.lr) / 10} --allow-config-change)` : "";
-    console.error(`gptlab train: diverged at step ${end.divergedAtStep} with lr ${end.divergedLr} (loss ${run.history.steps[run.history.steps.length - 1]?.loss}${end.divergedAtStep !== end.step ? ` over the limit for ${end.step - end.divergedAtStep! + 1} steps in a row` : ""}): lower --lr (or add warmup / --clip-norm)${good}; the history is in ${out}/${RUN_FILES.metrics}`);
+    console.error(`gptlab train: diverged at step ${end.divergedAtStep} with lr ${end.divergedLr} (loss ${run.history.lastSteps(1)[0]?.loss}${end.divergedAtStep !== end.step ? ` over the limit for ${end.step - end.divergedAtStep! + 1} steps in a row` : ""}): lower --lr (or add warmup / --clip-norm)${good}; the history is in ${out}/${RUN_FILES.metrics}`);
     process.exitCode = EXIT.diverged;
     return;
   }

@@ -11,9 +11,10 @@ import type { SafetensorsTensor } from "./safetensors.js";
 import { IoCrash, fsyncDir, ioStep, writeErrorMessage, writeFileAtomic, writeFileDurable } from "./atomic.js";
 import type { GPT, GPTConfig } from "../nn/gpt.js";
 import type { Run, RunMetrics, RunState } from "../train/run.js";
-import { CHECKPOINTS, FORMAT, RUN_FILES, VERSION, checkFinite, checkpointDir, checkpointProblem, differingKeys, isRunFolder, loadWeights, readJSON, readSafetensorsChecked, requireCheckpoint, savedConfig, unitFiles } from "./run-files.js";
+import { HISTORY_TAIL } from "../train/callbacks.js";
+import { CHECKPOINTS, FORMAT, RUN_FILES, VERSION, checkFinite, sha256Hex, verifyChecksums, checkpointDir, checkpointProblem, differingKeys, isRunFolder, loadWeights, readJSON, readSafetensorsChecked, requireCheckpoint, savedConfig, unitFiles } from "./run-files.js";
 import type { CheckpointName } from "./run-files.js";
-export { CHECKPOINTS, RUN_FILES, checkpointDir, checkpointProblem, differingKeys, isRunFolder, loadModel, loadWeights, savedRunConfig, savedTokenizer, unitFiles } from "./run-files.js";
+export { CHECKPOINTS, RUN_FILES, checkpointDir, checkpointProblem, verifyChecksums, differingKeys, isRunFolder, loadModel, loadWeights, savedRunConfig, savedTokenizer, unitFiles } from "./run-files.js";
 export type { CheckpointName } from "./run-files.js";
 
 /** The folder is already claimed by another run (the CLI then picks the next free runs/<preset>-N). */
@@ -99,8 +100,7 @@ function checkpointFiles(run: Run, opts: CheckpointOptions): Array<[string, Uint
   const where = `checkpoint of step ${run.step}`;
   const weights = weightTensors(run.model, opts.weights);
   for (const t of weights) checkFinite(where, t.name, t.data);
-  const meta = { format: FORMAT, version: VERSION, config: JSON.stringify(run.modelConfig) };
-  const files: Array<[string, Uint8Array | string]> = [[RUN_FILES.weights, encodeSafetensors(weights, meta, { hash: true })]];
+  const files: Array<[string, Uint8Array | string]> = [];
   if (!opts.stateless) {
     const opt = run.optimizer.getState();
     const moments: SafetensorsTensor[] = [];
@@ -118,6 +118,11 @@ function checkpointFiles(run: Run, opts: CheckpointOptions): Array<[string, Uint
   files.push([RUN_FILES.tokenizer, json(run.tokenizer.toJSON())]);
   files.push([RUN_FILES.metrics, json(run.metrics())]);
   if (opts.samples?.length) files.push([RUN_FILES.samples, opts.samples.join("\n") + "\n"]);
+  const meta = { format: FORMAT, version: VERSION, config: JSON.stringify(run.modelConfig) };
+  files.unshift([RUN_FILES.weights, encodeSafetensors(weights, meta, { hash: true })]);
+  // the SHA-256 of every file of the unit: an edited config, tokenizer, trainer state or history is refused on
+  // load, naming the file (verifyChecksums)
+  files.push([RUN_FILES.checksums, json(Object.fromEntries(files.map(([name, data]) => [name, sha256Hex(data)])))]);
   return files;
 }
 
@@ -222,7 +227,7 @@ export function validateRunState(s: unknown, file: string, totalSteps: number): 
   const step = r.step as number;
   if (step > totalSteps) bad("step", `at most the run's ${totalSteps} steps`, step);
   if (r.bestStep !== null && !(isInt(r.bestStep, 1) && r.bestStep <= step)) bad("bestStep", `null or an integer in [1, ${step}]`, r.bestStep);
-  if (r.bestLoss !== null && !(typeof r.bestLoss === "number" && Number.isFinite(r.bestLoss))) bad("bestLoss", "null or a finite number", r.bestLoss);
+  if (r.bestLoss !== null && !(typeof r.bestLoss === "number" && Number.isFinite(r.bestLoss) && r.bestLoss >= 0)) bad("bestLoss", "null or a finite number >= 0 (a cross-entropy)", r.bestLoss);
   if ((r.bestStep === null) !== (r.bestLoss === null)) bad("bestLoss", "null exactly when bestStep is null", r.bestLoss);
   for (const k of ["dropoutRng", "sampleRng"]) {
     const w = r[k];
@@ -241,15 +246,33 @@ function parseMeta(file: string, metadata: Record<string, string>, key: string):
   }
 }
 
+function checkStepRecord(file: string, where: string, r: unknown, step: number): void {
+  const x = r as { step?: unknown; lr?: unknown; loss?: unknown } | null;
+  if (typeof x !== "object" || x === null || x.step !== step || !(typeof x.lr === "number") || !(typeof x.loss === "number" || x.loss === null)) {
+    throw new Error(`${file}: "${where}" must be { step: ${step}, loss, lr, gradNorm } (got ${JSON.stringify(r)})`);
+  }
+}
+
+/** The steps a history thinned to `stride` keeps after `step` steps: 1, then every stride-th. */
+function keptSteps(step: number, stride: number): number[] {
+  const out = step > 0 ? [1] : [];
+  for (let k = stride; k <= step; k += stride) if (k > 1) out.push(k);
+  return out;
+}
+
 function checkHistory(file: string, metrics: Partial<RunMetrics>, step: number): RunMetrics["history"] {
   const h = metrics.history;
   if (typeof h !== "object" || h === null || !Array.isArray(h.steps) || !Array.isArray(h.evals)) throw new Error(`${file}: "history" must hold the arrays "steps" and "evals"`);
-  if (h.steps.length !== step) throw new Error(`${file}: "history.steps" has ${h.steps.length} records, the trainer state is at step ${step}: the files are from different saves`);
-  h.steps.forEach((r, i) => {
-    if (typeof r !== "object" || r === null || r.step !== i + 1 || !(typeof r.lr === "number") || !(typeof r.loss === "number" || r.loss === null)) {
-      throw new Error(`${file}: "history.steps[${i}]" must be { step: ${i + 1}, loss, lr, gradNorm } (got ${JSON.stringify(r)})`);
-    }
-  });
+  const stride = h.stride ?? 1;
+  if (!(isInt(stride, 1) && (stride & (stride - 1)) === 0 && stride <= 2 ** 30)) throw new Error(`${file}: "history.stride" must be a power of 2 (got ${JSON.stringify(h.stride)})`);
+  const kept = keptSteps(step, stride);
+  if (h.steps.length !== kept.length) throw new Error(`${file}: "history.steps" has ${h.steps.length} records, the trainer state is at step ${step}${stride > 1 ? ` with stride ${stride} (${kept.length} records)` : ""}: the files are from different saves`);
+  h.steps.forEach((r, i) => checkStepRecord(file, `history.steps[${i}]`, r, kept[i]));
+  if (stride > 1) {
+    if (!Array.isArray(h.tail) || h.tail.length !== Math.min(HISTORY_TAIL, step)) throw new Error(`${file}: "history.tail" must hold the last ${Math.min(HISTORY_TAIL, step)} steps`);
+    h.tail.forEach((r, i) => checkStepRecord(file, `history.tail[${i}]`, r, step - h.tail!.length + 1 + i));
+    if (!(typeof metrics.final?.meanLossFirst500 === "number")) throw new Error(`${file}: "final.meanLossFirst500" must be a number in a thinned history`);
+  }
   h.evals.forEach((r, i) => {
     if (typeof r !== "object" || r === null || !isInt(r.step, 1) || r.step > step) throw new Error(`${file}: "history.evals[${i}]" must have a step in [1, ${step}] (got ${JSON.stringify(r)})`);
   });
@@ -275,6 +298,8 @@ export function restoreRunState(run: Run, dir: string): void {
   if (typeof opt !== "object" || opt === null || Array.isArray(opt)) throw new Error(`${file}: metadata "optimizer" must be a JSON object`);
   const state = validateRunState(parseMeta(file, metadata, "run"), file, run.config.steps);
   const optState: Record<string, unknown> = { ...(opt as Record<string, unknown>) };
+  const t = optState.t;
+  if (t !== undefined && !(isInt(t) && t <= state.step)) throw new Error(`${file}: optimizer step "t" must be an integer in [0, ${state.step}], the run's step (got ${JSON.stringify(t)})`);
   for (const [name, t] of tensors) {
     if (!name.startsWith("optimizer.")) throw new Error(`${file}: unexpected tensor "${name}"`);
     checkFinite(file, name, t.data);
@@ -284,6 +309,8 @@ export function restoreRunState(run: Run, dir: string): void {
   const saved = unitFiles.exists(metricsFile) ? readJSON<Partial<RunMetrics>>(metricsFile, "metrics") : null;
   const history = saved ? checkHistory(metricsFile, saved, state.step) : null;
   loadWeights(run.model, path.join(unit, RUN_FILES.weights));
+  // every field is valid; the checksums say whether a valid-looking value was edited (an edited seed, lr, history)
+  verifyChecksums(unit);
   const fail = (what: string, e: unknown): never => {
     throw new Error(`${file}: ${what}: ${(e as Error).message}`);
   };
@@ -299,6 +326,9 @@ export function restoreRunState(run: Run, dir: string): void {
   }
   if (history) {
     run.history.steps = history.steps;
+    run.history.stride = history.stride ?? 1;
+    run.history.tail = history.tail ?? history.steps.slice(-HISTORY_TAIL);
+    run.history.meanFirst500 = run.history.stride > 1 ? (saved!.final!.meanLossFirst500 as number) : null;
     run.history.evals = history.evals;
     run.trainingSamples = (history.samples ?? []).filter((r) => r.step <= state.step);
   }

@@ -13,7 +13,7 @@ import type { Callback, EndEvent, EvalEvent, StepEvent, Trainer } from "./traine
 import type { RunConfig } from "./config.js";
 import { scheduleRegistry } from "../optim/schedules.js";
 import type { Schema } from "../core/schema.js";
-import { CHECKPOINTS, RUN_FILES, checkpointDir, claimRunFolder, completeLaggingMetrics, removeStaleTemps, restoreRunState, saveCheckpoint, savedRunConfig, savedTokenizer, writeRunMetrics } from "../io/checkpoint.js";
+import { CHECKPOINTS, RUN_FILES, checkpointDir, claimRunFolder, completeLaggingMetrics, removeStaleTemps, restoreRunState, saveCheckpoint, savedRunConfig, savedTokenizer, verifyChecksums, writeRunMetrics } from "../io/checkpoint.js";
 
 export interface TrainInFolderOptions {
   /** Continue the run in dir from its latest checkpoint (dir must hold a run). */
@@ -82,12 +82,17 @@ function describeChanges(changed: Record<string, { from: unknown; to: unknown }>
 
 /** The config of a run folder that has no checkpoint yet (killed before its first save): from its metrics.json. */
 function claimedConfig(dir: string): RunConfig | null {
+  let m: { config?: RunConfig; final?: { step?: unknown } };
   try {
-    const m = JSON.parse(fs.readFileSync(path.join(dir, RUN_FILES.metrics), "utf8")) as { config?: RunConfig };
-    return m && typeof m.config === "object" && m.config !== null ? m.config : null;
+    m = JSON.parse(fs.readFileSync(path.join(dir, RUN_FILES.metrics), "utf8")) as typeof m;
   } catch {
     return null;
   }
+  const steps = m?.final?.step;
+  if (typeof steps === "number" && steps > 0) {
+    throw new Error(`${dir} has no checkpoint (${CHECKPOINTS.last}/ is missing) but its ${RUN_FILES.metrics} records ${steps} steps: resuming would start again at step 0 over that history; restore ${CHECKPOINTS.last}/, or start the run again with --out ${dir} --force`);
+  }
+  return m && typeof m.config === "object" && m.config !== null ? m.config : null;
 }
 
 /** The run of dir restored from its latest checkpoint; finished: it had completed, and its lagging metrics.json was completed. */
@@ -103,6 +108,8 @@ function buildResumed(dir: string, overrides: Partial<RunConfig>, opts: TrainInF
     const why = "steps" in changed ? ` (with schedule ${saved.schedule} the lr of every step depends on steps, so the run would not be the one it was)` : "";
     throw new Error(`resuming ${dir} with a changed config: ${describeChanges(changed)}${why}; pass --allow-config-change to apply it (recorded in metrics.json), or leave those options out`);
   }
+  // a damaged tokenizer would fail on the data, naming the data file: check it first (the rest after the fields)
+  if (unit) verifyChecksums(unit, [RUN_FILES.tokenizer]);
   const run = new Run({ ...saved, ...overrides, out: dir }, unit ? savedTokenizer(dir) : undefined);
   if (unit) restoreRunState(run, dir);
   if (Object.keys(changed).length) {
@@ -284,7 +291,7 @@ async function trainLocked(run: Run, dir: string, resumedFrom: number | null, op
   opts.onReady?.(run, resumedFrom);
   const checkpointer = new Checkpointer(run, dir, log);
   const end = await run.trainAsync({ progress: opts.progress, signal: opts.signal, callbacks: [checkpointer, ...(opts.callbacks ?? [])] });
-  if (end.reason !== "diverged" && !allFinite(run.model.store.data)) Object.assign(end, { reason: "diverged", divergedAtStep: end.step, divergedLr: run.history.steps[run.history.steps.length - 1]?.lr });
+  if (end.reason !== "diverged" && !allFinite(run.model.store.data)) Object.assign(end, { reason: "diverged", divergedAtStep: end.step, divergedLr: run.history.lastSteps(1)[0]?.lr });
   if (end.reason === "diverged") {
     if (!checkpointer.saveDiverged()) throw new Error(checkpointer.stats.errors[checkpointer.stats.errors.length - 1]);
     return { run, end, resumedFrom, saves: checkpointer.stats };
