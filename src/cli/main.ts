@@ -147,6 +147,7 @@ function takeOption(args: string[], name: string, hasValue: boolean): string | b
       return args.splice(i, 1)[0];
     }
     if (a.startsWith(`--${name}=`)) {
+      if (!hasValue) throw new Error(`--${name} takes no value (got "${a}"); write --${name} alone, or leave it out`);
       args.splice(i, 1);
       return a.slice(name.length + 3);
     }

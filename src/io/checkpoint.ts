@@ -21,11 +21,29 @@ export type { CheckpointName } from "./run-files.js";
 export class RunFolderTakenError extends Error {}
 
 /**
+ * A claim whose process was killed before it trained a step (metrics.json empty, cut, or at step 0, and no
+ * checkpoint) holds nothing: it is removed, so the folder can be claimed again without --force. Called under the
+ * folder's lock (no claim is in flight).
+ */
+function removeAbandonedClaim(dir: string): void {
+  const file = path.join(dir, RUN_FILES.metrics);
+  if (!fs.existsSync(file) || checkpointDir(dir) !== null) return;
+  let step: unknown = 0;
+  try {
+    step = (JSON.parse(fs.readFileSync(file, "utf8")) as { final?: { step?: unknown } })?.final?.step ?? 0;
+  } catch {
+    /* empty or cut: abandoned */
+  }
+  if (step === 0) fs.rmSync(file, { force: true });
+}
+
+/**
  * Claims a run folder for one process, atomically: the folder is created if missing, then metrics.json is created
  * with O_EXCL, so of two runs started at once on the same folder exactly one gets it. With force an existing run
- * in it is removed first. Throws when the folder holds a run.
+ * in it is removed first; locked (the caller holds lockFolder(dir)): an abandoned claim is removed first. Throws when
+ * the folder holds a run.
  */
-export function claimRunFolder(dir: string, opts: { force?: boolean } = {}): void {
+export function claimRunFolder(dir: string, opts: { force?: boolean; locked?: boolean } = {}): void {
   if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new Error(`run folder ${dir} is a file; choose another --out`);
   if (opts.force && isRunFolder(dir)) {
     for (const f of [...Object.values(RUN_FILES), CHECKPOINTS.last, CHECKPOINTS.best, `.${CHECKPOINTS.last}.old`, `.${CHECKPOINTS.best}.old`]) {
@@ -38,6 +56,7 @@ export function claimRunFolder(dir: string, opts: { force?: boolean } = {}): voi
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
   }
+  if (opts.locked) removeAbandonedClaim(dir);
   const claim = JSON.stringify({ format: "gptlab-metrics", version: 1, final: { step: 0, stopReason: null } }, null, 2) + "\n";
   let fd: number;
   try {
@@ -150,7 +169,8 @@ export function saveCheckpoint(run: Run, dir: string, name: CheckpointName = CHE
   } catch (e) {
     if (e instanceof IoCrash) throw e;
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw new Error(`could not save the ${name} checkpoint of step ${run.step} in ${dir}: ${writeErrorMessage(e)}; the previous checkpoint is untouched`);
+    const before = fs.existsSync(target) ? "the previous checkpoint is untouched" : `no ${name}/ checkpoint exists yet`;
+    throw new Error(`could not save the ${name} checkpoint of step ${run.step} in ${dir}: ${writeErrorMessage(e)}; ${before}`);
   }
   if (fs.existsSync(target)) {
     // target is complete here, so a leftover .old from an earlier crash is stale

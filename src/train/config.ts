@@ -251,6 +251,9 @@ export function checkGivenOptionsApply(c: RunConfig, given: readonly string[]): 
       `--${kebab(key)} applies to ${owner.noun}${owner.kinds.length > 1 ? "s" : ""} ${owner.kinds.join(", ")}, not ${chosen}, and would be ignored (got ${describeValue(values(c)[key])}); drop it or pass --${owner.noun} ${owner.kinds[0]}`,
     );
   }
+  if (given.includes("patience") && c.patience > 0 && c.evalEvery === 0) {
+    throw new Error(`--patience ${c.patience} needs evaluations during training, but --eval-every 0 evaluates only at the end, so early stopping would never act; pass --eval-every N`);
+  }
 }
 
 function values(c: RunConfig): Record<string, unknown> {

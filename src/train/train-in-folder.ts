@@ -99,7 +99,7 @@ function claimedConfig(dir: string): RunConfig | null {
 function buildResumed(dir: string, overrides: Partial<RunConfig>, opts: TrainInFolderOptions): { run: Run; resumedFrom: number; finished?: boolean } {
   const unit = checkpointDir(dir);
   const saved = unit ? savedRunConfig(dir) : claimedConfig(dir);
-  if (!saved) throw new Error(`${dir} is not a gptlab run folder (no ${CHECKPOINTS.last}/ checkpoint and no ${RUN_FILES.metrics} with a config)`);
+  if (!saved) throw new Error(`${dir} is not a gptlab run folder (no ${CHECKPOINTS.last}/ checkpoint and no ${RUN_FILES.metrics} with a config)${fs.existsSync(path.join(dir, RUN_FILES.metrics)) ? `; its ${RUN_FILES.metrics} is a claim killed before step 1, nothing was trained: start it again with --out ${dir}` : ""}`);
   const { fixed, changed } = resumeConfigChanges(saved, overrides);
   if (fixed.length) {
     throw new Error(`cannot resume ${dir} with another ${fixed.map((k) => `${k} (${JSON.stringify((saved as unknown as Record<string, unknown>)[k])} saved, ${JSON.stringify((overrides as Record<string, unknown>)[k])} given)`).join(", ")}: the saved weights, vocabulary or data split depend on it; start a new run instead`);
@@ -267,7 +267,7 @@ export async function trainInFolder(dir: string, overrides: Partial<RunConfig> =
     if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new Error(`run folder ${dir} is a file; choose another --out`);
     release = opts.lockHeld ? () => undefined : lockFolder(dir);
     try {
-      claimRunFolder(dir, { force: opts.force });
+      claimRunFolder(dir, { force: opts.force, locked: true });
       writeRunMetrics(run, dir); // the claim now says what runs here (resumable from step 0 if killed before a save)
     } catch (e) {
       release();

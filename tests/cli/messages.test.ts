@@ -24,3 +24,13 @@ test.each([
   expect(r.status).toBe(2);
   expect(r.stderr).toMatch(message);
 }, 60_000);
+
+test.each([
+  [["--patience", "3", "--eval-every", "0"], /--patience 3 needs evaluations during training, but --eval-every 0 evaluates only at the end/],
+  [["--force=yes"], /--force takes no value \(got "--force=yes"\)/],
+])("train %j is refused with one line (exit 2) before training", (args, message) => {
+  const r = spawnSync(process.execPath, [bin, "train", ...args, "--steps", "5", "--out", path.join(tmpDir(), "r")], { cwd: root, encoding: "utf8" });
+  expect(r.status).toBe(2);
+  expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  expect(r.stderr).toMatch(message);
+}, 60_000);

@@ -42,7 +42,13 @@ describe("22.6: files trusted too far", () => {
 
   test("garbage in last/metrics.json's history, or the file missing, is refused naming it", async () => {
     const file = path.join(dir, "last", "metrics.json");
-    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace('"step": 3,', '"step": "x",'));
+    const saved = fs.readFileSync(file, "utf8");
+    // a malformed record gets its field's message; a well-formed but edited one is caught by the checksum
+    fs.writeFileSync(file, saved.replace('"step": 3,', '"step": "x",'));
+    await expect(resume()).rejects.toThrow(/last\/metrics\.json: "history\.steps\[2\]" must be \{ step: 3, loss, lr, gradNorm \}/);
+    const m = JSON.parse(saved);
+    m.history.steps[2].loss += 1;
+    fs.writeFileSync(file, JSON.stringify(m, null, 2) + "\n");
     await expect(resume()).rejects.toThrow(/last\/metrics\.json was changed after it was saved/);
     fs.rmSync(file);
     await expect(resume()).rejects.toThrow(/last\/metrics\.json is missing: the checkpoint was saved with it \(checksums\.json lists it\)/);
