@@ -7,6 +7,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Run, divergeLimit, stoppedEarlyMessage } from "./run.js";
 import type { Optimizer } from "../optim/optimizer.js";
+import { HISTORY_TAIL } from "./callbacks.js";
+import type { StepRecord } from "./callbacks.js";
 import { lockFolder } from "../io/lock.js";
 import type { RunMetrics, RunState } from "./run.js";
 import type { Callback, EndEvent, EvalEvent, StepEvent, Trainer } from "./trainer.js";
@@ -136,7 +138,7 @@ class Checkpointer implements Callback {
   private best: { weights: Float32Array | Float64Array; step: number } | null = null;
   private bestSaved = true;
   /** The whole state at the latest evaluation under the divergence limit: what a divergence rolls last/ back to. */
-  private good: { weights: Float32Array | Float64Array; optimizer: ReturnType<Optimizer["getState"]>; state: RunState } | null = null;
+  private good: { weights: Float32Array | Float64Array; optimizer: ReturnType<Optimizer["getState"]>; state: RunState; tail: StepRecord[] } | null = null;
   /** The step last/ holds (a resumed run starts from its last/). */
   private savedStep: number | null;
   readonly stats: SaveStats = { count: 0, ms: 0, errors: [] };
@@ -157,7 +159,8 @@ class Checkpointer implements Callback {
     const store = this.run.model.store;
     const watched = e.valLoss ?? e.trainLoss;
     if (watched !== null && watched <= divergeLimit(this.run.tokenizer.vocabSize) && allFinite(store.data)) {
-      this.good = { weights: store.data.slice(), optimizer: this.run.optimizer.getState(), state: { ...this.run.getState(), step: trainer.step, bestStep: trainer.bestStep, bestLoss: trainer.bestLoss } };
+      const state = { ...this.run.getState(), step: trainer.step, bestStep: trainer.bestStep, bestLoss: trainer.bestLoss };
+      this.good = { weights: store.data.slice(), optimizer: this.run.optimizer.getState(), state, tail: this.run.history.lastSteps(HISTORY_TAIL) };
     }
     if (!e.isBest) return;
     this.best = { weights: store.data.slice(), step: trainer.step };
@@ -193,13 +196,15 @@ class Checkpointer implements Callback {
     const full = run.metrics();
     const good = this.good;
     if (!good || (this.savedStep !== null && this.savedStep >= good.state.step)) return this.save(undefined, { last: false, metrics: full });
-    const { steps, evals } = run.history;
+    const { steps, evals, tail } = run.history;
     const samples = run.trainingSamples;
     const at = good.state.step;
     run.model.store.data.set(good.weights);
     run.optimizer.setState(good.optimizer as never);
     run.setState(good.state);
-    run.history.steps = steps.slice(0, at);
+    // the records up to the good step (under the current stride, every kept step up to it) and its tail
+    run.history.steps = steps.filter((r) => r.step <= at);
+    run.history.tail = good.tail;
     run.history.evals = evals.filter((r) => r.step <= at);
     run.trainingSamples = samples.filter((r) => r.step <= at);
     try {
@@ -207,6 +212,7 @@ class Checkpointer implements Callback {
     } finally {
       // the caller reports the divergence from the whole history
       run.history.steps = steps;
+      run.history.tail = tail;
       run.history.evals = evals;
       run.trainingSamples = samples;
     }

@@ -56,16 +56,20 @@ describe("22.2: divergence needs a sustained excess", () => {
   });
 });
 
+/** Trains a run whose output weights are blown up after step 40 (and its evaluation): every later loss is huge but finite. */
+function trainBlownUpAt40(dir: string, base: object, ready: (r: Run) => void = () => undefined) {
+  let run: Run | null = null;
+  const blowUp = { onStepEnd: (e: StepEvent) => {
+    if (e.step === 40) run!.model.store.params.find((p) => p.name === "lm_head.weight")!.tensor.data.forEach((v, i, a) => (a[i] = v * 1e4));
+  } };
+  return trainInFolder(dir, base, { log: () => undefined, callbacks: [blowUp], onReady: (r) => ready((run = r)) });
+}
+
 describe("22.2: a diverged run keeps its best weights and its last good state", () => {
   test("diverging before the first save: best/ and last/ (the state of the last evaluation) are written, and --resume continues there", async () => {
     const dir = path.join(tmpDir(), "late-divergence");
     const base = { steps: 100, evalEvery: 20, evalBatches: 4, samples: 0, saveEvery: 0, saveEverySeconds: 0 };
-    let run: Run | null = null;
-    // after step 40 (and its evaluation) the output weights are blown up: every later loss is huge but finite
-    const blowUp = { onStepEnd: (e: StepEvent) => {
-      if (e.step === 40) run!.model.store.params.find((p) => p.name === "lm_head.weight")!.tensor.data.forEach((v, i, a) => (a[i] = v * 1e4));
-    } };
-    const { end } = await trainInFolder(dir, base, { log: () => undefined, callbacks: [blowUp], onReady: (r) => (run = r) });
+    const { end } = await trainBlownUpAt40(dir, base);
     expect(end).toMatchObject({ reason: "diverged", divergedAtStep: 41, step: 40 + DIVERGE_STEPS });
     expect(fs.existsSync(path.join(dir, "best", "model.safetensors"))).toBe(true);
     expect(checkpointDir(dir)).toBe(path.join(dir, "last"));
@@ -82,5 +86,16 @@ describe("22.2: a diverged run keeps its best weights and its last good state", 
     const resumed = await trainInFolder(dir, base, { resume: true, log: () => undefined });
     expect(resumed.resumedFrom).toBe(40);
     expect(resumed.end.reason).toBe("completed");
+  }, 60_000);
+
+  test("the rollback of a thinned history (a long run) leaves a last/ that resumes", async () => {
+    const dir = path.join(tmpDir(), "thinned");
+    const base = { steps: 100, evalEvery: 20, evalBatches: 2, samples: 0, saveEvery: 0, saveEverySeconds: 0 };
+    const { end } = await trainBlownUpAt40(dir, base, (r) => void (r.history.maxSteps = 8));
+    expect(end.reason).toBe("diverged");
+    const back = new Run(base);
+    restoreRunState(back, dir);
+    expect(back.step).toBe(40);
+    expect(back.history.stride).toBeGreaterThan(1);
   }, 60_000);
 });
