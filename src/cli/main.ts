@@ -10,6 +10,7 @@ import { trainInFolder } from "../train/train-in-folder.js";
 import { EXIT } from "./exit-codes.js";
 import { createRequire } from "node:module";
 import { gptlabRoot } from "../core/package-root.js";
+import { onStopRequest } from "./stop-signals.js";
 import { kernels } from "../kernels/index.js";
 import { checkGivenOptionsApply, defaultRunConfig, kebab, parseConfigArgs, resolveRunConfig, runConfigFromFile, runConfigSchema } from "../train/config.js";
 import { nanoGPTAliases, nanoGPTUnsupported } from "../train/nanogpt.js";
@@ -71,7 +72,9 @@ the checkpoints last/ (saved every --save-every steps and every --save-every-sec
 trainer-state.safetensors (last/ only, for --resume), metrics.json and, at the end, samples.txt.
 
 Ctrl-C, SIGTERM and SIGHUP stop training after the current step and save it (exit code ${EXIT.stopped}); a diverged run
-exits with ${EXIT.diverged}, bad options with ${EXIT.badInput}, a failed save with ${EXIT.ioError}.
+exits with ${EXIT.diverged}, bad options with ${EXIT.badInput}, a failed save with ${EXIT.ioError}. Under npx the shell sees npx's
+exit code instead (130 after Ctrl-C, 143 after SIGTERM), and a SIGTERM sent to npx's pid stops and saves the run
+once npx has exited; for the exit code 75, run node on the bin (node node_modules/gptlab/bin/gptlab.js train ...).
 
 Example (the word-level lab run):
   npx gptlab train --preset lab --data datasets/simple-sentences/sentences.txt --steps 5000 --lr 0.01 --schedule linear --seed 42 --out runs/lab-spelled-out
@@ -103,7 +106,7 @@ ${optimizerRegistry.map((o) => `  ${o.kind.padEnd(20)} ${o.description}`).join("
 
 const sampleSchema = {
   run: { type: "string", default: "", description: 'run folder written by "gptlab train" (required)' },
-  n: { type: "integer", default: 10, min: 1, description: "number of samples" },
+  n: { type: "integer", default: 10, min: 1, max: 100000, description: "number of samples" },
   temperature: { type: "number", default: 0.8, min: 0, description: "0 = greedy; lower is more conservative" },
   topK: { type: "integer", default: 0, min: 0, description: "keep only the K most likely tokens (0 = all)" },
   topP: { type: "number", default: 1, min: 0, minExclusive: true, max: 1, description: "keep the smallest set of tokens whose probability reaches P (1 = all; nucleus sampling)" },
@@ -174,6 +177,7 @@ function takeOption(args: string[], name: string, hasValue: boolean): string | b
       return args.splice(i, 1)[0];
     }
     if (a.startsWith(`--${name}=`)) {
+      if (!hasValue) throw new Error(`--${name} takes no value (got "${a}"); write --${name} alone, or leave it out`);
       args.splice(i, 1);
       return a.slice(name.length + 3);
     }
@@ -192,8 +196,6 @@ function freshRunFolder(preset: string): string {
 function fmt(n: number | null | undefined, digits = 4): string {
   return n === null || n === undefined ? "n/a" : n.toFixed(digits);
 }
-
-const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 async function train(argv: string[]): Promise<void> {
   if (wantsHelp(argv)) return void process.stdout.write(trainHelp());
@@ -234,11 +236,10 @@ async function train(argv: string[]): Promise<void> {
   const pickFolder = resume === undefined && !overrides.out;
   const controller = new AbortController();
   let signalName: string | null = null;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    signalName = sig;
+  const stopListening = onStopRequest((why) => {
+    signalName = why;
     controller.abort();
-  };
-  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
+  });
   let result: Awaited<ReturnType<typeof trainInFolder>> | null = null;
   try {
     while (!result) {
@@ -258,7 +259,7 @@ async function train(argv: string[]): Promise<void> {
     }
     throw e;
   } finally {
-    for (const sig of STOP_SIGNALS) process.removeListener(sig, onSignal);
+    stopListening();
   }
   function trainOnce(): ReturnType<typeof trainInFolder> {
     return trainInFolder(out, { ...overrides, out } as Partial<RunConfig>, {
@@ -289,8 +290,9 @@ async function train(argv: string[]): Promise<void> {
   console.log(`done: ${end.reason} at step ${end.step} in ${(end.elapsedMs / 1000).toFixed(1)} s (${run.history.timing.stepsPerSec.toFixed(0)} steps/s, ${run.history.timing.tokensPerSec.toFixed(0)} tokens/s)`);
   if (typeof m.stoppedEarlyAtStep === "number") console.log(`  stopped early at step ${m.stoppedEarlyAtStep}: no new best validation loss for ${c.patience} evaluations; the best, ${fmt(m.bestValLoss as number)} at step ${m.bestStep}, is in ${out}/${CHECKPOINTS.best}`);
   if (end.reason === "diverged") {
-    const good = checkpointDir(out) ? `; ${out}/${CHECKPOINTS.last} keeps the last good checkpoint` : "";
-    console.error(`gptlab train: diverged at step ${end.divergedAtStep} with lr ${end.divergedLr} (loss ${run.history.steps[run.history.steps.length - 1]?.loss}): lower --lr (or add warmup / --clip-norm)${good}; the history is in ${out}/${RUN_FILES.metrics}`);
+    const unit = checkpointDir(out);
+    const good = unit ? `; ${out}/${CHECKPOINTS.last} keeps the last good state: continue it with a lower lr (npx gptlab train --resume ${out} --lr ${(end.divergedLr ?? c.lr) / 10} --allow-config-change)` : "";
+    console.error(`gptlab train: diverged at step ${end.divergedAtStep} with lr ${end.divergedLr} (loss ${run.history.lastSteps(1)[0]?.loss}${end.divergedAtStep !== end.step ? ` over the limit for ${end.step - end.divergedAtStep! + 1} steps in a row` : ""}): lower --lr (or add warmup / --clip-norm)${good}; the history is in ${out}/${RUN_FILES.metrics}`);
     process.exitCode = EXIT.diverged;
     return;
   }

@@ -13,9 +13,10 @@ import { bestRow, collectSweep, toCSV, toJSONLines } from "../sweep/collect.js";
 import type { Row } from "../sweep/collect.js";
 import { EMIT_KINDS, emitSweep } from "../sweep/emit.js";
 import type { EmitKind } from "../sweep/emit.js";
-import { defaultJobs, runPool, statusLine, workerMain } from "../sweep/pool.js";
+import { defaultJobs, gptlabBin, runPool, statusLine, workerMain } from "../sweep/pool.js";
 import { runTrial } from "../sweep/trial.js";
 import { lrRangeTest, lrRangeDefaults } from "../sweep/lr-range.js";
+import { onStopRequest } from "./stop-signals.js";
 import { formatTextTable } from "../notebook/text-table.js";
 
 /** Exit codes: 0 done, 1 trials failed, 2 bad definition or options, 75 stopped part-way (run again to continue). */
@@ -139,13 +140,20 @@ function plan(argv: string[]): number {
   const { o, positional } = options({ dir: "", emit: "", parallel: 0, partition: "", time: "", image: "", claim: "", workdir: "" }, argv, "plan");
   if (positional.length !== 1) throw new UsageError(`sweep plan needs one definition file (got ${positional.length ? positional.join(" ") : "none"}); see npx gptlab sweep plan --help`);
   if (o.emit && !(EMIT_KINDS as readonly string[]).includes(o.emit)) throw new UsageError(`--emit must be one of ${EMIT_KINDS.join(", ")} (got "${o.emit}")`);
+  if (!(Number.isInteger(o.parallel) && o.parallel >= 0)) throw new UsageError(`--parallel must be an integer >= 1 (got ${o.parallel})`);
+  // Slurm's time formats: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS
+  if (o.time && !/^(\d+-\d{1,2}(:\d{2}){0,2}|\d+(:\d{2}){0,2})$/.test(o.time)) throw new UsageError(`--time must be a Slurm time limit like 01:00:00, 90 (minutes) or 2-00:00:00 (got "${o.time}")`);
   const { plan: p, definition } = loadDefinitionPlan(positional[0]);
   if (o.dir || o.emit) writeSweepFolder(o.dir || defaultDir(p), p, definition);
   if (!o.emit) return void process.stdout.write(planLines(p)), EXIT.ok;
   const dir = o.dir || defaultDir(p);
+  const workdir = path.resolve(o.workdir || ".");
+  const bin = gptlabBin();
+  const fromWorkdir = path.relative(workdir, bin);
   const text = emitSweep(o.emit as EmitKind, p, {
     dir,
-    workdir: path.resolve(o.workdir || "."),
+    workdir,
+    bin: fromWorkdir.startsWith("..") || path.isAbsolute(fromWorkdir) ? bin : fromWorkdir,
     parallel: o.parallel || undefined,
     partition: o.partition || undefined,
     time: o.time || undefined,
@@ -166,6 +174,7 @@ export function parseIndexSpec(spec: string, count: number): number[] {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!m) throw new UsageError(`--index must be a trial number, a range like 0-3 or a list like 0,5,9 (got "${spec}")`);
     const [a, b] = [Number(m[1]), Number(m[2] ?? m[1])];
+    if (b < a) throw new UsageError(`--index range ${part} runs backwards: write it low-high, e.g. ${b}-${a}`);
     for (let i = a; i <= b; i++) {
       if (i >= count) throw new UsageError(`--index ${i} is out of range: the sweep has ${count} trials (0-${count - 1})`);
       out.push(i);
@@ -176,9 +185,7 @@ export function parseIndexSpec(spec: string, count: number): number[] {
 
 async function runIndexed(dir: string, p: Plan, indexes: number[]): Promise<number> {
   const controller = new AbortController();
-  const stop = (): void => controller.abort();
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+  const stopListening = onStopRequest(() => controller.abort());
   let code: number = EXIT.ok;
   try {
     for (const index of indexes) {
@@ -194,8 +201,7 @@ async function runIndexed(dir: string, p: Plan, indexes: number[]): Promise<numb
       }
     }
   } finally {
-    process.removeListener("SIGTERM", stop);
-    process.removeListener("SIGINT", stop);
+    stopListening();
   }
   return code;
 }
@@ -222,9 +228,7 @@ async function run(argv: string[]): Promise<number> {
   const jobs = o.jobs || defaultJobs();
   console.log(`sweep ${p.name}: ${p.trials.length} trials in ${dir}, ${Math.min(jobs, p.trials.length)} worker processes`);
   const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once("SIGINT", onSigint);
-  process.once("SIGTERM", onSigint);
+  const stopListening = onStopRequest(() => controller.abort());
   const tty = process.stderr.isTTY;
   let lastPrint = 0;
   const result = await runPool(dir, {
@@ -240,8 +244,7 @@ async function run(argv: string[]): Promise<number> {
       }
     },
   });
-  process.removeListener("SIGINT", onSigint);
-  process.removeListener("SIGTERM", onSigint);
+  stopListening();
   for (const e of result.errors) console.error(`trial ${e.index} failed: ${e.error}`);
   const { rows, files } = collectSweep(dir);
   printBest(rows, p.metric);

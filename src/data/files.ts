@@ -16,6 +16,18 @@ export function countCharacters(text: string): number {
   return n;
 }
 
+/** Data files above this size are refused before they are read (their text, tokens and batches must fit in memory). */
+export const MAX_DATA_BYTES = 1 << 30;
+
+/** Refuses what is not a regular file of a readable size, before reading it: a FIFO or /dev/zero would block or never end. */
+function checkRegularFile(abs: string, stat: fs.Stats, given: string): void {
+  if (!stat.isFile()) {
+    const what = stat.isFIFO() ? "a pipe (FIFO)" : stat.isCharacterDevice() || stat.isBlockDevice() ? "a device" : stat.isSocket() ? "a socket" : "not a regular file";
+    throw new Error(`data file ${abs} is ${what}: gptlab reads its data twice (the tokenizer, then the split), so give a regular file (e.g. save the output to a file first: ... > data.txt, then --data data.txt)` + (given !== abs ? ` (given as ${JSON.stringify(given)})` : ""));
+  }
+  if (stat.size > MAX_DATA_BYTES) throw new Error(`data file ${abs} is ${stat.size} bytes, over the ${MAX_DATA_BYTES}-byte limit of a data file: use a part of it (e.g. head -c 100000000 ${JSON.stringify(given)} > part.txt)`);
+}
+
 /** The whole file as UTF-8 text (a leading byte-order mark is dropped). */
 export function readText(file: string): string {
   if (typeof file !== "string" || file === "") throw new Error(`data path must be a non-empty string (got ${JSON.stringify(file)})`);
@@ -30,6 +42,7 @@ export function readText(file: string): string {
     );
   }
   if (stat.isDirectory()) throw new Error(`data path ${abs} is a folder: give the text file inside it (one document per line)`);
+  checkRegularFile(abs, stat, file);
   const bytes = fs.readFileSync(abs);
   const problem = textProblem(bytes, { binary: false });
   if (problem) {
@@ -72,8 +85,11 @@ export interface TextFileInfo {
 export function inspectTextFile(file: string): TextFileInfo {
   let bytes: Uint8Array;
   try {
+    const stat = fs.statSync(file);
+    if (!stat.isDirectory()) checkRegularFile(path.resolve(file), stat, file);
     bytes = fs.readFileSync(file);
-  } catch {
+  } catch (e) {
+    if (/data file .* is (a pipe|a device|a socket|not a regular|\d+ bytes, over)/.test((e as Error).message)) throw e;
     return { lineOf: [] }; // loadDataset's reader gives the helpful error for a missing file or a folder
   }
   const problem = textProblem(bytes);

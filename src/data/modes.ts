@@ -72,8 +72,11 @@ export const textMode: DataModeEntry<"text"> = {
     const text = readText(file);
     if (text.length === 0) throw new Error(`data file ${path.resolve(file)} is empty: the text mode needs a text of at least two blocks (one to train on, one to validate)`);
     if (typeof split.valFraction !== "number" || !(split.valFraction >= 0 && split.valFraction < 1)) throw new Error(`valFraction must be a number in [0, 1) (got ${String(split.valFraction)})`);
-    // cut by characters, so every tokenizer validates on the same text (the fair comparison across tokenizers)
+    // cut by characters, so every tokenizer validates on the same text (the fair comparison across tokenizers), on
+    // a word boundary: a word cut in two would be two unknown words to a word tokenizer
     let cut = Math.round(text.length * (1 - split.valFraction));
+    const space = /\s/;
+    if (cut > 0) while (cut < text.length && !space.test(text[cut - 1]) && !space.test(text[cut])) cut++;
     const c = text.charCodeAt(cut);
     if (cut > 0 && cut < text.length && c >= 0xdc00 && c <= 0xdfff) cut++; // never split a surrogate pair
     const val = split.valFraction > 0 && cut < text.length ? [text.slice(cut)] : [];

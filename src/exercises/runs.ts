@@ -33,7 +33,7 @@ function labRun(steps: number, overrides: Partial<RunConfig> = {}): Run {
 
 /** Mean training loss of the last `n` steps of a run. */
 function tailLoss(run: Run, n = 50): number {
-  const steps = run.history.steps.slice(-n);
+  const steps = run.history.lastSteps(n);
   return steps.reduce((s, x) => s + x.loss, 0) / steps.length;
 }
 

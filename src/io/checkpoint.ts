@@ -11,20 +11,39 @@ import type { SafetensorsTensor } from "./safetensors.js";
 import { IoCrash, fsyncDir, ioStep, writeErrorMessage, writeFileAtomic, writeFileDurable } from "./atomic.js";
 import type { GPT, GPTConfig } from "../nn/gpt.js";
 import type { Run, RunMetrics, RunState } from "../train/run.js";
-import { CHECKPOINTS, FORMAT, RUN_FILES, VERSION, checkFinite, differingKeys, isRunFolder, loadWeights, readJSON, readSafetensorsChecked, requireCheckpoint, savedConfig, unitFiles } from "./run-files.js";
+import { HISTORY_TAIL } from "../train/callbacks.js";
+import { CHECKPOINTS, FORMAT, RUN_FILES, VERSION, checkFinite, sha256Hex, verifyChecksums, checkpointDir, checkpointProblem, differingKeys, isRunFolder, loadWeights, readJSON, readSafetensorsChecked, requireCheckpoint, savedConfig, unitFiles } from "./run-files.js";
 import type { CheckpointName } from "./run-files.js";
-export { CHECKPOINTS, RUN_FILES, checkpointDir, differingKeys, isRunFolder, loadModel, loadWeights, savedRunConfig, savedTokenizer, unitFiles } from "./run-files.js";
+export { CHECKPOINTS, RUN_FILES, checkpointDir, checkpointProblem, verifyChecksums, differingKeys, isRunFolder, loadModel, loadWeights, savedRunConfig, savedTokenizer, unitFiles } from "./run-files.js";
 export type { CheckpointName } from "./run-files.js";
 
 /** The folder is already claimed by another run (the CLI then picks the next free runs/<preset>-N). */
 export class RunFolderTakenError extends Error {}
 
 /**
+ * A claim whose process was killed before it trained a step (metrics.json empty, cut, or at step 0, and no
+ * checkpoint) holds nothing: it is removed, so the folder can be claimed again without --force. Called under the
+ * folder's lock (no claim is in flight).
+ */
+function removeAbandonedClaim(dir: string): void {
+  const file = path.join(dir, RUN_FILES.metrics);
+  if (!fs.existsSync(file) || checkpointDir(dir) !== null) return;
+  let step: unknown = 0;
+  try {
+    step = (JSON.parse(fs.readFileSync(file, "utf8")) as { final?: { step?: unknown } })?.final?.step ?? 0;
+  } catch {
+    /* empty or cut: abandoned */
+  }
+  if (step === 0) fs.rmSync(file, { force: true });
+}
+
+/**
  * Claims a run folder for one process, atomically: the folder is created if missing, then metrics.json is created
  * with O_EXCL, so of two runs started at once on the same folder exactly one gets it. With force an existing run
- * in it is removed first. Throws when the folder holds a run.
+ * in it is removed first; locked (the caller holds lockFolder(dir)): an abandoned claim is removed first. Throws when
+ * the folder holds a run.
  */
-export function claimRunFolder(dir: string, opts: { force?: boolean } = {}): void {
+export function claimRunFolder(dir: string, opts: { force?: boolean; locked?: boolean } = {}): void {
   if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new Error(`run folder ${dir} is a file; choose another --out`);
   if (opts.force && isRunFolder(dir)) {
     for (const f of [...Object.values(RUN_FILES), CHECKPOINTS.last, CHECKPOINTS.best, `.${CHECKPOINTS.last}.old`, `.${CHECKPOINTS.best}.old`]) {
@@ -37,6 +56,7 @@ export function claimRunFolder(dir: string, opts: { force?: boolean } = {}): voi
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
   }
+  if (opts.locked) removeAbandonedClaim(dir);
   const claim = JSON.stringify({ format: "gptlab-metrics", version: 1, final: { step: 0, stopReason: null } }, null, 2) + "\n";
   let fd: number;
   try {
@@ -54,6 +74,14 @@ export function claimRunFolder(dir: string, opts: { force?: boolean } = {}): voi
     fs.closeSync(fd);
   }
   fsyncDir(dir);
+}
+
+/**
+ * Removes what saves killed part-way left in a run folder (temporary files of atomic writes, temporary units):
+ * nothing reads them. Only safe under the folder's lock (no save is in flight).
+ */
+export function removeStaleTemps(dir: string): void {
+  for (const f of fs.readdirSync(dir)) if (/^\..+\.tmp-\d+-\d+$/.test(f)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
 }
 
 /** Refuses to reuse a folder that holds a run, unless asked to replace it (kept for callers that save by hand). */
@@ -91,8 +119,7 @@ function checkpointFiles(run: Run, opts: CheckpointOptions): Array<[string, Uint
   const where = `checkpoint of step ${run.step}`;
   const weights = weightTensors(run.model, opts.weights);
   for (const t of weights) checkFinite(where, t.name, t.data);
-  const meta = { format: FORMAT, version: VERSION, config: JSON.stringify(run.modelConfig) };
-  const files: Array<[string, Uint8Array | string]> = [[RUN_FILES.weights, encodeSafetensors(weights, meta, { hash: true })]];
+  const files: Array<[string, Uint8Array | string]> = [];
   if (!opts.stateless) {
     const opt = run.optimizer.getState();
     const moments: SafetensorsTensor[] = [];
@@ -110,6 +137,11 @@ function checkpointFiles(run: Run, opts: CheckpointOptions): Array<[string, Uint
   files.push([RUN_FILES.tokenizer, json(run.tokenizer.toJSON())]);
   files.push([RUN_FILES.metrics, json(run.metrics())]);
   if (opts.samples?.length) files.push([RUN_FILES.samples, opts.samples.join("\n") + "\n"]);
+  const meta = { format: FORMAT, version: VERSION, config: JSON.stringify(run.modelConfig) };
+  files.unshift([RUN_FILES.weights, encodeSafetensors(weights, meta, { hash: true })]);
+  // the SHA-256 of every file of the unit: an edited config, tokenizer, trainer state or history is refused on
+  // load, naming the file (verifyChecksums)
+  files.push([RUN_FILES.checksums, json(Object.fromEntries(files.map(([name, data]) => [name, sha256Hex(data)])))]);
   return files;
 }
 
@@ -137,7 +169,8 @@ export function saveCheckpoint(run: Run, dir: string, name: CheckpointName = CHE
   } catch (e) {
     if (e instanceof IoCrash) throw e;
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw new Error(`could not save the ${name} checkpoint of step ${run.step} in ${dir}: ${writeErrorMessage(e)}; the previous checkpoint is untouched`);
+    const before = fs.existsSync(target) ? "the previous checkpoint is untouched" : `no ${name}/ checkpoint exists yet`;
+    throw new Error(`could not save the ${name} checkpoint of step ${run.step} in ${dir}: ${writeErrorMessage(e)}; ${before}`);
   }
   if (fs.existsSync(target)) {
     // target is complete here, so a leftover .old from an earlier crash is stale
@@ -162,6 +195,31 @@ export function writeRunMetrics(run: Run, dir: string, metrics: RunMetrics = run
     if (e instanceof IoCrash) throw e;
     throw new Error(`could not write ${path.join(dir, RUN_FILES.metrics)}: ${writeErrorMessage(e)}`);
   }
+}
+
+function readJSONOrNull<T>(file: string): T | null {
+  try {
+    return readJSON<T>(file, "metrics");
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A finished run whose metrics.json lags behind its checkpoint (killed between the final save's two writes, or
+ * the file truncated): when last/ verifies and its metrics.json says completed at a step the folder's does not,
+ * that metrics.json is copied up. Returns the completed metrics, or null when nothing lagged.
+ */
+export function completeLaggingMetrics(dir: string): RunMetrics | null {
+  const unit = checkpointDir(dir);
+  if (!unit || unit === dir) return null;
+  const done = readJSONOrNull<RunMetrics>(path.join(unit, RUN_FILES.metrics));
+  if (done?.final?.stopReason !== "completed") return null;
+  const top = readJSONOrNull<RunMetrics>(path.join(dir, RUN_FILES.metrics));
+  if (top?.final?.stopReason === "completed" && top.final.step === done.final.step) return null;
+  if (checkpointProblem(dir) !== null) return null;
+  writeFileAtomic(path.join(dir, RUN_FILES.metrics), unitFiles.read(path.join(unit, RUN_FILES.metrics)));
+  return done;
 }
 
 /**
@@ -189,7 +247,7 @@ export function validateRunState(s: unknown, file: string, totalSteps: number): 
   const step = r.step as number;
   if (step > totalSteps) bad("step", `at most the run's ${totalSteps} steps`, step);
   if (r.bestStep !== null && !(isInt(r.bestStep, 1) && r.bestStep <= step)) bad("bestStep", `null or an integer in [1, ${step}]`, r.bestStep);
-  if (r.bestLoss !== null && !(typeof r.bestLoss === "number" && Number.isFinite(r.bestLoss))) bad("bestLoss", "null or a finite number", r.bestLoss);
+  if (r.bestLoss !== null && !(typeof r.bestLoss === "number" && Number.isFinite(r.bestLoss) && r.bestLoss >= 0)) bad("bestLoss", "null or a finite number >= 0 (a cross-entropy)", r.bestLoss);
   if ((r.bestStep === null) !== (r.bestLoss === null)) bad("bestLoss", "null exactly when bestStep is null", r.bestLoss);
   for (const k of ["dropoutRng", "sampleRng"]) {
     const w = r[k];
@@ -208,15 +266,33 @@ function parseMeta(file: string, metadata: Record<string, string>, key: string):
   }
 }
 
+function checkStepRecord(file: string, where: string, r: unknown, step: number): void {
+  const x = r as { step?: unknown; lr?: unknown; loss?: unknown } | null;
+  if (typeof x !== "object" || x === null || x.step !== step || !(typeof x.lr === "number") || !(typeof x.loss === "number" || x.loss === null)) {
+    throw new Error(`${file}: "${where}" must be { step: ${step}, loss, lr, gradNorm } (got ${JSON.stringify(r)})`);
+  }
+}
+
+/** The steps a history thinned to `stride` keeps after `step` steps: 1, then every stride-th. */
+function keptSteps(step: number, stride: number): number[] {
+  const out = step > 0 ? [1] : [];
+  for (let k = stride; k <= step; k += stride) if (k > 1) out.push(k);
+  return out;
+}
+
 function checkHistory(file: string, metrics: Partial<RunMetrics>, step: number): RunMetrics["history"] {
   const h = metrics.history;
   if (typeof h !== "object" || h === null || !Array.isArray(h.steps) || !Array.isArray(h.evals)) throw new Error(`${file}: "history" must hold the arrays "steps" and "evals"`);
-  if (h.steps.length !== step) throw new Error(`${file}: "history.steps" has ${h.steps.length} records, the trainer state is at step ${step}: the files are from different saves`);
-  h.steps.forEach((r, i) => {
-    if (typeof r !== "object" || r === null || r.step !== i + 1 || !(typeof r.lr === "number") || !(typeof r.loss === "number" || r.loss === null)) {
-      throw new Error(`${file}: "history.steps[${i}]" must be { step: ${i + 1}, loss, lr, gradNorm } (got ${JSON.stringify(r)})`);
-    }
-  });
+  const stride = h.stride ?? 1;
+  if (!(isInt(stride, 1) && (stride & (stride - 1)) === 0 && stride <= 2 ** 30)) throw new Error(`${file}: "history.stride" must be a power of 2 (got ${JSON.stringify(h.stride)})`);
+  const kept = keptSteps(step, stride);
+  if (h.steps.length !== kept.length) throw new Error(`${file}: "history.steps" has ${h.steps.length} records, the trainer state is at step ${step}${stride > 1 ? ` with stride ${stride} (${kept.length} records)` : ""}: the files are from different saves`);
+  h.steps.forEach((r, i) => checkStepRecord(file, `history.steps[${i}]`, r, kept[i]));
+  if (stride > 1) {
+    if (!Array.isArray(h.tail) || h.tail.length !== Math.min(HISTORY_TAIL, step)) throw new Error(`${file}: "history.tail" must hold the last ${Math.min(HISTORY_TAIL, step)} steps`);
+    h.tail.forEach((r, i) => checkStepRecord(file, `history.tail[${i}]`, r, step - h.tail!.length + 1 + i));
+    if (!(typeof metrics.final?.meanLossFirst500 === "number")) throw new Error(`${file}: "final.meanLossFirst500" must be a number in a thinned history`);
+  }
   h.evals.forEach((r, i) => {
     if (typeof r !== "object" || r === null || !isInt(r.step, 1) || r.step > step) throw new Error(`${file}: "history.evals[${i}]" must have a step in [1, ${step}] (got ${JSON.stringify(r)})`);
   });
@@ -242,6 +318,8 @@ export function restoreRunState(run: Run, dir: string): void {
   if (typeof opt !== "object" || opt === null || Array.isArray(opt)) throw new Error(`${file}: metadata "optimizer" must be a JSON object`);
   const state = validateRunState(parseMeta(file, metadata, "run"), file, run.config.steps);
   const optState: Record<string, unknown> = { ...(opt as Record<string, unknown>) };
+  const t = optState.t;
+  if (t !== undefined && !(isInt(t) && t <= state.step)) throw new Error(`${file}: optimizer step "t" must be an integer in [0, ${state.step}], the run's step (got ${JSON.stringify(t)})`);
   for (const [name, t] of tensors) {
     if (!name.startsWith("optimizer.")) throw new Error(`${file}: unexpected tensor "${name}"`);
     checkFinite(file, name, t.data);
@@ -251,6 +329,8 @@ export function restoreRunState(run: Run, dir: string): void {
   const saved = unitFiles.exists(metricsFile) ? readJSON<Partial<RunMetrics>>(metricsFile, "metrics") : null;
   const history = saved ? checkHistory(metricsFile, saved, state.step) : null;
   loadWeights(run.model, path.join(unit, RUN_FILES.weights));
+  // every field is valid; the checksums say whether a valid-looking value was edited (an edited seed, lr, history)
+  verifyChecksums(unit);
   const fail = (what: string, e: unknown): never => {
     throw new Error(`${file}: ${what}: ${(e as Error).message}`);
   };
@@ -266,6 +346,9 @@ export function restoreRunState(run: Run, dir: string): void {
   }
   if (history) {
     run.history.steps = history.steps;
+    run.history.stride = history.stride ?? 1;
+    run.history.tail = history.tail ?? history.steps.slice(-HISTORY_TAIL);
+    run.history.meanFirst500 = run.history.stride > 1 ? (saved!.final!.meanLossFirst500 as number) : null;
     run.history.evals = history.evals;
     run.trainingSamples = (history.samples ?? []).filter((r) => r.step <= state.step);
   }

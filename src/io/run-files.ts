@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { createHash } from "node:crypto";
 import { decodeSafetensors } from "./safetensors.js";
 import type { DecodedSafetensors } from "./safetensors.js";
 import { GPT, describeModel, validateConfig } from "../nn/gpt.js";
@@ -22,6 +23,8 @@ export const RUN_FILES = {
   state: "trainer-state.safetensors",
   metrics: "metrics.json",
   samples: "samples.txt",
+  /** The SHA-256 of each other file of a checkpoint unit, as saved. */
+  checksums: "checksums.json",
 } as const;
 
 /** The checkpoint units of a run folder: the latest state (for --resume) and the best by validation loss. */
@@ -46,9 +49,35 @@ export function isRunFolder(dir: string): boolean {
  * loaders mutated bytes in memory (thousands per second) instead of writing files.
  */
 export const unitFiles: { read(file: string): Buffer; exists(file: string): boolean } = {
-  read: (file) => fs.readFileSync(file),
+  read: (file) => {
+    // a FIFO or a device would block or never end: only regular files are read
+    if (!fs.statSync(file).isFile()) throw new Error(`${file} is not a regular file`);
+    return fs.readFileSync(file);
+  },
   exists: (file) => fs.existsSync(file),
 };
+
+export function sha256Hex(bytes: Uint8Array | string): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/**
+ * Checks a unit's files against the SHA-256 its checksums.json recorded when it was saved: a file edited by hand,
+ * damaged or removed since is named. A unit saved without checksums.json (older gptlab) is not checked.
+ */
+export function verifyChecksums(unit: string, only?: string[]): void {
+  const file = path.join(unit, RUN_FILES.checksums);
+  if (!unitFiles.exists(file)) return;
+  const sums = readJSON<Record<string, unknown>>(file, "checksums");
+  for (const [name, sum] of Object.entries(sums)) {
+    if (only && !only.includes(name)) continue;
+    const f = path.join(unit, path.basename(name));
+    if (!unitFiles.exists(f)) throw new Error(`${f} is missing: the checkpoint was saved with it (${RUN_FILES.checksums} lists it); restore the file, or start the run again`);
+    if (sha256Hex(readBytes(f, "checkpoint file")) !== sum) {
+      throw new Error(`${f} was changed after it was saved: its SHA-256 is not the one ${RUN_FILES.checksums} records (damaged, or edited by hand; to change a run's options, resume with --key value --allow-config-change instead of editing ${name})`);
+    }
+  }
+}
 
 export function readBytes(file: string, what: string): Buffer {
   if (!unitFiles.exists(file)) throw new Error(`${what} not found: ${file} (is this a gptlab run folder? train one with: npx gptlab train --out DIR)`);
@@ -109,6 +138,7 @@ export function loadModel(dir: string): { model: GPT; tokenizer: Tokenizer; conf
   if (!(weightBytes <= 0.8 * os.totalmem())) throw new Error(`${path.join(unit, RUN_FILES.config)}: the model it describes needs ${weightBytes} bytes of weights, more than this machine's memory: the file is damaged`);
   const model = new GPT(saved.model, new Rng(0));
   loadWeights(model, path.join(unit, RUN_FILES.weights));
+  verifyChecksums(unit);
   return { model, tokenizer, config: saved.model, runConfig: saved.run };
 }
 
@@ -184,5 +214,20 @@ export function savedTokenizer(dir: string): Tokenizer {
   } catch (e) {
     const msg = (e as Error).message;
     throw new Error(msg.includes(file) ? msg : `${file}: ${msg}`);
+  }
+}
+
+/** Why the latest checkpoint of dir cannot be used (the loader's message, naming the file), or null when it verifies. */
+export function checkpointProblem(dir: string): string | null {
+  try {
+    const unit = requireCheckpoint(dir);
+    savedConfig(unit);
+    savedTokenizer(unit);
+    readSafetensorsChecked(path.join(unit, RUN_FILES.weights));
+    if (unitFiles.exists(path.join(unit, RUN_FILES.state))) readSafetensorsChecked(path.join(unit, RUN_FILES.state));
+    verifyChecksums(unit);
+    return null;
+  } catch (e) {
+    return (e as Error).message;
   }
 }

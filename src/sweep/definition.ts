@@ -48,6 +48,9 @@ export interface Plan {
   trials: Trial[];
 }
 
+/** Trials a sweep may have (counted before any is built: a grid of 10^8 would exhaust memory). */
+export const MAX_TRIALS = 100_000;
+
 const DEFINITION_KEYS = ["name", "base", "configs", "grid", "random", "seeds", "metric"];
 /** Keys that do not change a trial's results and are left out of its id. */
 const NOT_IN_ID = new Set<string>(["out", "threads"]);
@@ -122,7 +125,7 @@ function drawRandom(random: NonNullable<SweepDefinition["random"]>): Array<Recor
 function checkRandom(random: unknown): NonNullable<SweepDefinition["random"]> {
   const r = random as NonNullable<SweepDefinition["random"]>;
   if (r === null || typeof r !== "object") throw new Error(`sweep "random" must be {"count": N, "seed": S, "axes": {...}} (got ${show(random)})`);
-  if (!(Number.isInteger(r.count) && r.count >= 1)) throw new Error(`sweep random.count must be an integer >= 1 (got ${show(r.count)})`);
+  if (!(Number.isInteger(r.count) && r.count >= 1 && r.count <= MAX_TRIALS)) throw new Error(`sweep random.count must be an integer in [1, ${MAX_TRIALS}] (got ${show(r.count)})`);
   if (!(Number.isInteger(r.seed) && r.seed >= 0)) throw new Error(`sweep random.seed must be an integer >= 0 (got ${show(r.seed)})`);
   if (r.axes === null || typeof r.axes !== "object" || Object.keys(r.axes).length === 0) throw new Error(`sweep random.axes must name at least one axis, e.g. {"lr": {"logUniform": [1e-4, 1e-1]}}`);
   for (const [axis, spec] of Object.entries(r.axes)) {
@@ -145,7 +148,7 @@ function checkRandom(random: unknown): NonNullable<SweepDefinition["random"]> {
 function seedList(seeds: SweepDefinition["seeds"], baseSeed: number): number[] | null {
   if (seeds === undefined) return null;
   if (typeof seeds === "number") {
-    if (!(Number.isInteger(seeds) && seeds >= 1)) throw new Error(`sweep "seeds" must be a count >= 1 or a list of seeds (got ${show(seeds)})`);
+    if (!(Number.isInteger(seeds) && seeds >= 1 && seeds <= MAX_TRIALS)) throw new Error(`sweep "seeds" must be a count in [1, ${MAX_TRIALS}] or a list of seeds (got ${show(seeds)})`);
     return Array.from({ length: seeds }, (_, i) => baseSeed + i);
   }
   if (!Array.isArray(seeds) || seeds.length === 0) throw new Error(`sweep "seeds" must be a count >= 1 or a non-empty list of seeds (got ${show(seeds)})`);
@@ -202,6 +205,8 @@ export function planSweep(def: SweepDefinition, fallbackName = "sweep"): Plan {
   const seeds = seedList(def.seeds, resolveRunConfig(base).seed);
   const backend = pinBackend(resolveRunConfig(base).backend);
 
+  const count = configs.length * Object.values(grid).reduce((n, v) => n * v.length, 1) * (random?.count ?? 1) * (seeds?.length ?? 1);
+  if (count > MAX_TRIALS) throw new Error(`sweep has ${count} trials (configs x grid x random.count x seeds), over the limit of ${MAX_TRIALS}: shrink an axis, or split it into several sweeps`);
   const trials: Trial[] = [];
   const axes: string[] = [];
   const addAxis = (k: string): void => void (axes.includes(k) || axes.push(k));

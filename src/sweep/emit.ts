@@ -1,6 +1,9 @@
 // Hand a planned sweep to a batch engine: a Slurm job array script, a Kubernetes Indexed Job manifest, a GitHub
-// Actions matrix. Each job only calls `npx gptlab sweep run --dir DIR --index N`; the sweep folder must be on storage
+// Actions matrix. Each job only calls `node BIN sweep run --dir DIR --index N`; the sweep folder must be on storage
 // every node sees (a shared file system, a volume), and `npx gptlab sweep collect DIR` reads it afterwards.
+// The jobs run node on gptlab's bin directly, never through npx: a batch engine stops a job by signalling the job's
+// own process (scancel, a requeue, a Kubernetes eviction), and npx neither forwards that signal nor waits for the
+// trainer, so the trial would train on unsaved. With node as the job's process, SIGTERM saves the trial.
 
 import type { Plan } from "./definition.js";
 
@@ -20,6 +23,8 @@ export interface EmitOptions {
   /** k8s: container image with Node 20 and the gptlab checkout at workdir; and the volume claim holding both. */
   image?: string;
   claim?: string;
+  /** gptlab's bin file as the jobs see it (relative to workdir, or absolute); default bin/gptlab.js (a checkout). */
+  bin?: string;
 }
 
 /** GitHub Actions allows at most 256 jobs per matrix. */
@@ -35,6 +40,7 @@ function cpus(plan: Plan): number {
 
 export function emitSweep(kind: EmitKind, plan: Plan, o: EmitOptions): string {
   const n = plan.trials.length;
+  const bin = o.bin ?? "bin/gptlab.js";
   if (kind === "slurm") {
     const lines = [
       "#!/bin/bash",
@@ -46,10 +52,13 @@ export function emitSweep(kind: EmitKind, plan: Plan, o: EmitOptions): string {
       `#SBATCH --output=${o.dir}/slurm/%A_%a.out`,
       // a preempted task is requeued; SIGTERM makes the trial save itself, and the rerun resumes it
       "#SBATCH --requeue",
+      // a requeued task keeps its job id: append to its log instead of replacing the first attempt's
+      "#SBATCH --open-mode=append",
       ...(o.partition ? [`#SBATCH --partition=${o.partition}`] : []),
       ...(o.time ? [`#SBATCH --time=${o.time}`] : []),
       "set -euo pipefail",
-      `exec npx gptlab sweep run --dir ${quote(o.dir)} --index "$SLURM_ARRAY_TASK_ID"`,
+      // exec: the batch step's process becomes node itself, so scancel's and a requeue's SIGTERM reach the trainer
+      `exec node ${quote(bin)} sweep run --dir ${quote(o.dir)} --index "$SLURM_ARRAY_TASK_ID"`,
       "",
     ];
     return lines.join("\n");
@@ -76,7 +85,7 @@ export function emitSweep(kind: EmitKind, plan: Plan, o: EmitOptions): string {
       "        - name: trial",
       `          image: ${image}`,
       `          workingDir: ${o.workdir}`,
-      `          command: ["npx", "gptlab", "sweep", "run", "--dir", ${JSON.stringify(o.dir)}]`,
+      `          command: ${JSON.stringify(["node", bin, "sweep", "run", "--dir", o.dir])}`,
       "          resources:",
       `            requests: { cpu: "${cpus(plan)}" }`,
       "          volumeMounts:",

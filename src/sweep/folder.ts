@@ -3,7 +3,7 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RUN_FILES, checkpointDir } from "../io/checkpoint.js";
+import { RUN_FILES, checkpointDir, checkpointProblem } from "../io/checkpoint.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import type { Plan, SweepDefinition, Trial } from "./definition.js";
 
@@ -49,20 +49,33 @@ export function readSweepFolder(dir: string): Plan {
 
 export type TrialState = "pending" | "stopped" | "completed" | "diverged" | "failed";
 
-/** What a trial folder holds: nothing finished (pending), a run saved part-way (stopped), or a finished run. */
-export function trialState(dir: string): { state: TrialState; metrics: TrialMetrics | null } {
+function readMetrics(file: string): TrialMetrics | null {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as TrialMetrics;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What a trial folder holds: nothing finished (pending), a run saved part-way (stopped), or a finished run. A
+ * completed trial counts only when its checkpoint verifies (weights deleted or damaged: pending, trained again);
+ * when the folder's metrics.json lags behind a checkpoint that completed the run (a kill between the final save's
+ * two writes, a truncated file), the checkpoint's metrics are used and `lagging` is set (runTrial completes it).
+ */
+export function trialState(dir: string): { state: TrialState; metrics: TrialMetrics | null; lagging?: boolean } {
   const file = path.join(dir, RUN_FILES.metrics);
   if (!fs.existsSync(file)) return { state: "pending", metrics: null };
-  let metrics: TrialMetrics;
-  try {
-    metrics = JSON.parse(fs.readFileSync(file, "utf8")) as TrialMetrics;
-  } catch {
-    // a claim caught between its create and its write (or cut by a kill there): nothing trained is lost unless a
-    // checkpoint exists, and then the trial resumes from it
-    return { state: checkpointDir(dir) ? "stopped" : "pending", metrics: null };
-  }
-  const reason = metrics.final?.stopReason;
-  if (reason === "completed" || reason === "diverged") return { state: reason, metrics };
+  const metrics = readMetrics(file);
+  const reason = metrics?.final?.stopReason;
+  if (reason === "diverged") return { state: reason, metrics };
+  const unit = checkpointDir(dir);
+  if (reason === "completed") return checkpointProblem(dir) === null ? { state: reason, metrics } : { state: "pending", metrics: null };
+  const saved = unit && unit !== dir ? readMetrics(path.join(unit, RUN_FILES.metrics)) : null;
+  if (saved?.final?.stopReason === "completed" && checkpointProblem(dir) === null) return { state: "completed", metrics: saved, lagging: true };
+  // a claim caught between its create and its write (or cut by a kill there): nothing trained is lost unless a
+  // checkpoint exists, and then the trial resumes from it
+  if (metrics === null) return { state: unit ? "stopped" : "pending", metrics: null };
   return { state: "stopped", metrics };
 }
 

@@ -11,6 +11,8 @@ export interface StepRecord {
   /** At the steps the trainer measured them (diagnosticsEvery): share of updates over lr, update RMS / lr. */
   updateOverLr?: number;
   updateRms?: number;
+  /** The update was skipped: the loss was over the divergence limit (a spike). */
+  skipped?: boolean;
 }
 
 export interface EvalRecord {
@@ -21,18 +23,50 @@ export interface EvalRecord {
   valPerplexity: number | null;
 }
 
-/** Records every step and evaluation; deterministic content (no times) so two runs compare byte for byte. */
+/** Step records kept at most (history.steps); a longer run keeps every stride-th step, the stride doubling as needed. */
+export const HISTORY_MAX_STEPS = 10_000;
+/** The latest steps always kept at full resolution (history.tail once thinned): the mean of the last 500 steps. */
+export const HISTORY_TAIL = 500;
+
+/**
+ * Records the steps and evaluations; deterministic content (no times) so two runs compare byte for byte. Memory
+ * and metrics.json stay bounded at any step count: up to HISTORY_MAX_STEPS steps every step is kept; beyond, step
+ * 1 and every stride-th step (stride 2, 4, 8, ... whenever the records would pass the bound), plus the last
+ * HISTORY_TAIL steps in `tail`. The thinning is a function of the steps alone, so a resumed run keeps the same
+ * records as an uninterrupted one.
+ */
 export class History implements Callback {
   steps: StepRecord[] = [];
   evals: EvalRecord[] = [];
+  /** Every stride-th step is in steps (1: every step). */
+  stride = 1;
+  /** The latest steps at full resolution (at least HISTORY_TAIL of them when there are, at most twice that). */
+  tail: StepRecord[] = [];
+  /** The bound on steps' length (HISTORY_MAX_STEPS; tests lower it to thin short runs). */
+  maxSteps = HISTORY_MAX_STEPS;
+  /** The mean loss of steps 1-500, fixed when the thinning drops them (null before). */
+  meanFirst500: number | null = null;
   end: EndEvent | null = null;
   /** Throughput summary (wall-clock dependent, kept apart from the deterministic records). */
   timing = { tokens: 0, elapsedMs: 0, tokensPerSec: 0, stepsPerSec: 0 };
 
   onStep(e: StepEvent): void {
-    this.steps.push({ step: e.step, loss: e.loss, lr: e.lr, gradNorm: e.gradNorm, ...e.diagnostics });
+    const r: StepRecord = { step: e.step, loss: e.loss, lr: e.lr, gradNorm: e.gradNorm, ...e.diagnostics, ...(e.skipped ? { skipped: true } : {}) };
+    this.tail.push(r);
+    if (this.tail.length > 2 * HISTORY_TAIL) this.tail.splice(0, this.tail.length - HISTORY_TAIL);
+    if (r.step === 1 || r.step % this.stride === 0) this.steps.push(r);
+    if (this.steps.length > this.maxSteps) {
+      if (this.stride === 1) this.meanFirst500 = this.meanLoss(0, Math.min(HISTORY_TAIL, r.step));
+      this.stride *= 2;
+      this.steps = this.steps.filter((x) => x.step === 1 || x.step % this.stride === 0);
+    }
     this.timing.tokens += e.tokens;
     this.timing.elapsedMs = e.elapsedMs;
+  }
+
+  /** The last n steps at full resolution (n at most HISTORY_TAIL once the history is thinned). */
+  lastSteps(n: number): StepRecord[] {
+    return (this.stride === 1 ? this.steps : this.tail).slice(-n);
   }
 
   onEval(e: EvalEvent): void {
@@ -45,7 +79,7 @@ export class History implements Callback {
     const s = e.elapsedMs / 1000;
     this.timing.elapsedMs = e.elapsedMs;
     this.timing.tokensPerSec = s > 0 ? this.timing.tokens / s : 0;
-    this.timing.stepsPerSec = s > 0 ? this.steps.length / s : 0;
+    this.timing.stepsPerSec = s > 0 ? (this.tail.length ? this.tail[this.tail.length - 1].step : 0) / s : 0;
   }
 
   /** Mean loss over steps (from, to], counted from 1. */

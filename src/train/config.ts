@@ -82,7 +82,7 @@ export const trainerSchema = {
   out: { type: "string", default: null, nullable: true, description: "run folder (metrics.json, last/ and best/ checkpoints); none = runs/PRESET, or runs/PRESET-2, ... when that holds a run" },
   saveEvery: { type: "integer", default: 0, min: 0, description: "save a checkpoint (last/) every N steps (0 = by time only)" },
   saveEverySeconds: { type: "integer", default: 60, min: 0, description: "save a checkpoint at least every N seconds of training (0 = by steps only)" },
-  samples: { type: "integer", default: 10, min: 0, description: "samples generated after training" },
+  samples: { type: "integer", default: 10, min: 0, max: 10000, description: "samples generated after training" },
   temperature: { type: "number", default: 0.8, min: 0, description: "sampling temperature for those samples", hint: "0 means greedy" },
   sampleEvery: { type: "integer", default: 0, min: 0, description: "sample from fixed prompts every N steps during training (0 = off)" },
   samplePrompts: { type: "string", default: "", description: 'prompts of those samples, separated by "|" ("" = one sample from BOS)' },
@@ -271,6 +271,9 @@ export function checkGivenOptionsApply(c: RunConfig, given: readonly string[]): 
     throw new Error(
       `--${kebab(key)} applies to ${owner.noun}${owner.kinds.length > 1 ? "s" : ""} ${owner.kinds.join(", ")}, not ${chosen}, and would be ignored (got ${describeValue(values(c)[key])}); drop it or pass --${owner.noun} ${owner.kinds[0]}`,
     );
+  }
+  if (given.includes("patience") && c.patience > 0 && c.evalEvery === 0) {
+    throw new Error(`--patience ${c.patience} needs evaluations during training, but --eval-every 0 evaluates only at the end, so early stopping would never act; pass --eval-every N`);
   }
 }
 

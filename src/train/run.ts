@@ -22,7 +22,7 @@ import { checkRunFits, checkThreads } from "./limits.js";
 import { loadWeights, savedTokenizer, checkpointDir, RUN_FILES } from "../io/run-files.js";
 import * as path from "node:path";
 import type { Callback, EndEvent, TrainTask } from "./trainer.js";
-import { EarlyStopping, History, Progress } from "./callbacks.js";
+import { EarlyStopping, HISTORY_TAIL, History, Progress } from "./callbacks.js";
 import { SampleEvery, parsePrompts, sampleInMode } from "./samples.js";
 import type { TrainingSample } from "./samples.js";
 import { withReplay } from "../data/mixture.js";
@@ -30,6 +30,14 @@ import { dataCacheDir } from "../data/cache.js";
 import { readStateDict, setWeights } from "../io/import.js";
 import { resolveRunConfig, runComponents } from "./config.js";
 import type { RunConfig } from "./config.js";
+
+/** Steps in a row whose loss is over the divergence limit before a run counts as diverged (fewer: a skipped spike). */
+export const DIVERGE_STEPS = 5;
+
+/** The loss over which a step is skipped (and DIVERGE_STEPS in a row diverge): far above any loss a learning model has. */
+export function divergeLimit(vocabSize: number): number {
+  return Math.max(20, 4 * Math.log(vocabSize));
+}
 
 export interface RunOptions {
   callbacks?: Callback[];
@@ -205,8 +213,10 @@ export class Run {
       callbacks,
       signal: opts.signal,
       startStep: this.step,
-      // far above any loss a learning model has (ln V is the uniform guess): the run is exploding
-      divergeLoss: Math.max(20, 4 * Math.log(this.tokenizer.vocabSize)),
+      // far above any loss a learning model has (ln V is the uniform guess): such a step is skipped, and
+      // DIVERGE_STEPS of them in a row (the weights unchanged meanwhile, so it is the weights, not one batch) diverge
+      divergeLoss: divergeLimit(this.tokenizer.vocabSize),
+      divergeSteps: DIVERGE_STEPS,
       diagnosticsEvery: c.diagnosticsEvery,
       scope: withKernelScope,
     });
@@ -285,9 +295,12 @@ export class Run {
 
   /** metrics.json content: run id, times, configuration, final metrics, per-step and per-eval history. */
   metrics(): RunMetrics {
-    const steps = this.history.steps;
-    const last = steps.length;
-    const window = Math.min(500, last);
+    const h = this.history;
+    const steps = h.steps;
+    const recent = h.lastSteps(HISTORY_TAIL);
+    const last = recent.length;
+    const lastStep = last ? recent[last - 1].step : 0;
+    const window = Math.min(HISTORY_TAIL, lastStep);
     const finalTrain = this.history.evals.length ? this.history.evals[this.history.evals.length - 1] : null;
     return {
       format: "gptlab-metrics",
@@ -303,9 +316,9 @@ export class Run {
         stopReason: this.lastEnd?.reason ?? null,
         lnV: Math.log(this.tokenizer.vocabSize),
         firstLoss: last ? steps[0].loss : null,
-        lastLoss: last ? steps[last - 1].loss : null,
-        meanLossFirst500: last ? this.history.meanLoss(0, window) : null,
-        meanLossLast500: last ? this.history.meanLoss(steps[last - 1].step - window, steps[last - 1].step) : null,
+        lastLoss: last ? recent[last - 1].loss : null,
+        meanLossFirst500: last ? h.meanFirst500 ?? h.meanLoss(0, window) : null,
+        meanLossLast500: last ? mean(recent.slice(-window).map((r) => r.loss)) : null,
         trainLoss: finalTrain?.trainLoss ?? null,
         valLoss: finalTrain?.valLoss ?? null,
         trainPerplexity: finalTrain?.trainPerplexity ?? null,
@@ -317,7 +330,7 @@ export class Run {
       },
       ...(this.configChanges.length ? { configChanges: this.configChanges } : {}),
       timing: this.history.timing,
-      history: { steps, evals: this.history.evals, samples: this.trainingSamples },
+      history: { steps, evals: h.evals, samples: this.trainingSamples, ...(h.stride > 1 ? { stride: h.stride, tail: recent } : {}) },
     };
   }
 }
@@ -333,8 +346,14 @@ export interface RunMetrics {
   data: { path: string; docs: number; trainDocs: number; valDocs: number; vocabSize: number };
   final: Record<string, number | string | null>;
   timing: History["timing"];
-  history: { steps: History["steps"]; evals: History["evals"]; samples?: TrainingSample[] };
+  /** steps: every step, or (a run past HISTORY_MAX_STEPS) step 1 and every stride-th step, with the last HISTORY_TAIL steps in tail. */
+  history: { steps: History["steps"]; evals: History["evals"]; samples?: TrainingSample[]; stride?: number; tail?: History["steps"] };
   configChanges?: ConfigChange[];
+}
+
+/** The mean of values added in order (the same sum, bit for bit, as History.meanLoss over the same steps). */
+function mean(values: number[]): number {
+  return values.reduce((s, v) => s + v, 0) / values.length;
 }
 
 /** Why a run that early stopping ended does not train on, and how to make it. */

@@ -17,6 +17,8 @@ export interface StepEvent {
   gradNorm: number;
   /** How settled the optimizer's second moment is after this step (every diagnosticsEvery steps, when it has one). */
   diagnostics?: OptimizerDiagnostics;
+  /** True when the update was not applied: the loss was over divergeLoss (a spike, or the start of a divergence). */
+  skipped?: boolean;
   /** Tokens (non-padding targets) in this step. */
   tokens: number;
   tokensPerSec: number;
@@ -83,10 +85,13 @@ export interface TrainerOptions<B> {
   callbacks?: Callback[];
   signal?: AbortSignal;
   /**
-   * A step whose loss is above this counts as diverged, like a non-finite loss or gradient (0 or undefined: only
-   * non-finite values): the optimizer does not step and training stops.
+   * A step whose loss is above this is skipped (the optimizer does not step: one bad batch must not wreck the
+   * weights); divergeSteps such steps in a row are a divergence, like one non-finite loss or gradient, and training
+   * stops (0 or undefined: only non-finite values count).
    */
   divergeLoss?: number;
+  /** Steps in a row over divergeLoss that make a divergence (default 1); a shorter excess is a spike, and training goes on. */
+  divergeSteps?: number;
   /** Measure the optimizer's update (optimizer.diagnostics) every N steps and at step 1; 0 or undefined: never. */
   diagnosticsEvery?: number;
   /** Step to start from when resuming (steps already done). */
@@ -105,9 +110,11 @@ export class Trainer<B = unknown> {
   private stopReason: StopReason | null = null;
   /** The step and lr at which training diverged, once it has. */
   divergence: { step: number; lr: number; loss: number } | null = null;
-  private readonly opts: Required<Omit<TrainerOptions<B>, "signal" | "startStep" | "scope" | "divergeLoss" | "diagnosticsEvery">> & Pick<TrainerOptions<B>, "signal" | "scope" | "divergeLoss" | "diagnosticsEvery">;
+  private readonly opts: Required<Omit<TrainerOptions<B>, "signal" | "startStep" | "scope" | "divergeLoss" | "divergeSteps" | "diagnosticsEvery">> & Pick<TrainerOptions<B>, "signal" | "scope" | "divergeLoss" | "divergeSteps" | "diagnosticsEvery">;
   private startTime = 0;
   private tokensSeen = 0;
+  /** The steps over divergeLoss in a row so far, with the first one's step and lr. */
+  private excess: { count: number; step: number; lr: number } | null = null;
 
   constructor(options: TrainerOptions<B>) {
     const o = { gradAccum: 1, clipNorm: 0, evalEvery: 0, callbacks: [], ...options };
@@ -115,6 +122,7 @@ export class Trainer<B = unknown> {
     positiveInt("gradAccum", o.gradAccum);
     if (!(o.clipNorm >= 0)) throw new Error(`clipNorm must be >= 0 (got ${o.clipNorm}); use 0 to turn clipping off`);
     if (!(Number.isInteger(o.evalEvery) && o.evalEvery >= 0)) throw new Error(`evalEvery must be an integer >= 0 (got ${o.evalEvery})`);
+    if (o.divergeSteps !== undefined) positiveInt("divergeSteps", o.divergeSteps);
     this.opts = o;
     this.step = options.startStep ?? 0;
   }
@@ -153,6 +161,7 @@ export class Trainer<B = unknown> {
     this.tokensSeen = 0;
     this.stopReason = null;
     this.divergence = null;
+    this.excess = null;
     for (const cb of this.opts.callbacks) cb.onStart?.(this);
   }
 
@@ -181,17 +190,21 @@ export class Trainer<B = unknown> {
     const loss = lossSum / gradAccum;
     const norm = clipNorm > 0 ? clipGradNorm(store, clipNorm) : gradNorm(store);
     const lr = this.opts.schedule(this.step);
-    // a non-finite (or exploding) loss or gradient would poison the weights: stop instead of stepping
+    // a non-finite loss or gradient would poison the weights: stop instead of stepping. A loss over the limit is
+    // skipped; only a sustained excess (divergeSteps in a row, the weights unchanged meanwhile) is a divergence.
     const limit = this.opts.divergeLoss ?? 0;
-    const diverged = !Number.isFinite(loss) || !Number.isFinite(norm) || (limit > 0 && loss > limit);
+    const over = limit > 0 && loss > limit;
+    if (over) this.excess = this.excess ? { ...this.excess, count: this.excess.count + 1 } : { count: 1, step: this.step + 1, lr };
+    else this.excess = null;
+    const diverged = !Number.isFinite(loss) || !Number.isFinite(norm) || (over && this.excess!.count >= (this.opts.divergeSteps ?? 1));
     if (diverged) {
       this.stopReason = "diverged";
-      this.divergence = { step: this.step + 1, lr, loss };
-    } else optimizer.step(lr);
+      this.divergence = over ? { step: this.excess!.step, lr: this.excess!.lr, loss } : { step: this.step + 1, lr, loss };
+    } else if (!over) optimizer.step(lr);
     this.step++;
     this.tokensSeen += tokens;
     const every = this.opts.diagnosticsEvery ?? 0;
-    const diagnostics = !diverged && every > 0 && (this.step % every === 0 || this.step === 1) ? optimizer.diagnostics?.() : undefined;
+    const diagnostics = !diverged && !over && every > 0 && (this.step % every === 0 || this.step === 1) ? optimizer.diagnostics?.() : undefined;
     const elapsedMs = Date.now() - this.startTime;
     const event: StepEvent = {
       step: this.step,
@@ -200,6 +213,7 @@ export class Trainer<B = unknown> {
       lr,
       gradNorm: norm,
       ...(diagnostics ? { diagnostics } : {}),
+      ...(over && !diverged ? { skipped: true } : {}),
       tokens,
       tokensPerSec: elapsedMs > 0 ? (this.tokensSeen * 1000) / elapsedMs : 0,
       elapsedMs,

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { loadDataset } from "../../src/data/dataset.js";
+import { dataModeEntry, loadDataset } from "../../src/data/dataset.js";
 
 function file(name: string, content: string | Buffer): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gptlab-text-"));
@@ -49,5 +49,20 @@ describe("text mode", () => {
 
   test("a file shorter than two blocks is refused, naming it and what to do", () => {
     expect(() => loadDataset({ path: file("short.txt", "hello world\n"), tokenizer: "char", mode: "text", blockSize: 16 })).toThrow(/short\.txt: the train split has \d+ tokens.*at least two blocks/);
+  });
+});
+
+describe("22.7: the text mode's validation cut", () => {
+  test("falls on a word boundary, so --tokenizer word validates a file whose character cut splits a word", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gptlab-cut-"));
+    // 90% of 253 characters is 228, inside "meaning": a character cut would leave "meani" and "ng" as unknown words
+    const text = "the cat sat on the mat ".repeat(9) + "and the dog sat meaning the cat sat on the mat";
+    const p = path.join(dir, "words.txt");
+    fs.writeFileSync(p, text);
+    const split = dataModeEntry("text").read(p, { valFraction: 0.1, seed: 1 });
+    expect(split.train[0] + split.val[0]).toBe(text);
+    expect(split.val[0]).toBe(" the cat sat on the mat");
+    const d = loadDataset({ path: p, tokenizer: "word", mode: "text", blockSize: 2, valFraction: 0.1 });
+    expect(d.val).not.toBeNull();
   });
 });

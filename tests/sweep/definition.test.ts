@@ -91,7 +91,7 @@ describe("batch-engine jobs", () => {
     expect(s).toContain("#SBATCH --array=0-3%2");
     expect(s).toContain("#SBATCH --cpus-per-task=1");
     expect(s).toContain("#SBATCH --chdir=/src/gptlab");
-    expect(s.trim().split("\n").pop()).toBe('exec npx gptlab sweep run --dir runs/sweeps/emit --index "$SLURM_ARRAY_TASK_ID"');
+    expect(s.trim().split("\n").pop()).toBe('exec node bin/gptlab.js sweep run --dir runs/sweeps/emit --index "$SLURM_ARRAY_TASK_ID"');
   });
 
   test("the Kubernetes Job is Indexed with one completion per trial", () => {
