@@ -39,9 +39,15 @@ function readLock(file: string): LockInfo | null {
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+  // a killed process whose parent died too stays a zombie until init reaps it, which some inits (a container's, a
+  // VM's process manager) do late or never: it answers kill(pid, 0) but holds nothing. Linux says so in /proc.
+  try {
+    return !/^\d+ \(.*\) Z/s.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return true;
   }
 }
 

@@ -43,6 +43,25 @@ describe("lockFolder", () => {
     }
   });
 
+  test("a lock whose process is a zombie (killed, its parent gone, not yet reaped) is stale and taken over", async () => {
+    if (!fs.existsSync("/proc/self/stat")) throw new Error("this test needs Linux's /proc");
+    const dir = tmpDir();
+    // sh starts a short sleep in the background, then becomes a long sleep that never reaps it: a zombie
+    const parent = spawn("sh", ["-c", "sleep 0.1 & echo $!; exec sleep 30"]);
+    try {
+      const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once("data", (d) => resolve(String(d)))));
+      const state = (): string => fs.readFileSync(`/proc/${zombie}/stat`, "utf8").replace(/^\d+ \(.*\) /s, "")[0];
+      for (let i = 0; i < 100 && state() !== "Z"; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(state()).toBe("Z");
+      writeLock(dir, { pid: zombie, host: os.hostname(), token: "zombie", since: "then" });
+      const release = lockFolder(dir);
+      expect(JSON.parse(fs.readFileSync(path.join(dir, LOCK_FILE), "utf8")).pid).toBe(process.pid);
+      release();
+    } finally {
+      parent.kill();
+    }
+  });
+
   test("a lock from another host is held while its mtime is fresh and stale once older than STALE_MS", () => {
     const dir = tmpDir();
     writeLock(dir, { pid: 1, host: "other-node", token: "a", since: "then" }, 1000);
