@@ -17,10 +17,11 @@ export { sweep, sweepResult, sweepHeatmap, sweepCurves, sweepSlider, trialCurves
 export type { SweepResult, SweepRunOptions, HeatmapOptions, CurvesOptions, SliderOptions } from "./sweep.js";
 export { barChart, heatmapGrid, tableHeatmap } from "./charts.js";
 export type { BarChartOptions, HeatmapPanel, HeatmapGridOptions, TableHeatmapOptions } from "./charts.js";
-export { num, lrText, listText, perplexityText, divergence, divergenceNote, flagDivergences } from "./lessons.js";
+export { num, lrText, listText, plural, perplexityText, divergence, divergenceNote, flagDivergences } from "./lessons.js";
 export type { Divergence } from "./lessons.js";
 export { warmupFindings, referenceFinding, clippingFindings, highestStableLr, sizeFindings, guideTier, guideAgrees, tinyRunFindings, tierFindings } from "./findings.js";
-export type { WarmupResult, SizeChoice, TinyRun, TierCell } from "./findings.js";
+export { seedSpread, beyondNoise, unfinishedTrialsText, lrEdgeText, exponentText, repetitionFindings, timingFindings, forgettingFindings, tierWinners, rightSizingFindings, earlyStoppingFindings, halfLossFindings, circuitFindings } from "./findings.js";
+export type { WarmupResult, SizeChoice, TinyRun, TierCell, TimingPoint, ReplayResult, TierWinner, TierTrial } from "./findings.js";
 export { samplesView, samplesContent, samplesByStep, SamplesView } from "./samples.js";
 export { diagnosticsFigure } from "./diagnostics.js";
 export type { DiagnosticsFigureOptions } from "./diagnostics.js";
