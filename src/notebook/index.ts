@@ -7,7 +7,7 @@ export type { Figure } from "./figure.js";
 export { linePlot, smallMultiples, liveLossCurve, bestPoint, thin, palette } from "./plot.js";
 export type { Series, Panel, PointMark, GapMark, VLineMark, HLineMark, LinePlotOptions } from "./plot.js";
 export { showTable, tableHtml, tableText, toTable, historyDataFrame, showRecords } from "./tables.js";
-export { notebookParams } from "./params.js";
+export { notebookParams, checkParam } from "./params.js";
 export { trainView, trainSweep, keepBest, lossCurves, evalCurves, runSummary, InterruptSignal } from "./training.js";
 export type { TrainView, TrainViewOptions, SweepOptions, KeepBest, RunSummary } from "./training.js";
 export { projectPath, writeSplitCorpus, memorizerLoss, memorizerFloor } from "./corpus.js";
