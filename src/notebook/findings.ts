@@ -493,10 +493,14 @@ export function earlyStoppingFindings(trials: readonly TierTrial[], o: { patienc
   const ran = done.filter((t) => t.stoppedEarlyAt === null);
   const used = done.reduce((s, t) => s + (t.steps ?? 0), 0);
   const lrAt = (t: TierTrial) => 1 - (t.bestStep ?? 0) / o.maxSteps;
+  const pctRange = (ts: TierTrial[]) => {
+    const [lo, hi] = [pctText(Math.min(...ts.map(lrAt))), pctText(Math.max(...ts.map(lrAt)))];
+    return lo === hi ? lo : `${lo}-${hi}`;
+  };
   const decay = stopped.length && ran.length
-    ? ` Those trials stopped before the linear decay reached its low end: at their best steps the lr was still ${pctText(Math.min(...stopped.map(lrAt)))}-${pctText(Math.max(...stopped.map(lrAt)))} of its peak, against ${pctText(Math.min(...ran.map(lrAt)))}-${pctText(Math.max(...ran.map(lrAt)))} for the trials that ran their whole budget. So small-data cells are compared at a higher effective lr than large-data ones.`
+    ? ` The trials stopped early never reached the low end of the linear lr decay: at their best steps the lr was still ${pctRange(stopped)} of its peak, against ${pctRange(ran)} for the trials that ran their whole budget. So the cells they decide (usually the small-data ones) are compared at a higher effective lr than the others.`
     : "";
-  return `Early stopping ended **${stopped.length} of ${plural(done.length, "completed trial")}** before the budget; they trained ${docsText(used)} of the ${docsText(done.length * o.maxSteps)} steps allowed (${pctText(used / Math.max(1, done.length * o.maxSteps))}).` +
+  return `Early stopping ended **${stopped.length} of ${plural(done.length, "completed trial")}** before the budget; the sweep trained ${docsText(used)} of the ${docsText(done.length * o.maxSteps)} steps allowed (${pctText(used / Math.max(1, done.length * o.maxSteps))}).` +
     (ran.length ? ` The others had a new best within their last ${plural(o.patience, "evaluation")}, so more steps might have lowered their cells: ${listText(ran.map(name))}.` : "") +
     decay +
     (overfit.length ? ` Trials that ended more than ${o.overfitNats ?? 0.1} nats above their best: ${overfitText}.` : "");
@@ -537,4 +541,30 @@ export function circuitFindings(prevScores: readonly number[], best: { layer: nu
     (induction
       ? `In the repeated half, layer ${best.layer} head ${best.head}'s weights (prefix-matching score ${best.score.toFixed(2)}) sit on the stripe one position right of the earlier occurrence: the induction head, reading what the previous-token head wrote.`
       : `But no head scores much on prefix matching (best ${best.score.toFixed(2)}, layer ${best.layer} head ${best.head}): the second half of the circuit has not formed.`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 06 · the long runs' digest against the first cell's settings
+
+/**
+ * How a digest of long runs differs from the settings a notebook's first cell asks for: each shared option whose
+ * value differs in some run, each asked-for (lr, warmup) pair no run has, and a different step count. Empty: the
+ * digest is of exactly these settings.
+ */
+export function digestMismatches(
+  asked: { shared: Record<string, unknown>; runs: ReadonlyArray<{ lr: number; warmupSteps: number }>; steps: number },
+  digests: Readonly<Record<string, { config: Record<string, unknown> | object }>>,
+): string[] {
+  const configs = Object.values(digests).map((d) => d.config as Record<string, unknown>);
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(asked.shared)) {
+    const found = [...new Set(configs.map((c) => c[key]))].filter((v) => v !== value);
+    if (found.length) out.push(`\`${key}\` ${String(value)} here, ${listText(found.map(String))} in the digest`);
+  }
+  for (const r of asked.runs) {
+    if (!configs.some((c) => c.lr === r.lr && c.warmupSteps === r.warmupSteps)) out.push(`no digested run has lr ${lrText(r.lr)} with warmup ${r.warmupSteps}`);
+  }
+  const steps = [...new Set(configs.map((c) => (c.scheduleSteps as number | null) ?? c.steps))].filter((s) => s !== asked.steps);
+  if (steps.length) out.push(`a ${asked.steps.toLocaleString("en-US")}-step schedule here, ${listText(steps.map((s) => Number(s).toLocaleString("en-US")))} steps in the digest`);
+  return out;
 }

@@ -10,7 +10,7 @@ export { showTable, tableHtml, tableText, toTable, historyDataFrame, showRecords
 export { notebookParams, checkParam } from "./params.js";
 export { trainView, trainSweep, keepBest, lossCurves, evalCurves, runSummary, InterruptSignal } from "./training.js";
 export type { TrainView, TrainViewOptions, SweepOptions, KeepBest, RunSummary } from "./training.js";
-export { projectPath, writeSplitCorpus, memorizerLoss, memorizerFloor } from "./corpus.js";
+export { projectPath, writeSplitCorpus, memorizerLoss, memorizerFloor, unknownWords } from "./corpus.js";
 export { record, recordedFigures, tolerances } from "./record.js";
 export type { Tolerance, ToleranceName } from "./record.js";
 export { sweep, sweepResult, sweepHeatmap, sweepCurves, sweepSlider, trialCurves, lrRangeFigure } from "./sweep.js";
@@ -20,7 +20,7 @@ export type { BarChartOptions, HeatmapPanel, HeatmapGridOptions, TableHeatmapOpt
 export { num, lrText, listText, plural, perplexityText, divergence, divergenceNote, flagDivergences } from "./lessons.js";
 export type { Divergence } from "./lessons.js";
 export { warmupFindings, referenceFinding, clippingFindings, highestStableLr, sizeFindings, guideTier, guideAgrees, tinyRunFindings, tierFindings } from "./findings.js";
-export { seedSpread, beyondNoise, unfinishedTrialsText, lrEdgeText, exponentText, repetitionFindings, timingFindings, forgettingFindings, tierWinners, rightSizingFindings, earlyStoppingFindings, halfLossFindings, circuitFindings } from "./findings.js";
+export { seedSpread, beyondNoise, unfinishedTrialsText, lrEdgeText, exponentText, repetitionFindings, timingFindings, forgettingFindings, tierWinners, rightSizingFindings, earlyStoppingFindings, halfLossFindings, circuitFindings, digestMismatches } from "./findings.js";
 export type { WarmupResult, SizeChoice, TinyRun, TierCell, TimingPoint, ReplayResult, TierWinner, TierTrial } from "./findings.js";
 export { samplesView, samplesContent, samplesByStep, SamplesView } from "./samples.js";
 export { diagnosticsFigure } from "./diagnostics.js";
