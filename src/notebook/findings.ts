@@ -247,6 +247,24 @@ export function seedSpread(values: readonly number[]): number {
   return finite.length ? Math.max(...finite) - Math.min(...finite) : NaN;
 }
 
+/**
+ * The noise of a margin between two settings: for each pair, the spread over seeds of their paired difference (the
+ * same seed's values subtracted, so that what a seed does to both cancels), and the largest over the pairs. Values
+ * are aligned by seed; NaN with fewer than two seeds.
+ */
+export function marginNoise(bySetting: Readonly<Record<string, readonly number[]>>): number {
+  const names = Object.keys(bySetting);
+  let worst = NaN;
+  for (let i = 0; i < names.length; i++) {
+    for (let j = i + 1; j < names.length; j++) {
+      const a = bySetting[names[i]], b = bySetting[names[j]];
+      const diffs = a.map((v, k) => v - b[k]).filter((d) => Number.isFinite(d));
+      if (diffs.length >= 2) worst = Number.isNaN(worst) ? seedSpread(diffs) : Math.max(worst, seedSpread(diffs));
+    }
+  }
+  return worst;
+}
+
 /** Whether `margin` is beyond the noise; with the noise unmeasured (null or NaN) it cannot be, so it is not. */
 export function beyondNoise(margin: number, noise: number | null): boolean {
   return noise !== null && Number.isFinite(noise) && Math.abs(margin) > noise;
@@ -430,7 +448,7 @@ export function rightSizingFindings(tiers: readonly string[], winners: readonly 
   const noiseText =
     noise.value === null || !Number.isFinite(noise.value)
       ? `With one seed the seed-to-seed noise is unmeasured (\`noiseSeeds\` measures it), so no margin can be called a win: `
-      : `The seed-to-seed noise, measured on ${docsText(noise.docs)} sentences with seeds ${listText(noise.seeds.map(String))}, is up to **${noise.value.toFixed(3)} nats** (the largest spread of one tier's best loss); a win must be larger than that. `;
+      : `The seed-to-seed noise of a margin, measured on ${docsText(noise.docs)} sentences with seeds ${listText(noise.seeds.map(String))}, is up to **${noise.value.toFixed(3)} nats** (the largest spread over seeds of the difference between two tiers' best losses); a win must be larger than that, and the same noise is assumed at the other data sizes. `;
   const spans: Array<{ tier: string; docs: number[] }> = [];
   for (const w of clear) {
     const last = spans[spans.length - 1];
@@ -567,4 +585,55 @@ export function digestMismatches(
   const steps = [...new Set(configs.map((c) => (c.scheduleSteps as number | null) ?? c.steps))].filter((s) => s !== asked.steps);
   if (steps.length) out.push(`a ${asked.steps.toLocaleString("en-US")}-step schedule here, ${listText(steps.map((s) => Number(s).toLocaleString("en-US")))} steps in the digest`);
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 11 · tokenizers compared by bits per character
+
+export interface TokenizerCost {
+  kind: string;
+  bitsPerToken: number;
+  /** Mean over the seeds. */
+  bitsPerChar: number;
+  charactersPerToken: number;
+}
+
+/**
+ * The per-token and per-character orders, the winner among the tokenizers that can write every character (only if
+ * its margin is beyond the seed-to-seed spread), and word's figure with its `<UNK>` tokens priced, with the same care.
+ */
+export function tokenizerFindings(costs: readonly TokenizerCost[], o: { wordCharged: number | null; unkShare: number; steps: number; seeds: readonly number[]; noise: number | null }): string {
+  const by = (key: "bitsPerToken" | "bitsPerChar") => [...costs].sort((a, b) => a[key] - b[key]);
+  const bpc = (c: TokenizerCost) => c.bitsPerChar.toFixed(3);
+  const noise = o.noise !== null && Number.isFinite(o.noise) ? o.noise : null;
+  const noiseText = noise === null
+    ? "with one seed the seed-to-seed spread is unmeasured (`noiseSeeds` measures it)"
+    : `over seeds ${listText(o.seeds.map(String))} the difference between two tokenizers' bits per character varies by up to ${noise.toFixed(3)}`;
+  const byToken = by("bitsPerToken");
+  const byChar = by("bitsPerChar");
+  const parts = [`Per token the order is ${byToken.map((c) => `${c.kind} (${c.bitsPerToken.toFixed(2)})`).join(" < ")}; per character it is ${byChar.map((c) => `${c.kind} (${bpc(c)})`).join(" < ")}${noise === null ? "" : ` (means over ${o.seeds.length} seeds)`}.`];
+  if (byToken[0].kind !== byChar[0].kind) parts.push(`${byToken[0].kind} looks best per token only because its tokens are short (${byToken[0].charactersPerToken.toFixed(1)} characters each) and so the easiest to guess.`);
+  const open = byChar.filter((c) => c.kind !== "word");
+  const [best, second] = open;
+  const char = costs.find((c) => c.kind === "char");
+  if (best && second) {
+    const gap = second.bitsPerChar - best.bitsPerChar;
+    parts.push(beyondNoise(gap, noise)
+      ? `Of the tokenizers that can write every validation character, **${best.kind}** costs the least, ${bpc(best)} bits per character against ${second.kind}'s ${bpc(second)}: a gap of ${gap.toFixed(3)}, beyond the noise (${noiseText}).`
+      : `Of the tokenizers that can write every validation character, **no clear winner** between ${best.kind} (${bpc(best)}) and ${second.kind} (${bpc(second)}): the gap, ${gap.toFixed(3)} bits per character (${num((100 * gap) / best.bitsPerChar, 1)}%), is not beyond the noise (${noiseText}).`);
+    if (char && char !== best) parts.push(`Char pays ${(char.bitsPerChar / best.bitsPerChar).toFixed(2)}× ${best.kind}'s cost.`);
+  }
+  const word = costs.find((c) => c.kind === "word");
+  if (word && o.wordCharged !== null && best) {
+    const charged = o.wordCharged;
+    const against = charged - best.bitsPerChar;
+    const verdict = !beyondNoise(against, noise)
+      ? `about the same as ${best.kind}'s ${bpc(best)} (not beyond the noise)`
+      : against < 0
+        ? `**still below** ${best.kind}'s ${bpc(best)}: on this corpus, at this budget, word is the cheapest even with its unknown words paid for`
+        : `more than ${best.kind}'s ${bpc(best)}: word's lead came from the words it never had to spell`;
+    parts.push(`Word's ${bpc(word)} is flattered: its ${(100 * o.unkShare).toFixed(2)}% \`<UNK>\` tokens stand for whole words it never has to spell. Charging each one the char model's bits for every letter of its word and its space gives about **${charged.toFixed(3)}** bits per character, ${verdict}.`);
+  }
+  parts.push(`All of this holds for ${o.steps} steps: these models are far from converged, the subword models read several times more text per step than char, and a longer run (\`steps\`) can change the order, so read it as a comparison at this budget.`);
+  return parts.join(" ");
 }

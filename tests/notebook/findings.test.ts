@@ -1,5 +1,5 @@
 import { warmupFindings, referenceFinding, clippingFindings, highestStableLr, sizeFindings, guideTier, guideAgrees, tinyRunFindings, tierFindings } from "../../src/notebook/findings.js";
-import { seedSpread, beyondNoise, unfinishedTrialsText, lrEdgeText, repetitionFindings, timingFindings, forgettingFindings, tierWinners, rightSizingFindings, earlyStoppingFindings, halfLossFindings, circuitFindings, digestMismatches } from "../../src/notebook/findings.js";
+import { seedSpread, marginNoise, beyondNoise, unfinishedTrialsText, lrEdgeText, repetitionFindings, timingFindings, forgettingFindings, tierWinners, rightSizingFindings, earlyStoppingFindings, halfLossFindings, circuitFindings, digestMismatches, tokenizerFindings } from "../../src/notebook/findings.js";
 import type { ReplayResult, TierTrial } from "../../src/notebook/findings.js";
 import { loopStart } from "../../src/eval/sample.js";
 import type { WarmupResult } from "../../src/notebook/findings.js";
@@ -135,6 +135,14 @@ describe("margins are judged against the seed-to-seed noise", () => {
     expect(beyondNoise(0.5, null)).toBe(false);
     expect(beyondNoise(0.5, NaN)).toBe(false);
   });
+
+  test("marginNoise is the spread of paired differences: a seed that lifts every tier cancels (09's 10,800-sentence cells)", () => {
+    // seeds 42, 1, 7: seed 7 is 0.05 higher for all; small vs standard flips sign, micro stays 0.02 behind
+    const noise = marginNoise({ micro: [2.3996, 2.4099, 2.4560], small: [2.3807, 2.3882, 2.4387], standard: [2.3828, 2.3915, 2.4359] });
+    expect(noise).toBeCloseTo(0.0061, 4);
+    expect(noise).toBeLessThan(seedSpread([2.3996, 2.4099, 2.4560]));
+    expect(marginNoise({ a: [1], b: [2] })).toBeNaN();
+  });
 });
 
 describe("05 · sweeps", () => {
@@ -227,7 +235,7 @@ describe("09 · right-sizing", () => {
     expect(text).toMatch(/\*\*No clear winner\*\* at 10,800 \(small ahead of standard by 0\.002\)/);
     expect(text).toMatch(/\*\*Smaller wins wherever a tier wins clearly\*\*/);
     expect(text).not.toMatch(/a larger tier on more data/);
-    expect(text).toMatch(/seeds 42, 1 and 7, is up to \*\*0\.020 nats\*\*/);
+    expect(text).toMatch(/seeds 42, 1 and 7, is up to \*\*0\.020 nats\*\* \(the largest spread over seeds of the difference/);
   });
 
   test("with the noise unmeasured nothing is called a win; one tier and failed trials give no Infinity", () => {
@@ -294,5 +302,24 @@ describe("06 · the long runs' digest", () => {
   test("a changed beta2, lr or schedule length is named (the digest is not of these settings)", () => {
     const m = digestMismatches({ shared: { beta2: 0.95, nEmbd: 128 }, runs: [{ lr: 0.002, warmupSteps: 100 }, runs[1]], steps: 20000 }, digests);
     expect(m).toEqual(["`beta2` 0.95 here, 0.99 in the digest", "no digested run has lr 0.002 with warmup 100", "a 20,000-step schedule here, 50,000 steps in the digest"]);
+  });
+});
+
+describe("11 · tokenizers", () => {
+  const cost = (kind: string, bitsPerChar: number, _spread: number | null, bitsPerToken = 3, charactersPerToken = 4) => ({ kind, bitsPerChar, bitsPerToken, charactersPerToken });
+  test("a 1.5% gap between unigram and BPE is no clear winner with one seed (the --seed 1 case), and a win beyond a measured spread", () => {
+    const one = tokenizerFindings([cost("char", 1.48, null, 1.48, 1), cost("word", 0.95, null), cost("bpe", 1.015, null), cost("unigram", 1.0, null)], { wordCharged: 1.006, unkShare: 0.01, steps: 600, seeds: [1], noise: null });
+    expect(one).toMatch(/\*\*no clear winner\*\* between unigram \(1\.000\) and bpe \(1\.015\)/);
+    expect(one).toMatch(/with one seed the seed-to-seed spread is unmeasured/);
+    expect(one).toMatch(/All of this holds for 600 steps/);
+    const two = tokenizerFindings([cost("char", 1.48, 0.004, 1.48, 1), cost("word", 0.95, 0.003), cost("bpe", 1.013, 0.002), cost("unigram", 1.04, 0.003)], { wordCharged: 1.006, unkShare: 0.01, steps: 600, seeds: [42, 1], noise: 0.004 });
+    expect(two).toMatch(/\*\*bpe\*\* costs the least, 1\.013 bits per character against unigram's 1\.040: a gap of 0\.027, beyond the noise \(over seeds 42 and 1 the difference between two tokenizers' bits per character varies by up to 0\.004\)/);
+    expect(two).toMatch(/about \*\*1\.006\*\* bits per character, \*\*still below\*\* bpe's 1\.013: on this corpus, at this budget, word is the cheapest/);
+    expect(two).toMatch(/Char pays 1\.46× bpe's cost/);
+  });
+  test("word charged above the best open tokenizer loses its lead; within the noise it is 'about the same'", () => {
+    const base = [cost("char", 1.4, 0.01, 1.4, 1), cost("word", 0.9, 0.01), cost("bpe", 1.0, 0.01), cost("unigram", 1.2, 0.01)];
+    expect(tokenizerFindings(base, { wordCharged: 1.1, unkShare: 0.02, steps: 600, seeds: [42, 1], noise: 0.01 })).toMatch(/more than bpe's 1\.000: word's lead came from the words it never had to spell/);
+    expect(tokenizerFindings(base, { wordCharged: 1.005, unkShare: 0.02, steps: 600, seeds: [42, 1], noise: 0.01 })).toMatch(/about the same as bpe's 1\.000 \(not beyond the noise\)/);
   });
 });
