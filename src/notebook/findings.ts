@@ -418,17 +418,23 @@ export interface TierWinner {
   loss: number;
   runnerUp: string | null;
   margin: number | null;
-  /** True when the margin is beyond the seed-to-seed noise. */
+  /** The seed-to-seed noise of a margin at this data size (null: unmeasured), and whether the margin is beyond it. */
+  noise: number | null;
   clear: boolean;
   guide: string;
 }
 
-/** The winner of each data size and its margin over the runner-up, judged against `noise` (NaN losses: failed trials). */
-export function tierWinners(tiers: readonly string[], docs: readonly number[], loss: (tier: string, docs: number) => number, noise: number | null): TierWinner[] {
+/**
+ * The winner of each data size and its margin over the runner-up, judged against the noise measured at that size
+ * (a number: the same at every size). NaN losses are trials that did not complete.
+ */
+export function tierWinners(tiers: readonly string[], docs: readonly number[], loss: (tier: string, docs: number) => number, noise: number | null | ((docs: number) => number | null)): TierWinner[] {
   return docs.map((n) => {
     const ranked = tiers.filter((t) => Number.isFinite(loss(t, n))).sort((a, b) => loss(a, n) - loss(b, n));
     const margin = ranked.length > 1 ? loss(ranked[1], n) - loss(ranked[0], n) : null;
-    return { docs: n, winner: ranked[0] ?? null, loss: ranked.length ? loss(ranked[0], n) : NaN, runnerUp: ranked[1] ?? null, margin, clear: margin !== null && beyondNoise(margin, noise), guide: guideTier(n) };
+    const raw = typeof noise === "function" ? noise(n) : noise;
+    const here = raw !== null && Number.isFinite(raw) ? raw : null;
+    return { docs: n, winner: ranked[0] ?? null, loss: ranked.length ? loss(ranked[0], n) : NaN, runnerUp: ranked[1] ?? null, margin, noise: here, clear: margin !== null && beyondNoise(margin, here), guide: guideTier(n) };
   });
 }
 
@@ -438,17 +444,18 @@ const docsText = (n: number) => n.toLocaleString("en-US");
  * The answer to "does smaller win on small data?", built only on the data sizes whose winner is beyond the noise;
  * the others are named as "no clear winner". `tiers` is ordered by parameters, smallest first.
  */
-export function rightSizingFindings(tiers: readonly string[], winners: readonly TierWinner[], noise: { value: number | null; docs: number; seeds: number[] }): string {
+export function rightSizingFindings(tiers: readonly string[], winners: readonly TierWinner[], o: { seeds: readonly number[] }): string {
   const decided = winners.filter((w) => w.winner !== null);
   if (tiers.length < 2) return `Only one tier (${tiers[0] ?? "none"}) is in this grid: there is nothing to rank. Add tiers (\`--tiers micro,small,standard\`).`;
   if (decided.length === 0) return "No data size has a completed trial: there is nothing to compare (see the table above for why).";
   const size = (t: string) => tiers.indexOf(t);
   const clear = decided.filter((w) => w.clear);
   const unclear = decided.filter((w) => !w.clear);
+  const measured = decided.filter((w) => w.noise !== null);
   const noiseText =
-    noise.value === null || !Number.isFinite(noise.value)
+    measured.length === 0
       ? `With one seed the seed-to-seed noise is unmeasured (\`noiseSeeds\` measures it), so no margin can be called a win: `
-      : `The seed-to-seed noise of a margin, measured on ${docsText(noise.docs)} sentences with seeds ${listText(noise.seeds.map(String))}, is up to **${noise.value.toFixed(3)} nats** (the largest spread over seeds of the difference between two tiers' best losses); a win must be larger than that, and the same noise is assumed at the other data sizes. `;
+      : `The seed-to-seed noise of a margin (how much the difference between two tiers' best losses changes over seeds ${listText(o.seeds.map(String))}) is ${listText(measured.map((w) => `${w.noise!.toFixed(3)} at ${docsText(w.docs)}`))} sentences; a winner's margin must be larger than the noise at its data size. `;
   const spans: Array<{ tier: string; docs: number[] }> = [];
   for (const w of clear) {
     const last = spans[spans.length - 1];
@@ -457,7 +464,7 @@ export function rightSizingFindings(tiers: readonly string[], winners: readonly 
   }
   const spanText = listText(spans.map((s) => `**${s.tier}** at ${listText(s.docs.map(docsText))}`));
   const unclearText = unclear.length
-    ? ` **No clear winner** at ${listText(unclear.map((w) => `${docsText(w.docs)} (${w.winner}${w.runnerUp ? ` ahead of ${w.runnerUp} by ${w.margin!.toFixed(3)}` : ""})`))}.`
+    ? ` **No clear winner** at ${listText(unclear.map((w) => `${docsText(w.docs)} (${w.winner}${w.runnerUp ? ` ahead of ${w.runnerUp} by ${w.margin!.toFixed(3)}${w.noise !== null ? `, noise ${w.noise.toFixed(3)}` : ""}` : ""})`))}.`
     : "";
   let verdict: string;
   if (clear.length === 0) verdict = `**No tier wins beyond the noise at any data size here.**`;
@@ -542,20 +549,30 @@ export function halfLossFindings(o: { firstHalf: number; secondHalf: number; lnV
   return `After ${o.steps} steps the repeated half costs **${o.secondHalf.toFixed(3)}** nats per token against **${o.firstHalf.toFixed(3)}** for the random half (${lnText}). ${drop}${random}`;
 }
 
+/** The mean weight on the previous token that uniform causal attention gives over positions 2..T-1 (headHabits' range). */
+export function uniformPrevious(T: number): number {
+  let sum = 0;
+  for (let t = 2; t < T; t++) sum += 1 / (t + 1);
+  return T > 2 ? sum / (T - 2) : NaN;
+}
+
 /**
- * The circuit on one sequence: a layer-0 head that attends to the previous token (most of its weight) and the
- * layer-1 head with the highest prefix-matching score. When no layer-0 head does, the two-head story does not apply.
+ * The circuit on one sequence of T positions: a layer-0 head that attends to the previous token (at least `factor`
+ * times what uniform attention gives) and the layer-1 head with the highest prefix-matching score. When no layer-0
+ * head does, the two-head story does not apply and the text says so.
  */
-export function circuitFindings(prevScores: readonly number[], best: { layer: number; head: number; score: number }, o: { threshold?: number; inductionThreshold?: number } = {}): string {
-  const threshold = o.threshold ?? 0.5;
+export function circuitFindings(prevScores: readonly number[], best: { layer: number; head: number; score: number }, o: { positions: number; factor?: number; inductionThreshold?: number }): string {
+  const uniform = uniformPrevious(o.positions);
+  const factor = o.factor ?? 2;
   const prevHead = prevScores.indexOf(Math.max(...prevScores));
   const others = prevScores.map((s, h) => (h === prevHead ? null : `head ${h}: ${s.toFixed(2)}`)).filter(Boolean) as string[];
   const induction = best.score >= (o.inductionThreshold ?? 0.3);
-  if (prevScores[prevHead] < threshold) {
-    return `**No layer-0 head attends mainly to the previous token here**: the most any puts on it is ${prevScores[prevHead].toFixed(2)} (head ${prevHead}${others.length ? `; ${listText(others)}` : ""}). ` +
+  const times = `${(prevScores[prevHead] / uniform).toFixed(1)}× the ${uniform.toFixed(2)} uniform attention would give`;
+  if (!(prevScores[prevHead] >= factor * uniform)) {
+    return `**No layer-0 head attends to the previous token here**: the most any puts on it is ${prevScores[prevHead].toFixed(2)} (head ${prevHead}${others.length ? `; ${listText(others)}` : ""}), ${times}, less than the ${factor}× that would mark a previous-token head. ` +
       `So the two-head circuit described above did not form at this seed: ${induction ? `layer ${best.layer} head ${best.head} still scores ${best.score.toFixed(2)} on prefix matching, so the model found another way to locate the earlier occurrence (look at its weights above)` : `no head scores much on prefix matching either (best ${best.score.toFixed(2)}, layer ${best.layer} head ${best.head})`}. Another \`seed\` may form the textbook circuit; the losses above say how well this model copies regardless.`;
   }
-  return `On this sequence, layer 0 head ${prevHead} puts on average **${prevScores[prevHead].toFixed(2)}** of its weight on the previous token${others.length ? ` (${listText(others)})` : ""}: the previous-token head. ` +
+  return `On this sequence, layer 0 head ${prevHead} puts on average **${prevScores[prevHead].toFixed(2)}** of its weight on the previous token${others.length ? ` (${listText(others)})` : ""}, ${times}: the previous-token head. ` +
     (induction
       ? `In the repeated half, layer ${best.layer} head ${best.head}'s weights (prefix-matching score ${best.score.toFixed(2)}) sit on the stripe one position right of the earlier occurrence: the induction head, reading what the previous-token head wrote.`
       : `But no head scores much on prefix matching (best ${best.score.toFixed(2)}, layer ${best.layer} head ${best.head}): the second half of the circuit has not formed.`);

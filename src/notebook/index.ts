@@ -20,7 +20,7 @@ export type { BarChartOptions, HeatmapPanel, HeatmapGridOptions, TableHeatmapOpt
 export { num, lrText, listText, plural, perplexityText, divergence, divergenceNote, flagDivergences } from "./lessons.js";
 export type { Divergence } from "./lessons.js";
 export { warmupFindings, referenceFinding, clippingFindings, highestStableLr, sizeFindings, guideTier, guideAgrees, tinyRunFindings, tierFindings } from "./findings.js";
-export { seedSpread, marginNoise, beyondNoise, unfinishedTrialsText, lrEdgeText, exponentText, repetitionFindings, timingFindings, forgettingFindings, tierWinners, rightSizingFindings, earlyStoppingFindings, halfLossFindings, circuitFindings, digestMismatches, tokenizerFindings } from "./findings.js";
+export { seedSpread, marginNoise, beyondNoise, unfinishedTrialsText, lrEdgeText, exponentText, repetitionFindings, timingFindings, forgettingFindings, tierWinners, rightSizingFindings, earlyStoppingFindings, halfLossFindings, circuitFindings, uniformPrevious, digestMismatches, tokenizerFindings } from "./findings.js";
 export type { WarmupResult, SizeChoice, TinyRun, TierCell, TimingPoint, ReplayResult, TierWinner, TierTrial, TokenizerCost } from "./findings.js";
 export { samplesView, samplesContent, samplesByStep, SamplesView } from "./samples.js";
 export { diagnosticsFigure } from "./diagnostics.js";

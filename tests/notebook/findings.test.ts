@@ -1,5 +1,5 @@
 import { warmupFindings, referenceFinding, clippingFindings, highestStableLr, sizeFindings, guideTier, guideAgrees, tinyRunFindings, tierFindings } from "../../src/notebook/findings.js";
-import { seedSpread, marginNoise, beyondNoise, unfinishedTrialsText, lrEdgeText, repetitionFindings, timingFindings, forgettingFindings, tierWinners, rightSizingFindings, earlyStoppingFindings, halfLossFindings, circuitFindings, digestMismatches, tokenizerFindings } from "../../src/notebook/findings.js";
+import { seedSpread, marginNoise, beyondNoise, unfinishedTrialsText, lrEdgeText, repetitionFindings, timingFindings, forgettingFindings, tierWinners, rightSizingFindings, earlyStoppingFindings, halfLossFindings, circuitFindings, uniformPrevious, digestMismatches, tokenizerFindings } from "../../src/notebook/findings.js";
 import type { ReplayResult, TierTrial } from "../../src/notebook/findings.js";
 import { loopStart } from "../../src/eval/sample.js";
 import type { WarmupResult } from "../../src/notebook/findings.js";
@@ -231,29 +231,31 @@ describe("09 · right-sizing", () => {
   test("a winner inside the seed-to-seed noise is 'no clear winner', and the headline rests only on clear wins", () => {
     const winners = tierWinners(tiers, [200, 10800], loss, 0.02);
     expect(winners.map((w) => [w.winner, w.clear])).toEqual([["micro", true], ["small", false]]);
-    const text = rightSizingFindings(tiers, winners, { value: 0.02, docs: 10800, seeds: [42, 1, 7] });
-    expect(text).toMatch(/\*\*No clear winner\*\* at 10,800 \(small ahead of standard by 0\.002\)/);
+    const text = rightSizingFindings(tiers, winners, { seeds: [42, 1, 7] });
+    expect(text).toMatch(/\*\*No clear winner\*\* at 10,800 \(small ahead of standard by 0\.002, noise 0\.020\)/);
     expect(text).toMatch(/\*\*Smaller wins wherever a tier wins clearly\*\*/);
     expect(text).not.toMatch(/a larger tier on more data/);
-    expect(text).toMatch(/seeds 42, 1 and 7, is up to \*\*0\.020 nats\*\* \(the largest spread over seeds of the difference/);
+    expect(text).toMatch(/over seeds 42, 1 and 7\) is 0\.020 at 200 and 0\.020 at 10,800 sentences/);
+    const perSize = tierWinners(tiers, [200, 10800], loss, (n) => (n === 200 ? 0.6 : 0.001));
+    expect(perSize.map((w) => w.clear)).toEqual([false, true]);
   });
 
   test("with the noise unmeasured nothing is called a win; one tier and failed trials give no Infinity", () => {
     const winners = tierWinners(tiers, [200, 10800], loss, null);
     expect(winners.every((w) => !w.clear)).toBe(true);
-    expect(rightSizingFindings(tiers, winners, { value: null, docs: 10800, seeds: [42] })).toMatch(/^With one seed the seed-to-seed noise is unmeasured.*\*\*No tier wins beyond the noise/);
+    expect(rightSizingFindings(tiers, winners, { seeds: [42] })).toMatch(/^With one seed the seed-to-seed noise is unmeasured.*\*\*No tier wins beyond the noise/);
     const one = tierWinners(["micro"], [200, 10800], loss, 0.02);
     expect(one[0].margin).toBeNull();
-    expect(rightSizingFindings(["micro"], one, { value: 0.02, docs: 10800, seeds: [42, 1] })).toMatch(/^Only one tier \(micro\)/);
+    expect(rightSizingFindings(["micro"], one, { seeds: [42, 1] })).toMatch(/^Only one tier \(micro\)/);
     const failed = tierWinners(tiers, [200, 20000], loss, 0.02);
     expect(failed[1]).toMatchObject({ winner: null, margin: null, clear: false });
-    expect(rightSizingFindings(tiers, failed, { value: 0.02, docs: 200, seeds: [42, 1] })).not.toMatch(/Infinity|NaN/);
+    expect(rightSizingFindings(tiers, failed, { seeds: [42, 1] })).not.toMatch(/Infinity|NaN/);
   });
 
   test("clear winners that grow with the data give 'yes', and disagreements with the guide are named", () => {
     const t2: Record<string, Record<number, number>> = { micro: { 1000: 3.5, 10800: 3.4 }, small: { 1000: 3.7, 10800: 3.2 } };
     const winners = tierWinners(["micro", "small"], [1000, 10800], (t, n) => t2[t][n], 0.05);
-    const text = rightSizingFindings(["micro", "small"], winners, { value: 0.05, docs: 10800, seeds: [42, 1] });
+    const text = rightSizingFindings(["micro", "small"], winners, { seeds: [42, 1] });
     expect(text).toMatch(/\*\*Yes: smaller wins on small data here, and a larger tier on more data\.\*\* Clear winners: \*\*micro\*\* at 1,000 and \*\*small\*\* at 10,800/);
     expect(text).toMatch(/agree at 0 of 2 data sizes; they disagree at 1,000 \(micro, the guide says small\)/);
   });
@@ -276,10 +278,13 @@ describe("09 · right-sizing", () => {
 
 describe("10 · attention", () => {
   test("with no previous-token head (seed 2: 0.00 and 0.00) the two-head circuit is not described", () => {
-    const text = circuitFindings([0.0, 0.0], { layer: 1, head: 0, score: 0.6 });
-    expect(text).toMatch(/^\*\*No layer-0 head attends mainly to the previous token here\*\*: the most any puts on it is 0\.00/);
-    expect(text).not.toMatch(/previous-token head\./);
-    expect(circuitFindings([0.92, 0.1], { layer: 1, head: 1, score: 0.7 })).toMatch(/layer 0 head 0 puts on average \*\*0\.92\*\* .*the previous-token head\. In the repeated half, layer 1 head 1/);
+    const text = circuitFindings([0.0, 0.0], { layer: 1, head: 0, score: 0.6 }, { positions: 19 });
+    expect(text).toMatch(/^\*\*No layer-0 head attends to the previous token here\*\*: the most any puts on it is 0\.00/);
+    expect(text).not.toMatch(/: the previous-token head\./);
+    // seed 42: 0.31 on the previous token over 19 positions is 2.6x uniform attention's 0.12
+    expect(uniformPrevious(19)).toBeCloseTo((1 / 3 + 1 / 4 + 1 / 5 + 1 / 6 + 1 / 7 + 1 / 8 + 1 / 9 + 1 / 10 + 1 / 11 + 1 / 12 + 1 / 13 + 1 / 14 + 1 / 15 + 1 / 16 + 1 / 17 + 1 / 18 + 1 / 19) / 17, 12);
+    expect(circuitFindings([0.31, 0.0], { layer: 1, head: 0, score: 0.75 }, { positions: 19 })).toMatch(/layer 0 head 0 puts on average \*\*0\.31\*\* .*\(head 1: 0\.00\), 2\.6× the 0\.12 uniform attention would give: the previous-token head\. In the repeated half, layer 1 head 0/);
+    expect(circuitFindings([0.2, 0.0], { layer: 1, head: 0, score: 0.75 }, { positions: 19 })).toMatch(/^\*\*No layer-0 head/);
   });
 
   test("a random half costing more than ln V is explained, not called 'cannot be predicted better than ln V'", () => {
