@@ -421,6 +421,8 @@ export interface TierWinner {
   /** The seed-to-seed noise of a margin at this data size (null: unmeasured), and whether the margin is beyond it. */
   noise: number | null;
   clear: boolean;
+  /** True when the winner also has the lowest loss at every seed measured (null: one seed). */
+  everySeed: boolean | null;
   guide: string;
 }
 
@@ -428,13 +430,16 @@ export interface TierWinner {
  * The winner of each data size and its margin over the runner-up, judged against the noise measured at that size
  * (a number: the same at every size). NaN losses are trials that did not complete.
  */
-export function tierWinners(tiers: readonly string[], docs: readonly number[], loss: (tier: string, docs: number) => number, noise: number | null | ((docs: number) => number | null)): TierWinner[] {
+export function tierWinners(tiers: readonly string[], docs: readonly number[], loss: (tier: string, docs: number) => number, noise: number | null | ((docs: number) => number | null), seedLosses?: (tier: string, docs: number) => readonly number[]): TierWinner[] {
   return docs.map((n) => {
     const ranked = tiers.filter((t) => Number.isFinite(loss(t, n))).sort((a, b) => loss(a, n) - loss(b, n));
     const margin = ranked.length > 1 ? loss(ranked[1], n) - loss(ranked[0], n) : null;
     const raw = typeof noise === "function" ? noise(n) : noise;
     const here = raw !== null && Number.isFinite(raw) ? raw : null;
-    return { docs: n, winner: ranked[0] ?? null, loss: ranked.length ? loss(ranked[0], n) : NaN, runnerUp: ranked[1] ?? null, margin, noise: here, clear: margin !== null && beyondNoise(margin, here), guide: guideTier(n) };
+    const perSeed = seedLosses && ranked.length > 1 ? ranked.map((t) => seedLosses(t, n)) : null;
+    const seeds = perSeed ? Math.min(...perSeed.map((v) => v.length)) : 0;
+    const everySeed = perSeed && seeds > 1 ? Array.from({ length: seeds }, (_, i) => perSeed.every((v, k) => k === 0 || perSeed[0][i] < v[i])).every(Boolean) : null;
+    return { docs: n, winner: ranked[0] ?? null, loss: ranked.length ? loss(ranked[0], n) : NaN, runnerUp: ranked[1] ?? null, margin, noise: here, clear: margin !== null && beyondNoise(margin, here), everySeed, guide: guideTier(n) };
   });
 }
 
@@ -483,7 +488,11 @@ export function rightSizingFindings(tiers: readonly string[], winners: readonly 
     ? ` Against the guide's tiers, the clear winners agree at ${guided.filter((g) => g.agrees).length} of ${clear.length} data sizes` +
       (against.length ? `; they disagree at ${listText(against.map((g) => `${docsText(g.w.docs)} (${g.w.winner}, the guide says ${g.w.guide})`))}` : "") + "."
     : "";
-  return noiseText + verdict + unclearText + guideText;
+  const steady = decided.filter((w) => w.everySeed);
+  const steadyText = steady.length
+    ? ` The order's top holds at every seed at ${listText(steady.map((w) => `${docsText(w.docs)} (${w.winner})`))}${steady.some((w) => !w.clear) ? ": a consistent winner, though there its margin is inside the noise" : ""}.`
+    : "";
+  return noiseText + verdict + unclearText + steadyText + guideText;
 }
 
 export interface TierTrial {

@@ -227,14 +227,15 @@ export interface PanelsOptions {
 
 /**
  * The training loss of every trial, one panel per value of one axis and one colour per value of another, so that
- * dozens of curves stay readable. The y axis is cut just above the highest starting loss (about ln V): a trial that
- * diverged leaves the panel there, and its panel's title names it.
+ * dozens of curves stay readable. The y axis is cut 1.5 nats above the lowest starting loss (about ln V): a trial
+ * that spikes or diverges leaves the panel there, and a diverged one is named in its panel's title.
  */
 export function sweepPanels(result: SweepResult, o: PanelsOptions): Figure {
   const curves = trialCurves(result, o.smooth);
   const colour = colours(uniqueSorted(curves.map((c) => c.row[o.color])));
   const finite = (ys: number[]) => ys.filter((v) => Number.isFinite(v));
-  const top = Math.max(...curves.map((c) => finite(c.y)[0] ?? -Infinity)) + 0.5;
+  // 1.5 nats above the lowest starting point (about ln V): a trial's early spike or blow-up leaves the panel
+  const top = Math.min(...curves.map((c) => finite(c.y)[0] ?? Infinity)) + 1.5;
   const low = Math.min(...curves.flatMap((c) => finite(c.y)));
   const panels = uniqueSorted(curves.map((c) => c.row[o.panel])).map((v, i) => {
     const own = curves.filter((c) => c.row[o.panel] === v);

@@ -238,6 +238,12 @@ describe("09 · right-sizing", () => {
     expect(text).toMatch(/over seeds 42, 1 and 7\) is 0\.020 at 200 and 0\.020 at 10,800 sentences/);
     const perSize = tierWinners(tiers, [200, 10800], loss, (n) => (n === 200 ? 0.6 : 0.001));
     expect(perSize.map((w) => w.clear)).toEqual([false, true]);
+    // 09 at 200 sentences: micro lowest at seeds 42, 1 and 7, by less than the noise; at 10,800 the winner changes with the seed
+    const bySeed: Record<string, Record<number, number[]>> = { micro: { 200: [4.073, 4.062, 4.160], 10800: [2.400, 2.410, 2.456] }, small: { 200: [4.093, 4.101, 4.224], 10800: [2.381, 2.388, 2.439] }, standard: { 200: [4.164, 4.153, 4.294], 10800: [2.383, 2.392, 2.436] } };
+    const seeded = tierWinners(tiers, [200, 10800], (t, n) => bySeed[t][n][0], (n) => (n === 200 ? 0.045 : 0.006), (t, n) => bySeed[t][n]);
+    expect(seeded.map((w) => [w.winner, w.clear, w.everySeed])).toEqual([["micro", false, true], ["small", false, false]]);
+    expect(rightSizingFindings(tiers, seeded, { seeds: [42, 1, 7] })).toMatch(/The order's top holds at every seed at 200 \(micro\): a consistent winner, though there its margin is inside the noise\./);
+    expect(winners.every((w) => w.everySeed === null)).toBe(true);
   });
 
   test("with the noise unmeasured nothing is called a win; one tier and failed trials give no Infinity", () => {

@@ -51,7 +51,7 @@ describe("sweeps in a notebook", () => {
     const titles = (fig.layout!.annotations as Array<{ text: string }>).map((a) => a.text);
     expect(titles[0]).toMatch(/batchSize 1 \([\d,]+ params\)/);
     const starts = fig.data.map((t) => (t.y as number[])[0]);
-    expect((fig.layout!.yaxis as { range: number[] }).range[1]).toBeCloseTo(Math.max(...starts) + 0.5, 12);
+    expect((fig.layout!.yaxis as { range: number[] }).range[1]).toBeCloseTo(Math.min(...starts) + 1.5, 12);
     // the trial of lr 0.01 and batch 1 marked diverged: the first panel's title names it, its curve is dotted
     const broken = { ...result, rows: result.rows.map((r) => (r.lr === 0.01 && r.batchSize === 1 ? { ...r, status: "diverged", diverged_step: 17 } : r)) };
     const marked = sweepPanels(broken, { panel: "batchSize", color: "lr" });
