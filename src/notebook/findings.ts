@@ -490,7 +490,8 @@ export function rightSizingFindings(tiers: readonly string[], winners: readonly 
     : "";
   const steady = decided.filter((w) => w.everySeed);
   const steadyText = steady.length
-    ? ` The order's top holds at every seed at ${listText(steady.map((w) => `${docsText(w.docs)} (${w.winner})`))}${steady.some((w) => !w.clear) ? ": a consistent winner, though there its margin is inside the noise" : ""}.`
+    ? ` The same tier wins at every seed at ${listText(steady.map((w) => `${docsText(w.docs)} (${w.winner})`))}` +
+      (steady.some((w) => !w.clear) ? `: a consistent order, though at ${listText(steady.filter((w) => !w.clear).map((w) => docsText(w.docs)))} its margin is inside the noise` : "") + "."
     : "";
   return noiseText + verdict + unclearText + steadyText + guideText;
 }
@@ -654,12 +655,12 @@ export function tokenizerFindings(costs: readonly TokenizerCost[], o: { wordChar
     const charged = o.wordCharged;
     const against = charged - best.bitsPerChar;
     const verdict = !beyondNoise(against, noise)
-      ? `about the same as ${best.kind}'s ${bpc(best)} (not beyond the noise)`
+      ? `about the same as ${best.kind}'s ${bpc(best)} (${noise === null ? "the noise is unmeasured, so no order can be called" : "not beyond the noise"})`
       : against < 0
         ? `**still below** ${best.kind}'s ${bpc(best)}: on this corpus, at this budget, word is the cheapest even with its unknown words paid for`
         : `more than ${best.kind}'s ${bpc(best)}: word's lead came from the words it never had to spell`;
     parts.push(`Word's ${bpc(word)} is flattered: its ${(100 * o.unkShare).toFixed(2)}% \`<UNK>\` tokens stand for whole words it never has to spell. Charging each one the char model's bits for every letter of its word and its space gives about **${charged.toFixed(3)}** bits per character, ${verdict}.`);
   }
-  parts.push(`All of this holds for ${o.steps} steps: these models are far from converged, the subword models read several times more text per step than char, and a longer run (\`steps\`) can change the order, so read it as a comparison at this budget.`);
+  parts.push(`All of this holds for ${o.steps} steps: a longer run (\`steps\`) trains each model on more text and can change the order, so read it as a comparison at this budget.`);
   return parts.join(" ");
 }
