@@ -5,7 +5,7 @@ const __nb = __notebookScript("05-sweeps");
 
 // %% cell 2 (parameters)
 __nb.cell(2, 1);
-import { notebookParams } from "../../src/notebook/index.js";
+import { notebookParams, checkParam } from "../../src/notebook/index.js";
 const params = notebookParams({
   data: "datasets/simple-sentences/sentences.txt", // path from the project root
   jobs: 0, // worker processes (0: one per core)
@@ -20,12 +20,15 @@ const params = notebookParams({
   evalBatches: 50, // validation sentences per evaluation
   seed: 42,
   fresh: false, // true: train every trial anew in a temporary folder (what CI does)
-});
+});// refuse settings that would fail after minutes of training
+checkParam(params.lrs.length > 0 && params.lrs.every((lr) => lr > 0) && params.sizeLrs.length > 0 && params.sizeLrs.every((lr) => lr > 0), "lrs", [...params.lrs, ...params.sizeLrs], "and sizeLrs must be non-empty lists of lrs > 0");
+checkParam(params.batchSizes.length > 0 && params.batchSizes.every((b) => Number.isInteger(b) && b >= 1), "batchSizes", params.batchSizes, "must be whole numbers >= 1");
+__nb.out(checkParam(params.widths.length >= 2 && params.widths.every((w) => Number.isInteger(w) && w >= 4 && w % 4 === 0), "widths", params.widths, "must be at least two widths (a fit needs two points), each a multiple of the 4 heads"));
 
 // %% cell 3
 __nb.cell(3, 2);
 import { lrRangeTest, fitPowerLaw, bestPerGroup } from "../../src/index.js";
-import { show, showTable, sweep, sweepHeatmap, sweepCurves, sweepSlider, lrRangeFigure, linePlot, palette, record, showRecords, loadPlotly } from "../../src/notebook/index.js";
+import { show, showTable, sweep, sweepHeatmap, sweepPanels, sweepSlider, lrRangeFigure, linePlot, palette, record, showRecords, loadPlotly, unfinishedTrialsText, lrEdgeText, exponentText, lrText, plural } from "../../src/notebook/index.js";
 loadPlotly(true);
 const common = { data: params.data, evalEvery: 0, evalBatches: params.evalBatches, samples: 0, seed: params.seed };
 const jobs = params.jobs > 0 ? params.jobs : undefined;
@@ -36,7 +39,9 @@ const grid = await sweep(
   { name: "lr-batch", base: { ...common, steps: params.gridSteps }, grid: { lr: params.lrs, batchSize: params.batchSizes } },
   { jobs: jobs, fresh: params.fresh },
 );
-showTable(grid.rows, { columns: ["lr", "batchSize", "status", "train_loss", "val_loss", "val_ppl", "tokens_per_s", "seconds"], sortBy: "val_loss", best: { column: "val_loss" } });
+showTable(grid.rows, { columns: ["lr", "batchSize", "status", "train_loss", "val_loss", "val_ppl", "diverged_step", "tokens_per_s", "seconds"], sortBy: "val_loss", best: { column: "val_loss" } });
+const gridUnfinished = unfinishedTrialsText(grid.rows, ["lr", "batchSize"]);
+if (gridUnfinished) show.markdown(gridUnfinished);
 record("grid_trials", grid.rows.length, "exact");
 record("grid_best_val_loss", grid.best!.val_loss as number, "trained");
 __nb.out(record("grid_best_lr", grid.best!.lr as number, "exact"));
@@ -49,19 +54,16 @@ __nb.out(show(sweepSlider(grid, { slider: "batchSize", color: "lr", title: "trai
 // %% cell 8
 __nb.cell(8, 5);
 const bestPerBatch = bestPerGroup(grid.rows, "batchSize", "val_loss").sort((a, b) => (a.batchSize as number) - (b.batchSize as number));
-const lrMax = Math.max(...params.lrs);
-const lrMin = Math.min(...params.lrs);
-const atEdge = bestPerBatch.filter((r) => r.lr === lrMax || r.lr === lrMin).length;
 const trend = bestPerBatch.map((r) => `batch ${r.batchSize}: lr ${r.lr} (val loss ${(r.val_loss as number).toFixed(3)})`).join("; ");
 const same = bestPerBatch.every((r) => r.lr === bestPerBatch[0].lr);
 const rising = bestPerBatch.every((r, i) => i === 0 || (r.lr as number) >= (bestPerBatch[i - 1].lr as number));
 __nb.out(show.markdown(
   `Best of the grid: **lr ${grid.best!.lr}, batch ${grid.best!.batchSize}**, validation loss **${(grid.best!.val_loss as number).toFixed(3)}** ` +
     `(perplexity ${(grid.best!.val_ppl as number).toFixed(1)}). Best lr per batch size: ${trend}. ` +
-    (same ? "The best lr is the same for every batch size: on a grid this coarse, the batch size moves the loss, not the best lr. "
+    (bestPerBatch.length < 2 ? "" : same ? "The best lr is the same for every batch size: on a grid this coarse, the batch size moves the loss, not the best lr. "
       : rising ? "The best lr grows with the batch: a larger batch averages out gradient noise and tolerates a larger step. "
       : "The best lr does not rise steadily with the batch size here. ") +
-    (atEdge ? `${atEdge} of ${bestPerBatch.length} best lrs sit at the edge of the grid (${lrMin} or ${lrMax}): the optimum may lie outside it.` : "Every best lr lies inside the grid."),
+    lrEdgeText(bestPerBatch.map((r) => r.lr as number), params.lrs),
 ));
 
 // %% cell 10
@@ -71,6 +73,8 @@ const sized = await sweep(
   { jobs: jobs, fresh: params.fresh },
 );
 const bestLrs = bestPerGroup(sized.rows, "nEmbd", "val_loss").sort((a, b) => (a.params as number) - (b.params as number));
+const sizedUnfinished = unfinishedTrialsText(sized.rows, ["nEmbd", "lr"]);
+if (sizedUnfinished) show.markdown(sizedUnfinished + " In the plot below a diverged trial has no point at its lr.");
 showTable(bestLrs, { columns: ["nEmbd", "params", "lr", "val_loss", "val_ppl"], title: "best lr of each model size" });
 show(
   linePlot({
@@ -84,7 +88,7 @@ show(
     logX: true,
   }),
 );
-__nb.out(show(sweepCurves(sized, { color: "nEmbd", title: "training loss of every size × lr trial, coloured by width" })));
+__nb.out(show(sweepPanels(sized, { panel: "nEmbd", color: "lr", title: "training loss of every size × lr trial: one panel per width, one colour per lr (axis cut 1.5 nats above the lowest starting loss)" })));
 
 // %% cell 11
 __nb.cell(11, 7);
@@ -97,7 +101,7 @@ show(
     title: "best lr against parameters (log-log)",
     series: [
       { name: "best lr of the sweep", x: ps, y: bestLrs.map((r) => r.lr as number), mode: "markers" },
-      { name: `fit: k = ${fit.exponent.toFixed(2)}`, x: ps, y: ps.map((p) => fit.coefficient * Math.pow(p, fit.exponent)), color: palette[0] },
+      { name: `fit: k = ${exponentText(fit)}`, x: ps, y: ps.map((p) => fit.coefficient * Math.pow(p, fit.exponent)), color: palette[0] },
       { name: "the rule: k = -0.5", x: ps, y: ps.map((p) => through * Math.pow(p / gm, -0.5)), dash: "dash", color: palette[3] },
     ],
     xTitle: "parameters (log scale)",
@@ -111,7 +115,6 @@ __nb.out(record("size_trials", sized.rows.length, "exact"));
 
 // %% cell 12
 __nb.cell(12, 8);
-const sizeEdge = bestLrs.filter((r) => r.lr === Math.max(...params.sizeLrs) || r.lr === Math.min(...params.sizeLrs)).length;
 const se = fit.exponentStdErr;
 const within = se !== null && Math.abs(fit.exponent + 0.5) <= 2 * se;
 const reading =
@@ -120,9 +123,9 @@ const reading =
   : fit.exponent < -0.75 ? `That is steeper than the rule's -0.5${se !== null ? ` (standard error ${se.toFixed(2)})` : ""}.`
   : `That is near the rule's -0.5 but not within two standard errors${se !== null ? ` (${se.toFixed(2)})` : ""}.`;
 __nb.out(show.markdown(
-  `Fitted exponent: **k = ${fit.exponent.toFixed(2)}** over ${fit.n} sizes from ${ps[0].toLocaleString("en-US")} to ${ps[ps.length - 1].toLocaleString("en-US")} parameters (R² ${fit.r2.toFixed(2)}). ${reading} ` +
+  `Fitted exponent (least squares on log-log over all ${fit.n} best lrs, ± one standard error): **k = ${exponentText(fit)}** over ${fit.n} sizes from ${ps[0].toLocaleString("en-US")} to ${ps[ps.length - 1].toLocaleString("en-US")} parameters (R² ${fit.r2.toFixed(2)}). ${reading} ` +
     `The lrs were tried on a grid of factors of 2, so each best lr is known only to within a factor of about 1.4, and with ${fit.n} points the exponent is rough. ` +
-    (sizeEdge ? `${sizeEdge} of the best lrs lie at the edge of the lr grid, so the fit is biased towards the grid's range. ` : "") +
+    lrEdgeText(bestLrs.map((r) => r.lr as number), params.sizeLrs) + " " +
     `The rule comes from wide models trained on much data for many steps; these models train for ${params.sizeSteps} steps on a few thousand sentences, where the larger ones are far from converged.`,
 ));
 
@@ -134,7 +137,7 @@ const ratio = (grid.best!.lr as number) / range.suggestedLr;
 show.markdown(
   `The range test ${range.stopReason === "diverged" ? `diverged at lr ${range.points[range.points.length - 1].lr.toExponential(1)} (step ${range.points.length})` : "reached lr 1 without diverging"}; ` +
     `its smoothed loss was lowest at lr ${range.lrAtMin.toExponential(1)}, so it suggests **lr ${range.suggestedLr.toExponential(1)}**. ` +
-    `The grid's best lr (${grid.best!.lr}, found with ${grid.rows.length} full trainings) is **${ratio >= 1 ? ratio.toFixed(1) + "x larger" : (1 / ratio).toFixed(1) + "x smaller"}**. ` +
+    `The grid's best lr (${grid.best!.lr}, found with ${plural(grid.rows.length, "full training")}) is **${ratio >= 1 ? ratio.toFixed(1) + "x larger" : (1 / ratio).toFixed(1) + "x smaller"}**. ` +
     (ratio > 3 ? "The one-tenth rule is conservative for this schedule: with linear decay to 0 the lr is near its peak only briefly, so the peak can sit close to where the short test blows up. The test is a cheap first guess (one run of a few hundred steps), not a replacement for a small sweep around it."
       : ratio < 1 / 3 ? "Here the test's suggestion is larger than what the full trainings liked."
       : "The two agree within a factor of 3: one short run gave a usable lr."),

@@ -5,7 +5,8 @@ const __nb = __notebookScript("06-warmup-at-scale");
 
 // %% cell 2 (parameters)
 __nb.cell(2, 1);
-import { notebookParams } from "../../src/notebook/index.js";
+import * as fs from "node:fs";
+import { notebookParams, checkParam, projectPath } from "../../src/notebook/index.js";
 const params = notebookParams({
   data: "datasets/intent-plan/plans.txt", // the intent -> plan corpus (path from the project root)
   nEmbd: 128, // the guide's model: n_embd 128, 8 heads, 6 layers (about 1.2M parameters)
@@ -29,14 +30,18 @@ const params = notebookParams({
   fullRunDirs: "", // run folders of a long comparison ("DIR|DIR"): digest them into fullSummary first
   fullWindow: 100, // steps per point of the long runs' curves
   riseNats: 0.5, // a long run "blows up" when its window mean loss rises this far above its lowest earlier mean
-});
+});// refuse a missing digest or run folder before anything trains
+for (const dir of params.fullRunDirs === "" ? [] : params.fullRunDirs.split("|")) {
+  checkParam(fs.existsSync(projectPath(`${dir}/metrics.json`)), "fullRunDirs", params.fullRunDirs, `must name run folders ("DIR|DIR", from the project root) that hold a metrics.json; ${dir}/metrics.json does not exist`);
+}
+checkParam(params.fullRunDirs !== "" || fs.existsSync(projectPath(params.fullSummary)), "fullSummary", params.fullSummary, "must be a digest file (from the project root), or give fullRunDirs to build it");
+__nb.out(checkParam(params.steps <= params.scheduleSteps, "steps", params.steps, `must be at most scheduleSteps (${params.scheduleSteps}): the runs train the first steps of that schedule`));
 
 // %% cell 3
 __nb.cell(3, 2);
-import * as fs from "node:fs";
 import { Run, readLines, recommendedWarmup, untunedWarmup, emaHalfLife, makeSchedule, summarizeHistory, firstLossRise, digestRun, trainCommand } from "../../src/index.js";
 import type { RunConfig, RunDigest, HistoryWindow } from "../../src/index.js";
-import { show, showTable, trainSweep, diagnosticsFigure, record, showRecords, loadPlotly, projectPath } from "../../src/notebook/index.js";
+import { show, showTable, trainSweep, diagnosticsFigure, record, showRecords, loadPlotly, digestMismatches, listText } from "../../src/notebook/index.js";
 __nb.out(loadPlotly(true));
 
 // %% cell 5
@@ -141,6 +146,15 @@ if (params.fullRunDirs !== "") {
 const full: Record<string, RunDigest> = JSON.parse(fs.readFileSync(projectPath(params.fullSummary), "utf8"));
 const fullNames = Object.keys(full);
 const rises = fullNames.map((n) => firstLossRise(full[n].windows, params.riseNats));
+const digestOff = digestMismatches({
+  shared: { beta1: params.beta1, beta2: params.beta2, nEmbd: params.nEmbd, nHead: params.nHead, nLayer: params.nLayer, blockSize: params.blockSize, batchSize: params.batchSize, seed: params.seed },
+  runs: [{ lr: params.fastLr, warmupSteps: params.fastWarmup }, { lr: params.slowLr, warmupSteps: recommendedWarmup(params.scheduleSteps) }],
+  steps: params.scheduleSteps,
+}, full);
+if (digestOff.length) {
+  show.markdown(`⚠ **This section shows the digest in \`${params.fullSummary}\`, not runs of your first cell's settings**: ${listText(digestOff)}. ` +
+    "To test your settings at full length, run the commands at the end of this section with your values (hours each), then pass their folders as `fullRunDirs`.");
+}
 __nb.out(show.plot(diagnosticsFigure(Object.fromEntries(fullNames.map((n) => [n, full[n].windows])), {
   title: `The long runs, steps 1 to ${Math.max(...fullNames.map((n) => full[n].steps)).toLocaleString("en-US")} of ${full[fullNames[0]].config.steps.toLocaleString("en-US")} (means of ${full[fullNames[0]].window} steps)`,
   evals: Object.fromEntries(fullNames.map((n) => [n, full[n].evals])),

@@ -5,7 +5,8 @@ const __nb = __notebookScript("07-sampling");
 
 // %% cell 2 (parameters)
 __nb.cell(2, 1);
-import { notebookParams } from "../../src/notebook/index.js";
+import { notebookParams, checkParam, unknownWords, projectPath } from "../../src/notebook/index.js";
+import { Run } from "../../src/index.js";
 const params = notebookParams({
   data: "datasets/simple-sentences/sentences.txt", // path from the project root
   preset: "lab",
@@ -15,36 +16,53 @@ const params = notebookParams({
   sampleEvery: 1000, // samples during training, every N steps ...
   samplePrompts: "the dog|oscar", // ... continuing these prompts ("|" separates them)
   prompts: ["the dog", "oscar"], // prompts of the side-by-side comparison
-  samplesPerPrompt: 3,
+  samplesPerPrompt: 3, // samples of each strategy for each prompt
   distPrompt: "the horse wants", // prompt of the next-token bar chart
   topN: 12, // tokens in that chart
-  longTokens: 60, // a long generation (past the 16-token block: the window slides) for the repetition lesson
+  topP: 0.9, // the nucleus of the top-p filter: the smallest set of tokens whose probability reaches it
+  longTokens: 120, // a long generation (past the 16-token block: the window slides) for the repetition lesson
+  repeatSeeds: 3, // seeds of each sampled long generation: greedy must repeat more than all of them to "repeat itself"
   timingLengths: [16, 32, 64, 128, 255], // generated tokens, with and without the KV cache
   timingBlock: 256, // block size of the timing model (untrained: speed does not depend on the weights)
-  timingEmbd: 64,
+  timingEmbd: 64, // width of the timing model
   timingRepeats: 3, // median of this many runs per point
-});
+});// refuse impossible settings before anything trains
+const vocabProbe = new Run({ data: projectPath(params.data), preset: params.preset, steps: 1, samples: 0 });
+for (const [key, text] of [["distPrompt", params.distPrompt], ["samplePrompts", params.samplePrompts.split("|").join(" ")], ["prompts", params.prompts.join(" ")]] as const) {
+  const missing = unknownWords(vocabProbe.tokenizer, text);
+  checkParam(missing.length === 0, key, text, `must use words of ${params.data}; not in its vocabulary: ${missing.join(", ")}`);
+}
+checkParam(params.topP > 0 && params.topP <= 1, "topP", params.topP, "must be in (0, 1]");
+checkParam(params.timingLengths.length >= 2 && params.timingLengths.every((n) => Number.isInteger(n) && n >= 1 && n < params.timingBlock), "timingLengths", params.timingLengths, `must be at least two lengths from 1 to timingBlock - 1 = ${params.timingBlock - 1} (the prompt takes one position): shorten them or raise --timingBlock`);
+__nb.out(checkParam(Number.isInteger(params.repeatSeeds) && params.repeatSeeds >= 1, "repeatSeeds", params.repeatSeeds, "must be a whole number >= 1"));
 
 // %% cell 3
 __nb.cell(3, 2);
-import { Run, nextTokenProbs, nextTokenDistribution, nextTokenLogits, generate, sampleText, repeatedNgramShare, generationTime, GPT, presetConfig, Rng } from "../../src/index.js";
+import { nextTokenProbs, nextTokenDistribution, nextTokenLogits, generate, sampleText, repeatedNgramShare, loopStart, generationTime, GPT, presetConfig, Rng } from "../../src/index.js";
 import type { SamplingOptions } from "../../src/index.js";
-import { show, showTable, trainView, samplesView, samplesContent, barChart, linePlot, record, showRecords, loadPlotly, projectPath } from "../../src/notebook/index.js";
+import { show, showTable, trainView, samplesView, samplesContent, barChart, linePlot, record, showRecords, loadPlotly, listText, plural, repetitionFindings, timingFindings } from "../../src/notebook/index.js";
 __nb.out(loadPlotly(true));
 
 // %% cell 5
 __nb.cell(5, 3);
-const guide: Record<string, number[]> = { "1": [0.665, 0.245, 0.09], "0.5": [0.867, 0.117, 0.016] };
+// the guide's numbers as it prints them (strings: the decimals it gives are the precision it claims)
+const guide: Record<string, string[]> = { "1": ["0.665", "0.245", "0.09"], "0.5": ["0.88", "0.106", "0.014"] };
+const decimals = (v: string) => v.split(".")[1]?.length ?? 0;
 const guideProbs = Object.fromEntries(Object.keys(guide).map((t) => [t, Array.from(nextTokenProbs([2, 1, 0], { temperature: Number(t) }))]));
 const checkRows = Object.entries(guide).map(([t, expected]) => {
   const p = guideProbs[t];
-  return { temperature: Number(t), "p(token 0)": p[0], "p(token 1)": p[1], "p(token 2)": p[2], "guide says": expected.join(" / "), "agrees to 3 decimals": p.every((v, i) => Math.abs(v - expected[i]) < 5e-4) ? "yes" : "NO" };
+  return { temperature: Number(t), "p(token 0)": p[0], "p(token 1)": p[1], "p(token 2)": p[2], "guide says": expected.join(" / "), "agrees to the guide's decimals": p.every((v, i) => v.toFixed(decimals(expected[i])) === expected[i]) ? "yes" : "NO" };
 });
 showTable(checkRows, { digits: 4, title: "softmax([2, 1, 0] / T)" });
-const checkAgrees = checkRows.every((r) => r["agrees to 3 decimals"] === "yes");
-__nb.out(show.markdown(checkAgrees
-  ? "Both rows agree with the guide to the three decimals it gives. Halving the temperature doubles every logit gap, so the top token's share grows from two thirds to almost nine tenths."
-  : "**The engine does not reproduce the guide's numbers**: see the table."));
+const agreeing = checkRows.filter((r) => r["agrees to the guide's decimals"] === "yes").map((r) => `T = ${r.temperature}`);
+const disagreeing = checkRows.filter((r) => r["agrees to the guide's decimals"] !== "yes");
+__nb.out(show.markdown(
+  (agreeing.length ? `At ${listText(agreeing)} the engine agrees with the guide to the decimals it prints. ` : "") +
+    (disagreeing.length
+      ? disagreeing.map((r) => `**At T = ${r.temperature} it does not**: the engine gives ${[r["p(token 0)"], r["p(token 1)"], r["p(token 2)"]].map((v) => v.toFixed(3)).join(" / ")}, the guide ${r["guide says"]}. The engine's numbers follow from the formula: at T = ${r.temperature} the logits become [${[2, 1, 0].map((z) => z / r.temperature).join(", ")}], and e^${2 / r.temperature} / (e^${2 / r.temperature} + e^${1 / r.temperature} + 1) = ${(Math.exp(2 / r.temperature) / (Math.exp(2 / r.temperature) + Math.exp(1 / r.temperature) + 1)).toFixed(3)}, so the guide's row is off, not the engine. `).join("")
+      : "") +
+    "Dividing by a temperature below 1 widens every logit gap, so the top token's share grows: from two thirds towards nine tenths at T = 0.5.",
+));
 
 // %% cell 7
 __nb.cell(7, 4);
@@ -63,12 +81,14 @@ const copied = lastRound.filter((s) => trainSet.has(bodyOf(s.text))).length;
 const finalVal = run.evaluate("val")!;
 __nb.out(show.markdown(
   `After ${run.step} steps the validation loss is **${finalVal.loss.toFixed(3)}** (perplexity ${finalVal.perplexity.toFixed(1)}, against ${run.tokenizer.vocabSize} for a uniform guess). ` +
-    `${run.trainingSamples.length} samples were drawn during training; of the last round (step ${lastStep}), ${copied} of ${lastRound.length} are a training sentence word for word.`,
+    (run.trainingSamples.length
+      ? `${plural(run.trainingSamples.length, "sample was", "samples were")} drawn during training; of the last round (step ${lastStep}), ${copied} of ${lastRound.length} ${lastRound.length === 1 ? "is" : "are"} a training sentence word for word.`
+      : `No samples were drawn during training: \`sampleEvery\` (${params.sampleEvery}) is more than the ${run.step} steps trained, so the table above is empty (lower \`sampleEvery\` to see the model learn).`),
 ));
 
 // %% cell 10
 __nb.cell(10, 6);
-const settings: Record<string, SamplingOptions> = { "T = 1": { temperature: 1 }, "T = 0.5": { temperature: 0.5 }, "top-k 3": { temperature: 1, topK: 3 }, "top-p 0.9": { temperature: 1, topP: 0.9 } };
+const settings: Record<string, SamplingOptions> = { "T = 1": { temperature: 1 }, "T = 0.5": { temperature: 0.5 }, "top-k 3": { temperature: 1, topK: 3 }, [`top-p ${params.topP}`]: { temperature: 1, topP: params.topP } };
 const base = nextTokenDistribution(run.model, run.tokenizer, params.distPrompt, { temperature: 1 }, params.topN);
 const labels = base.map((t) => t.token);
 const distLogits = nextTokenLogits(run.model, run.tokenizer, params.distPrompt);
@@ -77,16 +97,16 @@ const series = Object.entries(settings).map(([name, o]) => {
   return { name, x: labels, y: base.map((t) => probs[t.id]) };
 });
 show.plot(barChart({ series, title: `p(next token | "${params.distPrompt}"), the ${params.topN} most likely at T = 1`, xTitle: "next token", yTitle: "probability" }));
-const keptTopP = Array.from(nextTokenProbs(distLogits, settings["top-p 0.9"])).filter((p) => p > 0).length;
+const keptTopP = Array.from(nextTokenProbs(distLogits, settings[`top-p ${params.topP}`])).filter((p) => p > 0).length;
 const massTop = base.reduce((s, t) => s + t.prob, 0);
 __nb.out(show.markdown(
   `The most likely next token is **"${base[0].token}"** with probability ${base[0].prob.toFixed(3)}; the ${params.topN} shown hold ${(100 * massTop).toFixed(1)}% of the mass. ` +
-    `At T = 0.5 "${base[0].token}" gets ${series[1].y[0].toFixed(3)}. Top-p 0.9 keeps ${keptTopP} of the ${run.tokenizer.vocabSize} tokens here; top-k 3 always keeps 3, however flat or peaked the distribution is — the reason top-p adapts better.`,
+    `At T = 0.5 "${base[0].token}" gets ${series[1].y[0].toFixed(3)}. Top-p ${params.topP} keeps ${keptTopP} of the ${run.tokenizer.vocabSize} tokens here; top-k 3 always keeps 3, however flat or peaked the distribution is — the reason top-p adapts better.`,
 ));
 
 // %% cell 12
 __nb.cell(12, 7);
-const strategies: Record<string, SamplingOptions> = { greedy: { temperature: 0 }, "T = 0.5": { temperature: 0.5 }, "T = 1": { temperature: 1 }, "T = 1.5": { temperature: 1.5 }, "top-k 5": { temperature: 1, topK: 5 }, "top-p 0.9": { temperature: 1, topP: 0.9 } };
+const strategies: Record<string, SamplingOptions> = { greedy: { temperature: 0 }, "T = 0.5": { temperature: 0.5 }, "T = 1": { temperature: 1 }, "T = 1.5": { temperature: 1.5 }, "top-k 5": { temperature: 1, topK: 5 }, [`top-p ${params.topP}`]: { temperature: 1, topP: params.topP } };
 const sampleRows: Array<Record<string, string>> = [];
 const strategyStats = Object.entries(strategies).map(([name, o]) => {
   const rng = new Rng(params.seed);
@@ -108,18 +128,17 @@ __nb.out(show.markdown(
 
 // %% cell 14
 __nb.cell(14, 8);
-const longRows = Object.entries({ greedy: { temperature: 0 }, "T = 0.8": { temperature: 0.8 }, "T = 1": { temperature: 1 }, "top-p 0.9": { temperature: 1, topP: 0.9 } } as Record<string, SamplingOptions>).map(([name, o]) => {
-  const prompt = [run.tokenizer.bos, ...run.tokenizer.encode(params.prompts[0])];
-  const tokens = generate(run.model, { ...o, prompt, maxNewTokens: params.longTokens, rng: new Rng(params.seed) });
-  const share = repeatedNgramShare(tokens, 3);
-  return { strategy: name, "repeated 3-grams": share, text: run.tokenizer.decode([...prompt, ...tokens]).replace(/\s+/g, " ").slice(0, 160) + " …" };
-});
-showTable(longRows, { digits: 2, title: `${params.longTokens} tokens after "${params.prompts[0]}", end-of-sentence tokens included` });
-const greedyShare = longRows[0]["repeated 3-grams"];
-const sampledMax = Math.max(...longRows.slice(1).map((r) => r["repeated 3-grams"]));
-__nb.out(show.markdown(greedyShare > sampledMax
-  ? `Greedy decoding repeats itself: **${(100 * greedyShare).toFixed(0)}%** of its trigrams occurred earlier in the same text, against at most ${(100 * sampledMax).toFixed(0)}% for the sampled ones.`
-  : `Here greedy decoding repeats no more than sampling (${(100 * greedyShare).toFixed(0)}% of trigrams seen before, sampled up to ${(100 * sampledMax).toFixed(0)}%): the lesson does not show at these settings.`));
+const longPrompt = [run.tokenizer.bos, ...run.tokenizer.encode(params.prompts[0])];
+const longSettings: Record<string, SamplingOptions> = { greedy: { temperature: 0 }, "T = 0.8": { temperature: 0.8 }, "T = 1": { temperature: 1 }, [`top-p ${params.topP}`]: { temperature: 1, topP: params.topP } };
+// greedy is deterministic; each sampled strategy is drawn with repeatSeeds generators, so its spread is known
+const longRuns = Object.entries(longSettings).flatMap(([name, o]) => Array.from({ length: name === "greedy" ? 1 : params.repeatSeeds }, (_, i) => {
+  const tokens = generate(run.model, { ...o, prompt: longPrompt, maxNewTokens: params.longTokens, rng: new Rng(params.seed + i) });
+  return { strategy: name, seed: params.seed + i, tokens: tokens, share: repeatedNgramShare(tokens, 3) };
+}));
+showTable(longRuns.filter((r) => r.seed === params.seed).map((r) => ({ strategy: r.strategy, "repeated 3-grams": r.share, text: run.tokenizer.decode([...longPrompt, ...r.tokens]).replace(/\s+/g, " ") })), { digits: 2, title: `${params.longTokens} tokens after "${params.prompts[0]}", end-of-sentence tokens included (seed ${params.seed})` });
+const greedyText = [...longPrompt, ...longRuns[0].tokens];
+const sampledShares = Object.fromEntries(Object.keys(longSettings).slice(1).map((k) => [k, longRuns.filter((r) => r.strategy === k).map((r) => r.share)]));
+__nb.out(show.markdown(repetitionFindings(longRuns[0].share, sampledShares, loopStart(greedyText, run.modelConfig.blockSize), run.modelConfig.blockSize, greedyText.length)));
 
 // %% cell 16
 __nb.cell(16, 9);
@@ -137,16 +156,9 @@ show.plot(linePlot({
   title: `Greedy generation time, ${timingModel.numParams.toLocaleString("en-US")}-parameter model (median of ${params.timingRepeats})`,
   xTitle: "tokens generated", yTitle: "ms", logX: true, logY: true,
 }));
-const slope = (key: "cached" | "uncached") => {
-  const a = timing[0], b = timing[timing.length - 1];
-  return Math.log(b[key] / a[key]) / Math.log(b.tokens / a.tokens);
-};
 showTable(timing.map((r) => ({ ...r, "uncached / cached": r.uncached / r.cached })), { digits: 1, title: "Milliseconds (this machine, this run)" });
-__nb.out(show.markdown(
-  `${sameTokens ? "Both paths gave **the same " + maxLen + " tokens**." : "**The cached and uncached paths gave different tokens.**"} ` +
-    `From ${timing[0].tokens} to ${timing[timing.length - 1].tokens} tokens the time grows as n^${slope("cached").toFixed(2)} with the cache and n^${slope("uncached").toFixed(2)} without ` +
-    `(O(n) would be 1, O(n²) 2); at ${timing[timing.length - 1].tokens} tokens the cache is ${(timing[timing.length - 1].uncached / timing[timing.length - 1].cached).toFixed(1)}× faster. Times are wall-clock on a shared machine: the exponents, not the milliseconds, are the lesson.`,
-));
+const timingFit = timingFindings(timing);
+__nb.out(show.markdown(`${sameTokens ? "Both paths gave **the same " + maxLen + " tokens**." : "**The cached and uncached paths gave different tokens.**"} ` + timingFit.text));
 
 // %% cell 18
 __nb.cell(18, 10);
@@ -156,6 +168,6 @@ record("val_loss_final", finalVal.loss, "trained");
 record("dist_top1_prob", base[0].prob, "trained");
 record("dist_topp09_kept", keptTopP, "exact");
 for (const r of strategyStats) record(`distinct_${figureName(r.strategy)}`, r.distinct, "exact");
-for (const r of longRows) record(`repeated_trigrams_${figureName(r.strategy)}`, r["repeated 3-grams"], "trained");
+for (const r of longRuns.filter((x) => x.seed === params.seed)) record(`repeated_trigrams_${figureName(r.strategy)}`, r.share, "trained");
 record("cache_same_tokens", sameTokens ? 1 : 0, "exact");
 __nb.out(showRecords());

@@ -5,7 +5,7 @@ const __nb = __notebookScript("08-forgetting");
 
 // %% cell 2 (parameters)
 __nb.cell(2, 1);
-import { notebookParams } from "../../src/notebook/index.js";
+import { notebookParams, checkParam } from "../../src/notebook/index.js";
 const params = notebookParams({
   dataA: "datasets/names/names.txt", // corpus A (path from the project root)
   dataB: "datasets/simple-sentences/sentences.txt", // corpus B
@@ -16,11 +16,12 @@ const params = notebookParams({
   stepsB: 1500, // steps of each continuation on B
   lr: 0.003,
   schedule: "constant", // the same LR in both phases: nothing but the data changes at the switch
-  replayFractions: [0, 0.01, 0.05, 0.25], // share of B's training batches drawn from A
+  replayFractions: [0, 0.01, 0.05, 0.25], // shares of B's training batches drawn from A, one continuation each (0: no replay, the baseline)
   watchEvery: 100, // A's and B's validation loss every N steps
   evalBatches: 25,
   seed: 42,
-});
+});checkParam(params.replayFractions.length > 0 && params.replayFractions.every((f) => f >= 0 && f < 1), "replayFractions", params.replayFractions, "must be shares in [0, 1), one per continuation (0 is the run without replay)");
+__nb.out(checkParam(new Set(params.replayFractions).size === params.replayFractions.length, "replayFractions", params.replayFractions, "must not repeat a share"));
 
 // %% cell 3
 __nb.cell(3, 2);
@@ -28,7 +29,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Run, continueFrom, WatchLoss, buildCharTokenizer, readLines, saveRun } from "../../src/index.js";
 import type { RunConfig } from "../../src/index.js";
-import { show, showTable, trainView, trainSweep, linePlot, palette, record, showRecords, loadPlotly, projectPath, outputDir } from "../../src/notebook/index.js";
+import { show, showTable, trainView, trainSweep, linePlot, palette, record, showRecords, loadPlotly, projectPath, outputDir, forgettingFindings } from "../../src/notebook/index.js";
 __nb.out(loadPlotly(true));
 
 // %% cell 5
@@ -85,21 +86,17 @@ const rows = names.map((n) => {
   record(`a_val_end_${key}`, aEnd, { rel: 2e-3 }, "phase 2 amplifies float32 rounding differences between backends");
   record(`b_val_end_${key}`, bEnd, { rel: 2e-3 }, "phase 2 amplifies float32 rounding differences between backends");
   const counts = (runsB[n].data.train as { counts?: number[] }).counts;
-  return { run: n, "batches from A": counts ? counts[1] : 0, "A val loss: start": w[0].loss, "A: peak": aPeak, "A: end": aEnd, "A: rise": aEnd - w[0].loss, "B val loss: end": bEnd };
+  return { run: n, "batches from A": counts ? counts[1] : 0, "A val loss: start": w[0].loss, "A: peak": aPeak, "A: end": aEnd, "A: rise": aEnd - lossA0, "B val loss: end": bEnd };
 });
 __nb.out(showTable(rows, { digits: 3, title: `After ${params.stepsB} steps on B (A's val loss was ${lossA0.toFixed(3)} after phase 1)`, best: { column: "A: end", mode: "min" } }));
 
 // %% cell 9
 __nb.cell(9, 6);
-const noReplay = rows[0];
-const lines = rows.slice(1).map((r) => `- **${r.run}** (${r["batches from A"]} of ${params.stepsB} batches from A): A's loss ends at ${r["A: end"].toFixed(3)} (${r["A: rise"] >= 0 ? "+" : ""}${r["A: rise"].toFixed(3)}), ` +
-  `${r["A: rise"] < noReplay["A: rise"] / 2 ? "less than half the rise without replay" : r["A: rise"] < noReplay["A: rise"] ? "a smaller rise than without replay" : "no better than without replay"}; B's loss ${r["B val loss: end"].toFixed(3)} (${(r["B val loss: end"] - noReplay["B val loss: end"]) >= 0 ? "+" : ""}${(r["B val loss: end"] - noReplay["B val loss: end"]).toFixed(3)} against no replay).`);
-__nb.out(show.markdown(
-  (noReplay["A: rise"] > 0.05
-    ? `**Forgetting reproduces.** Without replay, A's validation loss rose from ${noReplay["A val loss: start"].toFixed(3)} to ${noReplay["A: end"].toFixed(3)} (peak ${noReplay["A: peak"].toFixed(3)}) while B's fell to ${noReplay["B val loss: end"].toFixed(3)}.`
-    : `**Forgetting does not show here:** without replay A's validation loss moved by only ${noReplay["A: rise"].toFixed(3)}.`) +
-    "\n\n" + lines.join("\n"),
-));
+const lnV = Math.log(tokenizer.vocabSize);
+__nb.out(show.markdown(forgettingFindings(
+  rows.map((r, i) => ({ run: r.run, fraction: params.replayFractions[i], batchesFromA: r["batches from A"], aStart: r["A val loss: start"], aPeak: r["A: peak"], aEnd: r["A: end"], bEnd: r["B val loss: end"] })),
+  { lossA0: lossA0, lnV: lnV, stepsB: params.stepsB },
+)));
 
 // %% cell 10
 __nb.cell(10, 7);

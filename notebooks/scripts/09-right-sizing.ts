@@ -5,7 +5,8 @@ const __nb = __notebookScript("09-right-sizing");
 
 // %% cell 2 (parameters)
 __nb.cell(2, 1);
-import { notebookParams } from "../../src/notebook/index.js";
+import { notebookParams, checkParam } from "../../src/notebook/index.js";
+import { Run, presets } from "../../src/index.js";
 const params = notebookParams({
   data: "datasets/simple-sentences/sentences.txt", // path from the project root; 10% of the lines are validation
   jobs: 0, // worker processes (0: one per core)
@@ -22,22 +23,29 @@ const params = notebookParams({
   patience: 4, // early stopping after this many evaluations without a new best
   evalBatches: 25, // validation batches per evaluation (25 x 8 = 200 held-out sentences, the same in every trial)
   seeds: 1, // seeds per cell (the best validation loss is averaged over them)
+  noiseSeeds: [1, 7], // other seeds trained on the largest data size: their spread is the noise a margin must beat (empty: unmeasured)
   seed: 42,
   fresh: false, // true: train every trial anew in a temporary folder (what CI does)
-});
+});// refuse impossible settings before anything trains
+const probe = new Run({ data: params.data, steps: 1, samples: 0 });
+const available = probe.data.trainDocs.length;
+checkParam(params.dataSizes.length > 0 && params.dataSizes.every((n) => Number.isInteger(n) && n >= params.batchSize && n <= available), "dataSizes", params.dataSizes, `must be whole numbers of training sentences from batchSize (${params.batchSize}) to the ${available.toLocaleString("en-US")} the training split of ${params.data} holds`);
+checkParam(params.tiers.length > 0 && params.tiers.every((t) => t in presets), "tiers", params.tiers, `must be presets of the engine: ${Object.keys(presets).join(", ")}`);
+checkParam(params.lrFactors.length > 0 && params.lrFactors.every((f) => f > 0), "lrFactors", params.lrFactors, "must be factors > 0 of the rule's lr");
+__nb.out(checkParam(params.noiseSeeds.every((s) => Number.isInteger(s) && s >= 0 && s !== params.seed), "noiseSeeds", params.noiseSeeds, `must be whole seeds other than seed (${params.seed})`));
 
 // %% cell 3
 __nb.cell(3, 2);
-import { Run, presetConfig, describeModel, scaledPeakLr, bestPerGroup, meanOver } from "../../src/index.js";
+import * as os from "node:os";
+import { presetConfig, describeModel, scaledPeakLr, bestPerGroup, meanOver } from "../../src/index.js";
 import type { Row } from "../../src/index.js";
-import { show, showTable, sweep, sweepHeatmap, linePlot, palette, projectPath, record, showRecords, loadPlotly, guideTier, guideAgrees } from "../../src/notebook/index.js";
+import { show, showTable, sweep, sweepHeatmap, linePlot, palette, projectPath, record, showRecords, loadPlotly, guideTier, marginNoise, tierWinners, rightSizingFindings, earlyStoppingFindings, listText } from "../../src/notebook/index.js";
 loadPlotly(true);
 const started = Date.now();
 const jobs = params.jobs > 0 ? params.jobs : undefined;
 
 // %% cell 5
 __nb.cell(5, 3);
-const probe = new Run({ data: params.data, steps: 1, samples: 0 });
 const vocab = probe.tokenizer.vocabSize;
 const guideRange: Record<string, string> = { micro: "under 500", small: "1K-5K", standard: "5K and more" };
 const tiers = params.tiers.map((preset) => {
@@ -69,8 +77,9 @@ __nb.cell(9, 5);
 // mean over seeds for each tier x size x lr, then the best lr of each tier x size
 const perLr = meanOver(grid.rows, ["preset", "trainDocs", "lr"], "best_val_loss").map((r) => ({ ...r, cell: `${r.preset} ${r.trainDocs}` }));
 const cells: Row[] = bestPerGroup(perLr, "cell", "best_val_loss");
-const loss = (tier: string, n: number): number => cells.find((c) => c.preset === tier && c.trainDocs === n)!.best_val_loss as number;
-const columnBest = (n: number): number => Math.min(...params.tiers.map((t) => loss(t, n)));
+// NaN: no trial of that tier and size completed (the table above says why)
+const loss = (tier: string, n: number): number => (cells.find((c) => c.preset === tier && c.trainDocs === n)?.best_val_loss as number | undefined) ?? NaN;
+const columnBest = (n: number): number => Math.min(...params.tiers.map((t) => loss(t, n)).filter((v) => Number.isFinite(v)));
 for (const c of cells) c.above_best = (c.best_val_loss as number) - columnBest(c.trainDocs as number);
 const view = { ...grid, rows: cells };
 show(sweepHeatmap(view, { x: "trainDocs", y: "preset", metric: "best_val_loss", title: `best validation loss, tier × training sentences (early stopping, patience ${params.patience})` }));
@@ -88,81 +97,83 @@ __nb.out(show(linePlot({
 
 // %% cell 12
 __nb.cell(12, 7);
-const winners = params.dataSizes.map((n) => {
-  const ranked = [...params.tiers].sort((a, b) => loss(a, n) - loss(b, n));
-  return { trainDocs: n, winner: ranked[0], "best val loss": loss(ranked[0], n), "runner-up": ranked[1] ?? "", margin: ranked[1] ? loss(ranked[1], n) - loss(ranked[0], n) : null, "guide's tier": guideTier(n) };
-});
-showTable(winners, { title: "the best tier at each data size", digits: 4 });
-const fmtN = (n: number): string => n.toLocaleString("en-US");
-// consecutive data sizes with the same winner: "micro at 200-500"
-const spans: Array<{ tier: string; from: number; to: number }> = [];
-for (const w of winners) {
-  const last = spans[spans.length - 1];
-  if (last && last.tier === w.winner) last.to = w.trainDocs;
-  else spans.push({ tier: w.winner, from: w.trainDocs, to: w.trainDocs });
-}
-const spanText = spans.map((s) => `**${s.tier}** at ${s.from === s.to ? fmtN(s.from) : `${fmtN(s.from)}-${fmtN(s.to)}`}`).join(", ");
-const order = (t: string): number => tiers.findIndex((x) => x.preset === t);
-const smallest = tiers.reduce((a, b) => (b.params < a.params ? b : a)).preset;
-const first = winners[0];
-const lastW = winners[winners.length - 1];
-const monotone = winners.every((w, i) => i === 0 || tiers[order(w.winner)].params >= tiers[order(winners[i - 1].winner)].params);
-const agree = winners.filter((w) => guideAgrees(w.trainDocs, w.winner)).length;
-const largerAtEnd = tiers[order(lastW.winner)].params > tiers[order(first.winner)].params;
-const spread = (n: number): number => Math.max(...params.tiers.map((t) => loss(t, n))) - columnBest(n);
-const maxSpread = Math.max(...params.dataSizes.map(spread));
-const dataGain = columnBest(first.trainDocs) - columnBest(lastW.trainDocs);
-const rankedFirst = [...params.tiers].sort((a, b) => loss(a, first.trainDocs) - loss(b, first.trainDocs));
-const verdict =
-  spans.length === 1
-    ? `**No tier change: ${first.winner} wins at every data size** (${fmtN(first.trainDocs)} to ${fmtN(lastW.trainDocs)} sentences).` +
-      (first.winner === smallest ? " The smallest tier is best even on the most data: at this step budget the larger tiers do not pay off." : ` Smaller does not win on small data here: with early stopping, ${first.winner} is not hurt by ${fmtN(first.trainDocs)} sentences.`)
-    : first.winner === smallest && largerAtEnd
-      ? `**Yes: smaller wins on small data here, and a larger tier on the most data.** The winners by data size: ${spanText}.`
-    : first.winner === smallest
-      ? `**Smaller wins on the smallest data set, but not only there:** ${smallest} also wins on the most data (${fmtN(lastW.trainDocs)} sentences). The winners by data size: ${spanText}.`
-      : `**No: on the smallest data set (${fmtN(first.trainDocs)} sentences) ${first.winner} beats ${smallest}** (by ${(loss(smallest, first.trainDocs) - first["best val loss"]).toFixed(3)} nats): with early stopping the larger model is not hurt by the small data. The winners by data size: ${spanText}.`;
-__nb.out(show.markdown(
-  `${verdict} On the smallest data set (${fmtN(first.trainDocs)} sentences) the order is ${rankedFirst.map((t) => `${t} ${loss(t, first.trainDocs).toFixed(3)}`).join(" < ")}. ` +
-    `At every data size the tiers are within **${maxSpread.toFixed(3)} nats** of each other (worst minus best), while going from ${fmtN(first.trainDocs)} to ${fmtN(lastW.trainDocs)} training sentences lowers the best loss by **${dataGain.toFixed(2)} nats**: ` +
-    (dataGain > 5 * maxSpread ? "the amount of data matters far more than the tier. " : dataGain > maxSpread ? "the amount of data matters more than the tier. " : "the tier matters as much as the data. ") +
-    (monotone ? "The winning size never shrinks as the data grows. " : "The winning size does not grow steadily with the data. ") +
-    `The guides' tiers (micro under 500, micro or small from 500 to 1K, small for 1K-5K, standard above) pick the winner at **${agree} of ${winners.length}** data sizes. ` +
-    `Margins between the winner and the runner-up range from ${Math.min(...winners.map((w) => w.margin ?? Infinity)).toFixed(3)} to ${Math.max(...winners.map((w) => w.margin ?? 0)).toFixed(3)} nats` +
-    (params.seeds > 1 ? ` (means over ${params.seeds} seeds).` : "; with one seed, a margin of a few hundredths of a nat may not survive another seed (`--seeds 3` measures it)."),
+// every cell again with the other seeds (each tier at the lr its cell chose): how much a margin moves from seed to seed
+const noiseSeedList = [params.seed, ...params.noiseSeeds];
+const noiseGrid = params.noiseSeeds.length && params.tiers.length > 1
+  ? await sweep(
+      {
+        name: "right-sizing-noise",
+        base: { data: params.data, steps: params.maxSteps, batchSize: params.batchSize, schedule: params.schedule, patience: params.patience, evalBatches: params.evalBatches, samples: 0 },
+        configs: cells.map((c) => ({ preset: c.preset as string, lr: c.lr as number, trainDocs: c.trainDocs as number, evalEvery: evalEvery(c.trainDocs as number) })),
+        seeds: params.noiseSeeds,
+        metric: "best_val_loss",
+      },
+      { jobs: jobs, fresh: params.fresh },
+    )
+  : null;
+// a cell's best validation loss at one seed of noiseSeedList (NaN: that trial did not complete)
+const atSeed = (t: string, n: number, s: number): number => {
+  const lr = cells.find((c) => c.preset === t && c.trainDocs === n)?.lr;
+  const r = [...grid.rows, ...(noiseGrid ? noiseGrid.rows : [])].find((x) => x.preset === t && x.trainDocs === n && x.lr === lr && (x.seed ?? params.seed) === s);
+  return (r?.best_val_loss as number | null | undefined) ?? NaN;
+};
+const noiseAt = (n: number): number | null => (noiseGrid ? marginNoise(Object.fromEntries(params.tiers.map((t) => [t, noiseSeedList.map((s) => atSeed(t, n, s))]))) : null);
+__nb.out(showTable(
+  params.dataSizes.map((n) => ({ trainDocs: n, ...Object.fromEntries(params.tiers.map((t) => [t, noiseSeedList.map((s) => atSeed(t, n, s).toFixed(3)).join(" / ")])), "noise of a margin": noiseAt(n) })),
+  { digits: 4, title: noiseGrid ? `best validation loss at seeds ${noiseSeedList.join(" / ")}, and how much the difference between two tiers moves over them (the largest over the pairs)` : `one seed (${params.tiers.length < 2 ? "fewer than two tiers: no margin to judge" : "noiseSeeds is empty"}): the noise is unmeasured` },
 ));
 
-// %% cell 14
-__nb.cell(14, 8);
+// %% cell 13
+__nb.cell(13, 8);
+const winners = tierWinners(params.tiers, params.dataSizes, loss, noiseAt, (t, n) => (noiseGrid ? noiseSeedList.map((s) => atSeed(t, n, s)) : []));
+showTable(winners.map((w) => ({ trainDocs: w.docs, winner: w.winner ?? "(no completed trial)", "best val loss": w.loss, "runner-up": w.runnerUp ?? "", margin: w.margin, noise: w.noise, "beyond the noise": w.margin === null ? "" : w.clear ? "yes" : "no", "guide's tier": w.guide })), { title: "the best tier at each data size", digits: 4 });
+const fmtN = (n: number): string => n.toLocaleString("en-US");
+const decided = winners.filter((w) => w.winner !== null);
+const first = decided[0];
+const lastW = decided[decided.length - 1];
+const smallest = tiers.reduce((a, b) => (b.params < a.params ? b : a)).preset;
+const spread = (n: number): number => Math.max(...params.tiers.map((t) => loss(t, n)).filter((v) => Number.isFinite(v))) - columnBest(n);
+const maxSpread = Math.max(...decided.map((w) => spread(w.docs)));
+const dataGain = first && lastW ? columnBest(first.docs) - columnBest(lastW.docs) : NaN;
+const rankedFirst = first ? params.tiers.filter((t) => Number.isFinite(loss(t, first.docs))).sort((a, b) => loss(a, first.docs) - loss(b, first.docs)) : [];
+const margins = decided.flatMap((w) => (w.margin === null ? [] : [w.margin]));
+__nb.out(show.markdown(
+  rightSizingFindings([...tiers].sort((a, b) => a.params - b.params).map((t) => t.preset), winners, { seeds: noiseSeedList }) +
+    (first && rankedFirst.length > 1 ? ` On the smallest data set (${fmtN(first.docs)} sentences) the order is ${rankedFirst.map((t) => `${t} ${loss(t, first.docs).toFixed(3)}`).join(" < ")}.` : "") +
+    (margins.length ? ` Margins between the winner and the runner-up range from ${Math.min(...margins).toFixed(3)} to ${Math.max(...margins).toFixed(3)} nats.` : "") +
+    (decided.length > 1 && rankedFirst.length > 1
+      ? ` At every data size the tiers are within **${maxSpread.toFixed(3)} nats** of each other (worst minus best), while going from ${fmtN(first.docs)} to ${fmtN(lastW.docs)} training sentences lowers the best loss by **${dataGain.toFixed(2)} nats**: ` +
+        (dataGain > 5 * maxSpread ? "the amount of data matters far more than the tier." : dataGain > maxSpread ? "the amount of data matters more than the tier." : "the tier matters as much as the data.")
+      : ""),
+));
+
+// %% cell 15
+__nb.cell(15, 9);
 const epochs = (r: Row): number => ((r.best_step as number) * params.batchSize) / (r.trainDocs as number);
 showTable(
   params.dataSizes.map((n) => Object.fromEntries([["trainDocs", n], ...params.tiers.map((t) => {
-    const r = cells.find((c) => c.preset === t && c.trainDocs === n)!;
-    const trial = grid.rows.find((g) => g.preset === t && g.trainDocs === n && g.lr === r.lr)!;
-    return [`${t}: best step (epochs)`, `${trial.best_step} (${epochs(trial).toFixed(1)})${trial.stopped_early_step ? `, stopped at ${trial.stopped_early_step}` : ""}`];
+    const r = cells.find((c) => c.preset === t && c.trainDocs === n);
+    const trial = r && grid.rows.find((g) => g.preset === t && g.trainDocs === n && g.lr === r.lr);
+    return [`${t}: best step (epochs)`, trial ? `${trial.best_step} (${epochs(trial).toFixed(1)})${trial.stopped_early_step ? `, stopped at ${trial.stopped_early_step}` : ""}` : "no completed trial"];
   })])),
   { title: `best step of each cell (budget ${params.maxSteps} steps of ${params.batchSize} sentences)` },
 );
-const stoppedEarly = grid.rows.filter((r) => typeof r.stopped_early_step === "number").length;
-const usedSteps = grid.rows.reduce((s, r) => s + (r.steps as number), 0);
-__nb.out(show.markdown(
-  `Early stopping ended **${stoppedEarly} of ${grid.rows.length}** trials before the budget; the sweep trained ` +
-    `${fmtN(usedSteps)} of the ${fmtN(grid.rows.length * params.maxSteps)} steps it was allowed ` +
-    `(${((100 * usedSteps) / (grid.rows.length * params.maxSteps)).toFixed(0)}%). ` +
-    `The others had a new best within the last ${params.patience} evaluation${params.patience === 1 ? "" : "s"} of their budget, so more steps might have lowered their cells: ` +
-    `${grid.rows.filter((r) => r.stopped_early_step === null).map((r) => `${r.preset} on ${fmtN(r.trainDocs as number)}`).join(", ") || "none"}.`,
-));
+const trials = grid.rows.map((r) => ({ tier: r.preset as string, docs: r.trainDocs as number, status: r.status as string, steps: r.steps as number | null, bestStep: r.best_step as number | null, bestVal: r.best_val_loss as number | null, finalVal: r.val_loss as number | null, stoppedEarlyAt: r.stopped_early_step as number | null }));
+const stoppedEarly = trials.filter((t) => t.stoppedEarlyAt !== null).length;
+__nb.out(show.markdown(earlyStoppingFindings(trials, { patience: params.patience, maxSteps: params.maxSteps })));
 
-// %% cell 16
-__nb.cell(16, 9);
+// %% cell 17
+__nb.cell(17, 10);
 for (const t of tiers) record(`params_${t.preset}`, t.params, "exact");
 record("train_docs_available", probe.data.trainDocs.length, "exact");
 record("trials", grid.rows.length, "exact");
 for (const c of cells) record(`best_val_loss_${c.preset}_${c.trainDocs}`, c.best_val_loss as number, "trained");
-record("smallest_tier_wins_smallest_data", first.winner === smallest ? 1 : 0, "exact", "1 when the smallest tier has the lowest best val loss on the smallest data size");
-record("guide_agreement", agree, "exact", "data sizes whose winner is the guides' tier");
+record("smallest_tier_wins_smallest_data", first && first.winner === smallest ? 1 : 0, "exact", "1 when the smallest tier has the lowest best val loss on the smallest data size");
+record("clear_winners", winners.filter((w) => w.clear).length, "exact", "data sizes whose winner's margin is beyond the seed-to-seed spread");
+for (const w of winners) if (w.noise !== null) record(`margin_noise_${w.docs}`, w.noise, "trained", "spread over seeds of the difference between two tiers' best val losses at this data size, largest pair (nats)");
 record("max_tier_spread", maxSpread, "trained", "largest worst-minus-best tier difference at one data size (nats)");
 record("trials_stopped_early", stoppedEarly, "exact");
 showRecords();
-const trialSeconds = grid.rows.reduce((s, r) => s + ((r.seconds as number | null) ?? 0), 0);
-__nb.out(show.markdown(`This notebook ran in ${((Date.now() - started) / 1000).toFixed(0)} s after its imports; its ${grid.rows.length} trials took ${trialSeconds.toFixed(0)} s of worker time (${jobs ?? "one worker per core"}${jobs ? " workers" : ""}; trials reused from an earlier run count their original time).`));
+const allTrials = [...grid.rows, ...(noiseGrid ? noiseGrid.rows : [])];
+const trialSeconds = allTrials.reduce((s, r) => s + ((r.seconds as number | null) ?? 0), 0);
+__nb.out(show.markdown(`This notebook ran in ${((Date.now() - started) / 1000).toFixed(0)} s after its imports, with the machine's load average at ${os.loadavg()[0].toFixed(1)} at the end (${os.cpus().length} cores); its ${allTrials.length} trials took ${trialSeconds.toFixed(0)} s of worker time (${jobs ?? "one worker per core"}${jobs ? " workers" : ""}; trials reused from an earlier run count their original time).`));

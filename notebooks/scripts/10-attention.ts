@@ -5,7 +5,8 @@ const __nb = __notebookScript("10-attention");
 
 // %% cell 2 (parameters)
 __nb.cell(2, 1);
-import { notebookParams } from "../../src/notebook/index.js";
+import { notebookParams, checkParam, unknownWords, projectPath } from "../../src/notebook/index.js";
+import { Run } from "../../src/index.js";
 const params = notebookParams({
   data: "datasets/simple-sentences/sentences.txt", // the lab model's corpus (path from the project root)
   labSteps: 5000,
@@ -23,13 +24,20 @@ const params = notebookParams({
   probeRows: 64, // validation sequences they are measured on
   oneLayerControl: true, // also train a 1-layer attention-only model, which cannot form an induction head
   seed: 42,
-});
+});// refuse impossible settings before anything trains
+const labProbe = new Run({ data: projectPath(params.data), steps: 1, samples: 0 });
+const missing = unknownWords(labProbe.tokenizer, params.sentence);
+checkParam(missing.length === 0, "sentence", params.sentence, `must use words of ${params.data}; not in its vocabulary: ${missing.join(", ")}`);
+checkParam(params.minHalf >= 2 && params.maxHalf >= params.minHalf, "maxHalf", params.maxHalf, `must be at least minHalf (${params.minHalf}), and minHalf at least 2`);
+checkParam(params.inductionVocab >= 2 && params.inductionVocab <= 26, "inductionVocab", params.inductionVocab, "must be 2 to 26 letters");
+checkParam(params.nEmbd % params.nHead === 0, "nHead", params.nHead, `must divide nEmbd (${params.nEmbd})`);
+__nb.out(checkParam(params.probeEvery >= 1 && params.probeEvery <= params.steps, "probeEvery", params.probeEvery, `must be 1 to steps (${params.steps})`));
 
 // %% cell 3
 __nb.cell(3, 2);
-import { Run, attentionMaps, headMap, headHabits, stackBatches, inductionReport, repeatedSequences, describeModel } from "../../src/index.js";
+import { attentionMaps, headMap, headHabits, stackBatches, inductionReport, repeatedSequences, describeModel } from "../../src/index.js";
 import type { InductionReport } from "../../src/index.js";
-import { show, showTable, trainView, heatmapGrid, linePlot, palette, record, showRecords, loadPlotly, projectPath, writeSplitCorpus } from "../../src/notebook/index.js";
+import { show, showTable, trainView, heatmapGrid, linePlot, palette, record, showRecords, loadPlotly, writeSplitCorpus, halfLossFindings, circuitFindings } from "../../src/notebook/index.js";
 __nb.out(loadPlotly(true));
 
 // %% cell 5
@@ -72,7 +80,7 @@ const probeBatch = toy.data.val!.evalBatches(1).length ? stackBatches(toy.data.v
 const probes: Array<{ step: number } & InductionReport> = [];
 const probe = (r: Run, into: typeof probes) => ({ onStep: (e: { step: number }) => { if (e.step === 1 || e.step % params.probeEvery === 0) into.push({ step: e.step, ...inductionReport(r.model, probeBatch!.inputs, probeBatch!.targets, probeBatch!.B, probeBatch!.T) }); } });
 const toyView = trainView(toy, { title: `2-layer attention-only model, ${toy.numParams.toLocaleString("en-US")} parameters` });
-__nb.out(await toy.trainAsync({ callbacks: [toyView, probe(toy, probes)], signal: toyView.signal }));
+const toyEnd = await toy.trainAsync({ callbacks: [toyView, probe(toy, probes)], signal: toyView.signal });
 
 // %% cell 9
 __nb.cell(9, 6);
@@ -92,9 +100,8 @@ show.plot(linePlot({
 }));
 const last = probes[probes.length - 1];
 __nb.out(show.markdown(
-  `After ${last.step} steps the repeated half costs **${last.secondHalfLoss.toFixed(3)}** nats per token against **${last.firstHalfLoss.toFixed(3)}** for the random half (ln ${params.inductionVocab} = ${lnV.toFixed(3)}). ` +
-    (dropAt ? `The repeated half's loss first fell below ln(V)/2 at step **${dropAt.step}** (measured every ${params.probeEvery} steps). ` : `The repeated half's loss never fell below ln(V)/2 in ${last.step} steps. `) +
-    `The head with the highest prefix-matching score is **layer ${last.best.layer} head ${last.best.head}** (${last.best.score.toFixed(2)}; the other heads: ${last.prefixMatching.flatMap((hs, l) => hs.map((s, h) => ({ l, h, s }))).filter((x) => !(x.l === last.best.layer && x.h === last.best.head)).map((x) => `L${x.l}H${x.h} ${x.s.toFixed(2)}`).join(", ")}).`,
+  halfLossFindings({ firstHalf: last.firstHalfLoss, secondHalf: last.secondHalfLoss, lnV: lnV, vocab: params.inductionVocab, steps: last.step, dropStep: dropAt ? dropAt.step : null, probeEvery: params.probeEvery }) +
+    ` The head with the highest prefix-matching score is **layer ${last.best.layer} head ${last.best.head}** (${last.best.score.toFixed(2)}; the other heads: ${last.prefixMatching.flatMap((hs, l) => hs.map((s, h) => ({ l, h, s }))).filter((x) => !(x.l === last.best.layer && x.h === last.best.head)).map((x) => `L${x.l}H${x.h} ${x.s.toFixed(2)}`).join(", ")}).`,
 ));
 
 // %% cell 11
@@ -109,12 +116,7 @@ const toyPanels = [];
 for (let l = 0; l < toyMaps.nLayer; l++) for (let h = 0; h < toyMaps.nHead; h++) toyPanels.push({ title: `layer ${l} head ${h}`, z: headMap(toyMaps, l, h) });
 show.plot(heatmapGrid(toyPanels, { x: letters, cols: toyMaps.nHead, title: `Attention on "${letters.slice(1).join("")}" (half length ${halfLen})`, xTitle: "attended to", yTitle: "query" }));
 const prevScores = Array.from({ length: toyMaps.nHead }, (_, h) => headHabits(headMap(toyMaps, 0, h)).previous);
-const prevHead = prevScores.indexOf(Math.max(...prevScores));
-__nb.out(show.markdown(
-  `On this sequence, layer 0 head ${prevHead} puts on average **${prevScores[prevHead].toFixed(2)}** of its weight on the previous token ` +
-    `(head${toyMaps.nHead > 2 ? "s" : ""} ${prevScores.map((s, h) => (h === prevHead ? null : `${h}: ${s.toFixed(2)}`)).filter(Boolean).join(", ")}); ` +
-    `in the repeated half, layer ${last.best.layer} head ${last.best.head}'s weights sit on the stripe one position right of the earlier occurrence: the induction pattern.`,
-));
+__nb.out(show.markdown(circuitFindings(prevScores, last.best, { positions: shown })));
 
 // %% cell 13
 __nb.cell(13, 8);

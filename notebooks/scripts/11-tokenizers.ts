@@ -5,29 +5,32 @@ const __nb = __notebookScript("11-tokenizers");
 
 // %% cell 2 (parameters)
 __nb.cell(2, 1);
-import { notebookParams } from "../../src/notebook/index.js";
+import { notebookParams, checkParam } from "../../src/notebook/index.js";
 const params = notebookParams({
-  data: "datasets/stories/stories.txt", // path from the project root
-  valFraction: 0.1, // the text mode validates on the last 10% of the file: where the held-out inflections are
-  vocabSize: 1000, // of bpe and unigram, close to the word vocabulary's size
-  nEmbd: 48, // the same model under every tokenizer ...
-  nHead: 4,
-  nLayer: 2,
-  blockSize: 64, // ... with a context of this many tokens
-  batchSize: 16,
-  steps: 600,
-  lr: 0.01,
-  seed: 42,
+  data: "datasets/stories/stories.txt", // the corpus, read as one stream (path from the project root)
+  valFraction: 0.1, // share of the file, at its end, that validates (where the held-out inflections are)
+  vocabSize: 1000, // entries BPE and unigram learn (close to the word vocabulary's size); char and word take what they meet
+  nEmbd: 48, // width of the model, the same under every tokenizer
+  nHead: 4, // attention heads (must divide nEmbd)
+  nLayer: 2, // transformer blocks
+  blockSize: 64, // tokens of context: a window of the stream, so more characters for longer tokens
+  batchSize: 16, // windows of blockSize + 1 tokens per step, drawn anywhere in the training stream
+  steps: 600, // optimizer steps of every model (the lr decays linearly to 0 over them)
+  lr: 0.01, // peak learning rate of every model
+  seed: 42, // seed of the four runs (initial weights, windows drawn, samples)
+  noiseSeeds: [1], // other seeds each tokenizer is trained with: their spread is the noise a gap must beat (empty: unmeasured)
   costChars: 0, // characters of the validation split bits per character are measured on (0: all of it)
   unseenShown: 10, // unseen words shown cut into pieces
   sampleChars: 240, // characters of each sample
 });
+checkParam(params.noiseSeeds.every((s) => Number.isInteger(s) && s >= 0 && s !== params.seed), "noiseSeeds", params.noiseSeeds, `must be whole seeds other than seed (${params.seed})`);
+__nb.out(checkParam(params.nEmbd % params.nHead === 0, "nHead", params.nHead, `must divide nEmbd (${params.nEmbd})`));
 
 // %% cell 3
 __nb.cell(3, 2);
 import { Run, createTokenizer, dataModeEntry, tokenizerStats, pieces, unseenWords, textCost, vocabularyParameters } from "../../src/index.js";
 import type { Tokenizer, TokenizerStats, TextCost, RunConfig } from "../../src/index.js";
-import { show, showTable, trainSweep, barChart, record, showRecords, loadPlotly, projectPath } from "../../src/notebook/index.js";
+import { show, showTable, trainSweep, barChart, record, showRecords, loadPlotly, projectPath, marginNoise, tokenizerFindings, listText } from "../../src/notebook/index.js";
 __nb.out(loadPlotly(true));
 
 // %% cell 4
@@ -100,8 +103,11 @@ __nb.out(show.markdown(
 
 // %% cell 12
 __nb.cell(12, 8);
-const runs = await trainSweep(
-  Object.fromEntries(kinds.map((k) => [k, {
+// every tokenizer at each seed: runs[k] is the main seed's, the others measure the seed-to-seed spread
+const allSeeds = [params.seed, ...params.noiseSeeds];
+const runName = (k: Kind, s: number): string => (s === params.seed ? k : `${k} seed ${s}`);
+const seedRuns = await trainSweep(
+  Object.fromEntries(kinds.flatMap((k) => allSeeds.map((s) => [runName(k, s), {
     data: file,
     mode: "text" as const,
     tokenizer: k,
@@ -115,16 +121,22 @@ const runs = await trainSweep(
     lr: params.lr,
     schedule: "linear",
     evalEvery: 0,
-    seed: params.seed,
-  }])) as Record<Kind, Partial<RunConfig>>,
-  { label: "tokenizers", tokenizers: tokenizers },
+    seed: s,
+  }]))) as Record<string, Partial<RunConfig>>,
+  { label: "tokenizers", tokenizers: Object.fromEntries(kinds.flatMap((k) => allSeeds.map((s) => [runName(k, s), tokenizers[k]]))) },
 );
+const runs = Object.fromEntries(kinds.map((k) => [k, seedRuns[k]])) as Record<Kind, Run>;
 
 // %% cell 14
 __nb.cell(14, 9);
 const costText = params.costChars > 0 ? valText.slice(0, params.costChars) : valText;
 const costs = {} as Record<Kind, TextCost>;
-for (const k of kinds) costs[k] = textCost(runs[k].model, tokenizers[k], costText, params.batchSize);
+const seedBpc = {} as Record<Kind, number[]>;
+for (const k of kinds) {
+  const perSeed = allSeeds.map((s) => textCost(seedRuns[runName(k, s)].model, tokenizers[k], costText, params.batchSize));
+  costs[k] = perSeed[0];
+  seedBpc[k] = perSeed.map((c) => c.bitsPerCharacter);
+}
 showTable(
   kinds.map((k) => {
     const vp = vocabularyParameters(runs[k].model);
@@ -137,6 +149,7 @@ showTable(
       "bits/token": costs[k].bitsPerToken,
       "bits/character": costs[k].bitsPerCharacter,
       "bits/byte": costs[k].bitsPerByte,
+      ...(allSeeds.length > 1 ? { [`bits/character, seeds ${allSeeds.join(", ")}`]: seedBpc[k].map((v) => v.toFixed(3)).join(" / ") } : {}),
       "characters read in training": Math.round(params.steps * params.batchSize * params.blockSize * stats[k].charactersPerToken),
     };
   }),
@@ -154,25 +167,18 @@ __nb.out(show.plot(barChart({
 
 // %% cell 15
 __nb.cell(15, 10);
-const byToken = [...kinds].sort((a, b) => costs[a].bitsPerToken - costs[b].bitsPerToken);
-const byChar = [...kinds].sort((a, b) => costs[a].bitsPerCharacter - costs[b].bitsPerCharacter);
-const open = byChar.filter((k) => k !== "word");
-const bpc = (k: Kind) => costs[k].bitsPerCharacter.toFixed(3);
-// a rough price for what <UNK> hides: the letters of each unseen word (and its space) at the char model's average cost
+// a rough price for what <UNK> hides: the letters of each unseen word (and its space) at the char model's average
+// cost; like every figure below, a mean over the seeds
+const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const costUnseen = costText === valText ? unseen : unseenWords(trainText, costText);
-const unkBits = costUnseen.reduce((n, u) => n + u.count * (u.word.length + 1), 0) * costs.char.bitsPerCharacter;
-const wordCharged = costs.word.bitsPerCharacter + unkBits / costs.word.characters;
+const unkBits = costUnseen.reduce((n, u) => n + u.count * (u.word.length + 1), 0) * meanOf(seedBpc.char);
+const wordCharged = meanOf(seedBpc.word) + unkBits / costs.word.characters;
 __nb.out(show.markdown(
-  `Per token the order is ${byToken.map((k) => `${k} (${costs[k].bitsPerToken.toFixed(2)})`).join(" < ")}; ` +
-    `per character it is ${byChar.map((k) => `${k} (${bpc(k)})`).join(" < ")}. ` +
-    (byToken[0] !== byChar[0] ? `${byToken[0]} looks best per token only because its tokens are short (${stats[byToken[0]].charactersPerToken.toFixed(1)} characters each) and so the easiest to guess. ` : "") +
-    (open[0] === "char"
-      ? `Of the tokenizers that can write every validation character, char costs the least here. `
-      : `Of the tokenizers that can write every validation character, **${open[0]}** costs the least, ${bpc(open[0])} bits per character against ${bpc("char")} for char (char pays ${(costs.char.bitsPerCharacter / costs[open[0]].bitsPerCharacter).toFixed(2)}× as much). `) +
-    `Word's ${bpc("word")} is flattered: its ${(100 * stats.word.unknownShare).toFixed(2)}% \`<UNK>\` tokens stand for whole words it never has to spell. ` +
-    `Charging each one the char model's ${bpc("char")} bits for every letter of its word and its space would make it about **${wordCharged.toFixed(3)}** bits per character` +
-    `${wordCharged > costs[open[0]].bitsPerCharacter ? `, more than ${open[0]}` : ""}. ` +
-    `In ${params.steps} steps the char model read ${thousands(params.steps * params.batchSize * params.blockSize)} characters and the BPE model ` +
+  tokenizerFindings(
+    kinds.map((k) => ({ kind: k, bitsPerToken: costs[k].bitsPerToken, bitsPerChar: meanOf(seedBpc[k]), charactersPerToken: stats[k].charactersPerToken })),
+    { wordCharged: wordCharged, unkShare: stats.word.unknownShare, steps: params.steps, seeds: allSeeds, noise: allSeeds.length > 1 ? marginNoise(seedBpc) : null },
+  ) +
+    ` In ${params.steps} steps the char model read ${thousands(params.steps * params.batchSize * params.blockSize)} characters and the BPE model ` +
     `${stats.bpe.charactersPerToken.toFixed(1)}× as many: at the same compute, longer tokens mean more text seen and a longer context in characters.`,
 ));
 

@@ -275,3 +275,20 @@ export function generationTime(model: GPT, length: number, opts: { useCache: boo
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)];
 }
+
+/**
+ * Where a token sequence turns into a loop: the first position `start` whose `window` tokens already occurred at an
+ * earlier position `start - period`. For greedy decoding with a context of `window` tokens the choice depends only on
+ * the last `window` tokens, so from `start + window` on the text repeats with that period. Null: no window repeats.
+ */
+export function loopStart(tokens: ArrayLike<number>, window: number): { start: number; period: number } | null {
+  if (!Number.isInteger(window) || window < 1) throw new Error(`loopStart: window must be an integer >= 1 (got ${window})`);
+  const seen = new Map<string, number>();
+  for (let i = 0; i + window <= tokens.length; i++) {
+    const key = Array.from({ length: window }, (_, k) => tokens[i + k]).join(",");
+    const earlier = seen.get(key);
+    if (earlier !== undefined) return { start: i, period: i - earlier };
+    seen.set(key, i);
+  }
+  return null;
+}

@@ -82,8 +82,10 @@ export function heatmapGrid(panels: HeatmapPanel[], options: HeatmapGridOptions 
       hovertemplate: "query %{y}<br>key %{x}<br>weight %{z:.3f}<extra></extra>",
     });
     const col = i % cols;
-    layout[`xaxis${n}`] = { type: "category", tickangle: -60, tickfont: { size: 9 }, title: { text: Math.floor(i / cols) === rows - 1 ? options.xTitle ?? "" : "" } };
-    layout[`yaxis${n}`] = { type: "category", autorange: "reversed", tickfont: { size: 9 }, showticklabels: col === 0, title: { text: col === 0 ? options.yTitle ?? "" : "" } };
+    // every position labelled (plotly thins crowded category ticks to every other one), smaller type when there are many
+    const ticks = (labels: string[]) => ({ tickmode: "array", tickvals: labels, ticktext: labels, tickfont: { size: labels.length > 20 ? 7 : 9 } });
+    layout[`xaxis${n}`] = { type: "category", tickangle: -60, ...ticks(x), title: { text: Math.floor(i / cols) === rows - 1 ? options.xTitle ?? "" : "" } };
+    layout[`yaxis${n}`] = { type: "category", autorange: "reversed", ...ticks(y), showticklabels: col === 0, title: { text: col === 0 ? options.yTitle ?? "" : "" } };
     annotations.push(title(i, p.title));
   });
   layout.annotations = annotations;

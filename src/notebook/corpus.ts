@@ -7,6 +7,7 @@ import * as path from "path";
 import { createHash } from "crypto";
 import { splitTrainVal } from "../data/dataset.js";
 import type { Batch } from "../data/batch.js";
+import type { Tokenizer } from "../data/tokenizer.js";
 import { lossStats } from "../eval/metrics.js";
 import type { LossStats } from "../eval/metrics.js";
 import { projectPath } from "../io/paths.js";
@@ -89,4 +90,20 @@ function forEachPrediction(batches: readonly Batch[], fn: (prefix: string, next:
  */
 export function memorizerFloor(run: { data: { train: { evalBatches(maxBatches?: number): Batch[] } } }): LossStats {
   return memorizerLoss(run.data.train.evalBatches());
+}
+
+/**
+ * The words of `text` that `tokenizer` cannot write (a word tokenizer without `<UNK>` throws on them): a notebook
+ * checks its prompts with it before training, so that an unknown word fails at once, not after the run.
+ */
+export function unknownWords(tokenizer: Pick<Tokenizer, "encode">, text: string): string[] {
+  return text.split(/\s+/).filter((w) => {
+    if (!w) return false;
+    try {
+      tokenizer.encode(w);
+      return false;
+    } catch {
+      return true;
+    }
+  });
 }

@@ -29,6 +29,11 @@ export function listText(items: readonly string[]): string {
   return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }
 
+/** "1 trial", "3 trials": a count with its noun in the right number. */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? noun : nouns}`;
+}
+
 /** "as unsure as a uniform choice among 18.3 words", or what a perplexity at or above V means instead. */
 export function perplexityText(perplexity: number, vocabSize: number, unit = "words"): string {
   if (!Number.isFinite(perplexity) || perplexity >= HUGE) return `worse than any uniform guess (perplexity ${num(perplexity)}: the run diverged)`;

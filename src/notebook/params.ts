@@ -5,6 +5,7 @@
 // A parameter named like a run-config option (steps, lr, seed, preset, ...) with a value of its type takes that
 // option's schema too: its range and choices are checked, and --help shows its description.
 
+import * as fs from "node:fs";
 import { inKernel } from "./kernel.js";
 import { argKind, describeArg as describe, parseArgs } from "../io/args.js";
 import { runConfigSchema } from "../train/config.js";
@@ -71,14 +72,36 @@ export function parseParamJSON<T extends Params>(defaults: T, json: string): Par
   return checkShared(defaults, out as Partial<T>, "GPTLAB_PARAMS.");
 }
 
-/** A help text listing every parameter with its type and default. */
-export function paramsHelp(defaults: Params): string {
+/**
+ * A help text listing every parameter with its type, default and description: the notebook's own comment beside the
+ * parameter (`comments`, read from the first cell), else the run-config option's description; and its allowed range.
+ */
+export function paramsHelp(defaults: Params, comments: Record<string, string> = {}): string {
   const lines = ["parameters (override with --name value, or GPTLAB_PARAMS='{\"name\": value}'):"];
   for (const [key, def] of Object.entries(defaults)) {
     const spec = sharedSpec(key, def);
-    lines.push(`  --${key} <${argKind(def)}>  default ${describe(def)}${spec ? `: ${spec.description} (${allowedText(spec)})` : ""}`);
+    const text = comments[key] ?? spec?.description;
+    lines.push(`  --${key} <${argKind(def)}>  default ${describe(def)}${text ? `: ${text}` : ""}${spec ? ` (${allowedText(spec)})` : ""}`);
   }
   return lines.join("\n");
+}
+
+/**
+ * The comments beside the parameters of a `notebookParams({ ... })` call, by name: `steps: 600, // what it does`.
+ * A comment that continues on the next lines (`// ... with a context of this many tokens`) is joined to the previous.
+ */
+export function paramComments(source: string): Record<string, string> {
+  const start = source.indexOf("notebookParams({");
+  if (start < 0) return {};
+  const block = source.slice(start, source.indexOf("\n});", start));
+  const out: Record<string, string> = {};
+  for (const m of block.matchAll(/^\s+(\w+): .*?,\s*\/\/\s*(.+)$/gm)) out[m[1]] = m[2].trim();
+  return out;
+}
+
+/** Refuses a bad parameter before anything trains: its name, the value and the limit it breaks (and how to fix it). */
+export function checkParam(ok: boolean, key: string, value: unknown, rule: string): void {
+  if (!ok) throw new Error(`${inKernel() ? "params." : "--"}${key} ${rule} (got ${describe(value)})`);
 }
 
 /**
@@ -92,7 +115,8 @@ export function notebookParams<T extends Params>(defaults: T): T {
   if (!inKernel()) {
     const argv = process.argv.slice(2);
     if (argv.includes("--help") || argv.includes("-h")) {
-      console.log(paramsHelp(defaults));
+      const script = process.argv[1] ?? "";
+      console.log(paramsHelp(defaults, fs.existsSync(script) ? paramComments(fs.readFileSync(script, "utf8")) : {}));
       process.exit(0);
     }
     Object.assign(overrides, parseParamArgs(defaults, argv));

@@ -196,6 +196,8 @@ export interface SmallMultiplesOptions {
   rowHeight?: number;
   /** The same y range in every panel (default true: panels compare at a glance). */
   shareY?: boolean;
+  /** An explicit y range for every panel (values outside it are cut off by the axis). */
+  yRange?: [number, number];
 }
 
 /**
@@ -244,7 +246,7 @@ export function smallMultiples(panels: Panel[], options: SmallMultiplesOptions =
     layout[`yaxis${n}`] = {
       title: { text: col === 0 ? options.yTitle ?? "" : "" },
       ...(options.logY || p.logY ? { type: "log", ...logTicks(p.series.flatMap((s) => toArray(s.y))) } : {}),
-      ...(shared && !p.logY ? { range: [yMin - 0.05 * (yMax - yMin), yMax + 0.08 * (yMax - yMin)] } : {}),
+      ...(options.yRange ? { range: options.yRange } : shared && !p.logY ? { range: [yMin - 0.05 * (yMax - yMin), yMax + 0.08 * (yMax - yMin)] } : {}),
       exponentformat: "e",
     };
     annotations.push(title(i, p.title));

@@ -19,7 +19,7 @@ import { Progress, show } from "./display.js";
 import type { Figure, Trace } from "./figure.js";
 import { InterruptSignal } from "./training.js";
 import { inKernel } from "./kernel.js";
-import { palette, thin } from "./plot.js";
+import { palette, smallMultiples, thin } from "./plot.js";
 
 export interface SweepRunOptions {
   /** Worker processes. Default one per core. */
@@ -213,6 +213,40 @@ export function sweepCurves(result: SweepResult, options: CurvesOptions): Figure
       legend: { orientation: "h", yanchor: "top", y: -0.22, x: 0 },
     },
   };
+}
+
+export interface PanelsOptions {
+  /** Axis with one panel per value. */
+  panel: string;
+  /** Axis whose values give the colours within a panel. */
+  color: string;
+  title?: string;
+  smooth?: number;
+  cols?: number;
+}
+
+/**
+ * The training loss of every trial, one panel per value of one axis and one colour per value of another, so that
+ * dozens of curves stay readable. The y axis is cut 1.5 nats above the lowest starting loss (about ln V): a trial
+ * that spikes or diverges leaves the panel there, and a diverged one is named in its panel's title.
+ */
+export function sweepPanels(result: SweepResult, o: PanelsOptions): Figure {
+  const curves = trialCurves(result, o.smooth);
+  const colour = colours(uniqueSorted(curves.map((c) => c.row[o.color])));
+  const finite = (ys: number[]) => ys.filter((v) => Number.isFinite(v));
+  // 1.5 nats above the lowest starting point (about ln V): a trial's early spike or blow-up leaves the panel
+  const top = Math.min(...curves.map((c) => finite(c.y)[0] ?? Infinity)) + 1.5;
+  const low = Math.min(...curves.flatMap((c) => finite(c.y)));
+  const panels = uniqueSorted(curves.map((c) => c.row[o.panel])).map((v, i) => {
+    const own = curves.filter((c) => c.row[o.panel] === v);
+    const diverged = own.filter((c) => c.row.status === "diverged").map((c) => `${o.color} ${label(c.row[o.color])} diverged${typeof c.row.diverged_step === "number" ? ` (step ${c.row.diverged_step})` : ""}`);
+    const params = typeof own[0].row.params === "number" ? ` (${own[0].row.params.toLocaleString("en-US")} params)` : "";
+    return {
+      title: `${o.panel} ${label(v)}${params}${diverged.length ? `: ${diverged.join(", ")}` : ""}`,
+      series: own.map((c) => ({ name: `${o.color} ${label(c.row[o.color])}`, x: c.x, y: c.y, color: colour.get(JSON.stringify(c.row[o.color])), group: JSON.stringify(c.row[o.color]), showLegend: i === 0, dash: c.row.status === "diverged" ? ("dot" as const) : undefined })),
+    };
+  });
+  return smallMultiples(panels, { title: o.title ?? `training loss of every trial, one panel per ${o.panel}`, cols: o.cols ?? 2, xTitle: "step", yTitle: "training loss", yRange: Number.isFinite(low) && Number.isFinite(top) ? [low - 0.1, top] : undefined });
 }
 
 export interface SliderOptions {

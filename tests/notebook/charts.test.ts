@@ -22,6 +22,16 @@ describe("heatmapGrid", () => {
     expect((fig.layout!.grid as { rows: number }).rows).toBe(1);
     expect(() => heatmapGrid([])).toThrow(/at least one panel/);
   });
+
+  test("every position gets its tick label (a 25-token sequence: all 25, not every other one)", () => {
+    const n = 25;
+    const z = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (j <= i ? 1 / (i + 1) : 0)));
+    const fig = heatmapGrid([{ title: "L0H0", z }], { x: Array.from({ length: n }, (_, i) => "abcdefghijklmnopqrstuvwxy"[i]) });
+    const xaxis = fig.layout!.xaxis as { tickvals: string[]; ticktext: string[] };
+    expect(xaxis.tickvals).toHaveLength(n);
+    expect(xaxis.ticktext[24]).toBe("y ·24");
+    expect((fig.layout!.yaxis as { tickvals: string[] }).tickvals).toEqual(xaxis.tickvals);
+  });
 });
 
 describe("samples table", () => {

@@ -1,7 +1,8 @@
 import * as path from "path";
 import { loadDataset, makeBatch } from "../../src/data/dataset.js";
 import { Run } from "../../src/train/run.js";
-import { memorizerFloor, memorizerLoss, projectPath, writeSplitCorpus } from "../../src/notebook/corpus.js";
+import { memorizerFloor, memorizerLoss, projectPath, writeSplitCorpus, unknownWords } from "../../src/notebook/corpus.js";
+import { createTokenizer } from "../../src/data/tokenizers.js";
 
 const root = path.resolve(__dirname, "..", "..");
 
@@ -67,4 +68,11 @@ test("memorizerFloor covers the whole training split, not the evalBatches the tr
   // each first word has 10 continuations over the whole set, but only 1-2 among the first 5 sentences
   expect(floor.loss).toBeCloseTo((40 * Math.log(4) + 40 * Math.log(10)) / 160, 12);
   expect(evaluated.loss).toBeLessThan(floor.loss);
+});
+
+test("unknownWords names the prompt words a word tokenizer cannot write (07's --distPrompt 'the zebra wants')", () => {
+  const word = createTokenizer("word", "the dog wants a ball\nthe horse wants to run");
+  expect(unknownWords(word, "the zebra wants")).toEqual(["zebra"]);
+  expect(unknownWords(word, "  the horse wants ")).toEqual([]);
+  expect(unknownWords(createTokenizer("char", "abc"), "abc abd")).toEqual(["abd"]);
 });

@@ -1,4 +1,4 @@
-import { parseParamArgs, parseParamJSON, paramsHelp } from "../../src/notebook/params.js";
+import { parseParamArgs, parseParamJSON, paramsHelp, paramComments, checkParam } from "../../src/notebook/params.js";
 
 const defaults = { steps: 300, lr: 0.01, dataset: "names", fast: false, sizes: [16, 32], tags: ["a"] };
 
@@ -74,5 +74,21 @@ describe("parameters named like a run-config option take its schema", () => {
   test("--help shows the option's description and range", () => {
     expect(paramsHelp(defaults)).toContain("--steps <number>  default 300: optimizer steps (an integer >= 1)");
     expect(paramsHelp(defaults)).toMatch(/--dataset <string>  default "names"\n/);
+  });
+});
+
+describe("--help describes the notebook's own parameters", () => {
+  const source = 'const params = notebookParams({\n  data: "a.txt", // path from the project root\n  blockSize: 64, // tokens of context (in text mode: a window of the stream)\n  topN: 12,\n  lrs: [0.1, 0.2], // peak lrs, comma-separated\n});\nconst x = 1; // not a parameter\n';
+  test("paramComments reads the comment beside each parameter of the first cell, and nothing after it", () => {
+    expect(paramComments(source)).toEqual({ data: "path from the project root", blockSize: "tokens of context (in text mode: a window of the stream)", lrs: "peak lrs, comma-separated" });
+  });
+  test("the notebook's comment replaces a shared option's description; the range stays", () => {
+    const help = paramsHelp({ blockSize: 64, topN: 12 }, paramComments(source));
+    expect(help).toMatch(/--blockSize <number>  default 64: tokens of context \(in text mode: a window of the stream\) \(an integer >= 1\)/);
+    expect(help).toMatch(/--topN <number>  default 12$/m);
+  });
+  test("checkParam names the parameter, the limit and the value", () => {
+    expect(() => checkParam(false, "timingLengths", [16, 512], "must be at most timingBlock - 1 = 255: raise --timingBlock")).toThrow("--timingLengths must be at most timingBlock - 1 = 255: raise --timingBlock (got [16,512])");
+    expect(() => checkParam(true, "x", 1, "never")).not.toThrow();
   });
 });

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { sweep, sweepHeatmap, sweepCurves, sweepSlider, lrRangeFigure } from "../../src/notebook/sweep.js";
+import { sweep, sweepHeatmap, sweepCurves, sweepPanels, sweepSlider, lrRangeFigure } from "../../src/notebook/sweep.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gptlab-nb-sweep-"));
 const definition = { name: "views", base: { steps: 30, evalEvery: 15, evalBatches: 3, samples: 1, backend: "wasm" }, grid: { lr: [0.001, 0.01], batchSize: [1, 2, 4] } };
@@ -41,6 +41,24 @@ describe("sweeps in a notebook", () => {
     const fig = sweepCurves(result, { color: "batchSize" });
     expect(fig.data).toHaveLength(6);
     expect(fig.data.filter((t) => t.showlegend).map((t) => t.name)).toEqual(["batchSize=1", "batchSize=2", "batchSize=4"]);
+  });
+
+  test("the panel view draws one panel per value of an axis, the other axis as colours with one legend entry each, and names a diverged trial", () => {
+    const fig = sweepPanels(result, { panel: "batchSize", color: "lr" });
+    expect(fig.data).toHaveLength(6);
+    expect(fig.data.map((t) => t.xaxis)).toEqual(["x", "x", "x2", "x2", "x3", "x3"]);
+    expect(fig.data.filter((t) => t.showlegend !== false).map((t) => t.name)).toEqual(["lr 0.001", "lr 0.01"]);
+    const titles = (fig.layout!.annotations as Array<{ text: string }>).map((a) => a.text);
+    expect(titles[0]).toMatch(/batchSize 1 \([\d,]+ params\)/);
+    const starts = fig.data.map((t) => (t.y as number[])[0]);
+    expect((fig.layout!.yaxis as { range: number[] }).range[1]).toBeCloseTo(Math.min(...starts) + 1.5, 12);
+    // the trial of lr 0.01 and batch 1 marked diverged: the first panel's title names it, its curve is dotted
+    const broken = { ...result, rows: result.rows.map((r) => (r.lr === 0.01 && r.batchSize === 1 ? { ...r, status: "diverged", diverged_step: 17 } : r)) };
+    const marked = sweepPanels(broken, { panel: "batchSize", color: "lr" });
+    const markedTitles = (marked.layout!.annotations as Array<{ text: string }>).map((a) => a.text);
+    expect(markedTitles[0]).toMatch(/: lr 0\.01 diverged \(step 17\)/);
+    expect(markedTitles[1]).not.toMatch(/diverged/);
+    expect(marked.data.filter((t) => (t.line as { dash?: string }).dash === "dot").map((t) => [t.xaxis, t.name])).toEqual([["x", "lr 0.01"]]);
   });
 
   test("the slider steps through an axis, each step showing only that value's trials", () => {
