@@ -247,7 +247,7 @@ async function run(argv: string[]): Promise<number> {
   stopListening();
   for (const e of result.errors) console.error(`trial ${e.index} failed: ${e.error}`);
   const { rows, files } = collectSweep(dir);
-  printBest(rows, p.metric);
+  printBest(rows, p.metric, p.axes);
   console.log(`results: ${files.join(", ")}`);
   if (result.stopped) {
     console.log(`stopped: ${result.status.done} of ${result.status.total} trials finished; run again to continue: npx gptlab sweep run --dir ${dir}`);
@@ -256,9 +256,14 @@ async function run(argv: string[]): Promise<number> {
   return result.errors.length ? EXIT.failed : EXIT.ok;
 }
 
-function printBest(rows: Row[], metric: string): void {
+/** The winner by the sweep's metric (val_loss is each trial's last evaluation; best_val_loss its lowest), and any trial that diverged. */
+function printBest(rows: Row[], metric: string, axes: string[]): void {
   const best = bestRow(rows, metric);
-  if (best) console.log(`best ${metric}: ${best[metric]} (trial ${best.index} ${best.id})`);
+  const at = (r: Row): string => axes.map((a) => `${a}=${r[a]}`).join(", ");
+  const meaning = metric === "val_loss" ? " (each trial's final validation loss)" : metric === "best_val_loss" ? " (each trial's lowest validation loss)" : "";
+  if (best) console.log(`lowest ${metric}${meaning}: ${best[metric]} (trial ${best.index} ${best.id}${axes.length ? `: ${at(best)}` : ""})`);
+  const diverged = rows.filter((r) => r.status === "diverged");
+  if (diverged.length) console.log(`${diverged.length} of ${rows.length} trials diverged: ${diverged.map((r) => `trial ${r.index}${axes.length ? ` (${at(r)})` : ""} at step ${r.diverged_step}`).join(", ")}`);
 }
 
 function collect(argv: string[]): number {
@@ -275,7 +280,7 @@ function collect(argv: string[]): number {
     const columns = rows.length ? Object.keys(rows[0]).filter((c) => c !== "id") : [];
     const best = bestRow(rows, p.metric);
     console.log(formatTextTable(columns, rows.map((r) => columns.map((c) => r[c])), { mark: best ? rows.indexOf(best) : undefined }));
-    printBest(rows, p.metric);
+    printBest(rows, p.metric, p.axes);
     console.error(`wrote ${files.join(", ")}`);
   }
   return EXIT.ok;

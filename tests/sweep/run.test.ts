@@ -79,6 +79,13 @@ describe("sweep run and collect", () => {
     expect(fs.existsSync(path.join(tmp, "bad"))).toBe(false);
   }, 30_000);
 
+  test("collect names what its winner's value is (the final validation loss) and which trials diverged", () => {
+    const r = gptlab("sweep", "collect", path.join(tmp, "pool"));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^lowest val_loss \(each trial's final validation loss\): \d\.\d+ \(trial 1 t[0-9a-f]+: lr=0\.01\)$/m);
+    expect(r.out).toMatch(/^1 of 3 trials diverged: trial 2 \(lr=100000000000000000000\) at step 2$/m);
+  }, 30_000);
+
   test("a folder holding another sweep is refused, not mixed", () => {
     const dir = path.join(tmp, "pool");
     const r = gptlab("sweep", "plan", writeDef("other", { base: small, grid: { lr: [0.02] } }), "--dir", dir);
