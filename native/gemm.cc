@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "attention.h"
+#include "tile.h"
 
 namespace {
 
@@ -111,31 +112,6 @@ __attribute__((target("avx512f"))) void kernel512(int kc, const float* a, size_t
   for (int r = 0; r < MR; r++) {
     _mm512_storeu_ps(c + r * ldc, acc[r][0]);
     _mm512_storeu_ps(c + r * ldc + 16, acc[r][1]);
-  }
-}
-
-template <int MR, bool DIRECT>
-__attribute__((target("avx2,fma"))) void kernel256(int kc, const float* a, size_t lda, const float* bp, float* c, size_t ldc, bool load) {
-  __m256 acc[MR][2];
-  for (int r = 0; r < MR; r++) {
-    acc[r][0] = load ? _mm256_loadu_ps(c + r * ldc) : _mm256_setzero_ps();
-    acc[r][1] = load ? _mm256_loadu_ps(c + r * ldc + 8) : _mm256_setzero_ps();
-  }
-  for (int k = 0; k < kc; k++) {
-    const __m256 b0 = _mm256_loadu_ps(bp);
-    const __m256 b1 = _mm256_loadu_ps(bp + 8);
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; r++) {
-      const __m256 av = _mm256_set1_ps(DIRECT ? a[r * lda] : a[r]);
-      acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
-      acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
-    }
-    a += DIRECT ? 1 : MR;
-    bp += 16;
-  }
-  for (int r = 0; r < MR; r++) {
-    _mm256_storeu_ps(c + r * ldc, acc[r][0]);
-    _mm256_storeu_ps(c + r * ldc + 8, acc[r][1]);
   }
 }
 
