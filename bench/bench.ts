@@ -35,6 +35,7 @@ const USAGE = `npm run bench -- [--full] [--isa native|avx2|avx512] [--only M1,M
                        [--generate] [--first-response] [--tfjs] [--json FILE] [--inline]
 (--only sweep: the sweep-speed benchmark, bench/sweep.ts: 16 lab trials on the worker pool vs one process.)
 (--only tokenizers: tokenizer training time and encode MB/s of every kind on the 1 MB stories corpus, bench/tokenizers.ts.)
+(--only train-text: \`npx gptlab train\` on a char model of M4's shape on a text file vs the same loop in PyTorch, bench/train-text.ts.)
 Trains the benchmark models M1 (the lab model), M2, M3, M4 (GPT-2 style), M5 (nanoGPT's 10.7M-parameter shakespeare-char
 model at batch 4) (and with --presets the presets) on seeded random tokens, one child process per model, and prints
 steps/s, tokens/s, ms/step, CPU ms/step, GFLOP/s and peak RSS as a table and JSON, then the roofline: each one-thread
@@ -464,7 +465,7 @@ function main(): void {
   // the sweep-speed benchmark (local worker pool vs one process) and the tokenizer benchmark are scripts of their
   // own, with their own options: hand them the command line before it is checked against this one's
   const argv = process.argv.slice(2);
-  const script = ["sweep", "tokenizers"].find((s) => argv.includes(`--only=${s}`) || argv.some((a, i) => a === "--only" && argv[i + 1] === s));
+  const script = ["sweep", "tokenizers", "train-text"].find((s) => argv.includes(`--only=${s}`) || argv.some((a, i) => a === "--only" && argv[i + 1] === s));
   if (script) {
     const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1].replace(/bench\.ts$/, `${script}.ts`), ...argv], { stdio: "inherit" });
     process.exitCode = r.status ?? 1;

@@ -6,6 +6,8 @@
 # usage: /usr/bin/python3 bench/torch_ref.py [--threads 1,2] [--models M1,M2,M3] [--windows 5] [--seconds 1.0]
 #        /usr/bin/python3 bench/torch_ref.py --generate [--models M3,M4] [--prompt 8] [--new-tokens 128] [--reps 5]
 #        (KV-cached sampling, one sequence, temperature 1; the block is widened to prompt + new tokens)
+#        /usr/bin/python3 bench/torch_ref.py --train-text FILE [--models M4] [--steps 1000] [--eval-every 500]
+#        (the loop of `gptlab train --tokenizer char --mode text` on FILE, timed whole, at PyTorch's default threads)
 import argparse
 import json
 import math
@@ -155,6 +157,14 @@ class GPT(nn.Module):
         if gpt2:
             self.ln_f = LayerNorm(n_embd, bias)
             self.lm_head.weight = self.wte.weight  # tied, as nanoGPT
+            # nanoGPT's (and gptlab's gpt2 preset's) init: normal 0.02, residual projections 0.02 / sqrt(2 n_layer);
+            # torch's default N(0, 1) embeddings, tied to the output, start the loss near 80 (a different regime)
+            for name, p in self.named_parameters():
+                if name.endswith("bias"):
+                    nn.init.zeros_(p)
+                elif p.dim() == 2:
+                    std = 0.02 / math.sqrt(2 * n_layer) if name.endswith(("c_proj.weight", "mlp_proj.weight")) else 0.02
+                    nn.init.normal_(p, 0.0, std)
         self.register_buffer("mask", torch.ones(block, block, dtype=torch.bool).triu(1), persistent=False)
 
     def forward(self, idx, targets):
@@ -210,6 +220,56 @@ def time_generation(name, spec, threads, reps, prompt_len, new_tokens, seed):
     t = statistics.median(times)
     return {"model": name, "threads": threads, "prompt": prompt_len, "new_tokens": new_tokens, "block": block,
             "seconds": t, "tokens_per_s": new_tokens / t, "runs": [round(x, 4) for x in times]}
+
+
+def train_text(path, spec, steps, eval_every, eval_batches, lr, seed):
+    """`gptlab train --tokenizer char --mode text` in PyTorch: characters of the file, the last 10% for validation,
+    random windows of block + 1, Adam (betas 0.85, 0.99) with lr decaying linearly to 0, train and val loss on
+    eval_batches batches each every eval_every steps and at the end; wall time of the whole loop."""
+    t_start = time.perf_counter()
+    torch.manual_seed(seed)
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    chars = sorted(set(text))
+    index = {c: i for i, c in enumerate(chars)}
+    data = torch.tensor([index[c] for c in text], dtype=torch.long)
+    n_val = int(len(data) * 0.1)
+    splits = {"train": data[: len(data) - n_val], "val": data[len(data) - n_val :]}
+    B, T = spec["batch"], spec["seq"]
+    gen = torch.Generator().manual_seed(seed)
+
+    def batch(split):
+        d = splits[split]
+        ix = torch.randint(0, len(d) - T - 1, (B,), generator=gen)
+        x = torch.stack([d[i : i + T + 1] for i in ix])
+        return x[:, :-1], x[:, 1:]
+
+    args = {k: v for k, v in spec.items() if k not in ("batch", "seq", "vocab")}
+    model = GPT(vocab=len(chars), **args)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.85, 0.99), eps=1e-8)
+    evals = []
+
+    def evaluate(step):
+        model.eval()
+        with torch.no_grad():
+            losses = {s: sum(float(model(*batch(s))) for _ in range(eval_batches)) / eval_batches for s in splits}
+        model.train()
+        evals.append({"step": step, **losses})
+
+    t0 = time.perf_counter()
+    for step in range(1, steps + 1):
+        for g in opt.param_groups:
+            g["lr"] = lr * (1 - (step - 1) / steps)
+        loss = model(*batch("train"))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if step % eval_every == 0 or step == steps:
+            evaluate(step)
+    loop = time.perf_counter() - t0
+    return {"file": path, "vocab": len(chars), "steps": steps, "threads": torch.get_num_threads(), "loop_s": loop,
+            "s_per_1000_steps": loop * 1000 / steps, "setup_s": t0 - t_start, "evals": evals,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def time_model(name, spec, threads, windows, seconds, seed, separate_qkv):
@@ -282,7 +342,17 @@ def main():
     ap.add_argument("--prompt", type=int, default=8, help="--generate: prompt tokens")
     ap.add_argument("--new-tokens", type=int, default=128, help="--generate: tokens sampled after the prompt")
     ap.add_argument("--reps", type=int, default=5, help="--generate: timed sequences (the median is reported)")
+    ap.add_argument("--train-text", metavar="FILE", help="time `gptlab train --tokenizer char --mode text` on FILE (M4's shape by default) at the default thread count")
+    ap.add_argument("--steps", type=int, default=1000, help="--train-text: optimizer steps")
+    ap.add_argument("--eval-every", type=int, default=500, help="--train-text: steps between evaluations (and one at the end)")
+    ap.add_argument("--eval-batches", type=int, default=100, help="--train-text: batches per split in each evaluation")
+    ap.add_argument("--lr", type=float, default=0.01, help="--train-text: peak learning rate (linear decay to 0)")
     args = ap.parse_args()
+    if args.train_text:
+        name = args.models if args.models in MODELS else "M4"
+        print(json.dumps({"torch": torch.__version__, "isa": isa_report(), "model": name,
+                          **train_text(args.train_text, MODELS[name], args.steps, args.eval_every, args.eval_batches, args.lr, args.seed)}, indent=1))
+        return
     names = [m.strip() for m in args.models.split(",") if m.strip()]
     for m in names:
         if m not in MODELS:
