@@ -18,6 +18,8 @@ inline __attribute__((target("avx2,fma"))) void kernel256(int kc, const float* a
   for (int k = 0; k < kc; k++) {
     const __m256 b0 = _mm256_loadu_ps(bp);
     const __m256 b1 = _mm256_loadu_ps(bp + 8);
+    // Bp's line 8 k-steps ahead into L1 (the panel streams from L2; 2-4% on the training shapes)
+    _mm_prefetch((const char*)(bp + 16 * 8), _MM_HINT_T0);
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) {
       const __m256 av = _mm256_set1_ps(DIRECT ? a[r * lda] : a[r]);
