@@ -386,9 +386,11 @@ napi_value GemmAny(napi_env env, napi_callback_info info, bool part) {
     if (part) {
       if (i == 2) gemmPart<Isa512>(job, m0, m1);
       else gemmPart<Isa256>(job, m0, m1);
-    } else if (ta && !tb && M < N && M >= 8) {
+    } else if (ta && !tb && M < N && M >= 8 && (i == 2 || K >= 2048)) {
       // C (M,N) (+)= A^T B as C^T (N,M) (+)= B^T A: the tiles want the long side as rows (the MLP projection's
-      // 128x512 weight gradient ran 20% slower than the 512x128 one); the same fma chain per element
+      // 128x512 weight gradient ran 20% slower than the 512x128 one); the same fma chain per element. With the
+      // AVX2 tile (6 rows) only for long reductions: at K 768-1024 the two transposes of C cost more than they
+      // save (unswapped 8-12% faster on M4's and M5's shapes, 2% slower at M3's K = 2048)
       std::vector<float> ct((size_t)N * M);
       if (acc) transpose(ct.data(), (size_t)M, C, (size_t)N, M, N);
       const Job swapped{true, false, N, M, K, B, A, ct.data(), acc};
