@@ -13,7 +13,7 @@
 
 import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
-import { loadavg } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { Rng } from "../src/core/random.js";
 import { GPT } from "../src/nn/gpt.js";
 import { Adam } from "../src/optim/adam.js";
@@ -660,7 +660,7 @@ two threads / one thread, ours (target >= ${TWO_THREAD_TARGET}x on M3 and M4)`);
   }
   const loadAfter = loadavg()[0];
   console.log(`load average at the end ${loadAfter.toFixed(2)}; ${((performance.now() - started) / 60000).toFixed(1)} minutes`);
-  const json = { node: process.version, loadAverage: [loadBefore, loadAfter], repLoads, options: o, isa: isaCheck, peaks, roofline, results, runs, torch, torchRuns, scaling, generation, genRuns, torchGen, firstResponse, tfjs };
+  const json = { node: process.version, cpu: cpus()[0]?.model ?? "", loadAverage: [loadBefore, loadAfter], repLoads, options: o, isa: isaCheck, peaks, roofline, results, runs, torch, torchRuns, scaling, generation, genRuns, torchGen, firstResponse, tfjs };
   if (o.json) writeFileSync(o.json, JSON.stringify(json, null, 1));
   console.log("\n" + JSON.stringify(json));
 }
