@@ -374,6 +374,7 @@ function target(model: string, threads: number, backend: string): { ratio: numbe
   const portable = PORTABLE.includes(backend);
   if (key === "M3/1") return portable ? { ratio: 0.8, text: ">= 0.8x PyTorch 1-thread, portable kernels" } : { ratio: 1.5, text: ">= 1.5x PyTorch 1-thread" };
   if (key === "M4/1") return portable ? { ratio: 1, text: ">= 1x PyTorch 1-thread, portable kernels" } : { ratio: 1.5, text: ">= 1.5x PyTorch 1-thread" };
+  if (key === "M5/1" && !portable) return { ratio: 1.3, text: ">= 1.3x PyTorch 1-thread" };
   if (key === "M3/2") return { ratio: 0.8, text: ">= 0.8x PyTorch 2-thread" };
   return null;
 }

@@ -1,7 +1,7 @@
 // The README's speed table from bench JSON files (npm run bench -- --compare --json FILE): one row per model, the
 // CPU, instruction set and load of the run beside it, so that no figure is typed by hand.
 //
-// usage: npx tsx bench/table.ts FILE.json [FILE.json ...]
+// usage: npx tsx bench/table.ts FILE.json [FILE.json ...]   (the files' rows make one table, each run's conditions above it)
 
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -29,33 +29,40 @@ interface Bench {
 
 const n0 = (x: number): string => Math.round(x).toLocaleString("en-US");
 
-function table(file: string): string {
-  const b = JSON.parse(readFileSync(file, "utf8")) as Bench;
-  const lines: string[] = [];
+/** The conditions of one run: CPU, --isa, what each side ran with, repetitions and load. */
+function conditions(b: Bench): string[] {
   const t = b.isa?.torch;
   const loads = [...b.repLoads, b.loadAverage[1]].map((l) => l.toFixed(1));
-  lines.push(`${b.cpu || cpus()[0].model}, \`--isa ${b.options.isa ?? "native"}\`: gptlab's addon ${[...new Set(b.results.filter((r) => r.isa).map((r) => r.isa))].join("/") || "-"}` +
+  const models = [...new Set(b.results.map((r) => r.model))].join(", ");
+  const out = [`${models}: ${b.cpu || cpus()[0].model}, \`--isa ${b.options.isa ?? "native"}\`, gptlab's addon ${[...new Set(b.results.filter((r) => r.isa).map((r) => r.isa))].join("/") || "-"}` +
     (t ? `; PyTorch ${b.torch?.torch}: ATen ${t.aten}, OpenBLAS ${t.openblas}, oneDNN ${t.onednn}` : "") +
-    `; one thread; ${b.options.reps} interleaved repetitions, load average ${loads.join(", ")} (tokens/s; ratio to PyTorch by wall time, and by CPU time in brackets; the roofline share is of the measured one-core multiply-add peak at the width each runs at${b.peaks ? `: ${b.peaks.map((p) => `${p.bits}-bit ${p.cpu.toFixed(0)}`).join(", ")} GFLOP/s` : ""})`);
-  if (b.isa?.warnings.length) lines.push(`(warnings of that run: ${b.isa.warnings.join("; ")})`);
+    `; ${b.options.reps} interleaved repetitions, load average ${loads.join(", ")}${b.peaks ? `; one-core multiply-add peak ${b.peaks.map((p) => `${p.bits}-bit ${p.cpu.toFixed(0)}`).join(", ")} GFLOP/s` : ""}`];
+  if (b.isa?.warnings.length) out.push(`(warnings of that run: ${b.isa.warnings.join("; ")})`);
+  return out;
+}
+
+function table(files: string[]): string {
+  const runs = files.map((f) => JSON.parse(readFileSync(f, "utf8")) as Bench);
+  const lines = runs.flatMap(conditions).map((l) => `- ${l}`);
   lines.push("");
   lines.push("| model | PyTorch 1.13 | gptlab wasm-native | gptlab wasm-fma (portable) | roofline share: native / portable / PyTorch | peak RSS MB: ours / PyTorch |");
   lines.push("|---|---|---|---|---|---|");
-  const models = [...new Set(b.results.map((r) => r.model))];
-  for (const m of models) {
-    const tr = b.torch?.results.find((x) => x.model === m && x.threads === 1);
-    const cell = (backend: string): string => {
-      const r = b.results.find((x) => x.model === m && x.backend === backend && x.threads === 1);
-      if (!r) return "-";
-      const q = b.torch?.ratios.find((x) => x.model === m && x.backend === backend && x.threads === 1);
-      return `${n0(r.tokensPerSec)}${q ? ` (${q.ratio.toFixed(2)}x${q.cpuRatio ? `; ${q.cpuRatio.toFixed(2)}x` : ""})` : ""}`;
-    };
-    const share = (side: string): string => {
-      const s = b.roofline?.find((x) => x.model === m && x.side === side)?.share;
-      return s === undefined || s === null ? "-" : `${(100 * s).toFixed(0)}%`;
-    };
-    const rss = b.results.find((x) => x.model === m && x.backend === "wasm-native" && x.threads === 1)?.peakRssMB;
-    lines.push(`| ${m} | ${tr ? n0(tr.tokens_per_s) : "-"} | ${cell("wasm-native")} | ${cell("wasm-fma")} | ${share("gptlab wasm-native")} / ${share("gptlab wasm-fma")} / ${share("PyTorch")} | ${rss ? n0(rss) : "-"} / ${tr ? n0(tr.peak_rss_mb) : "-"} |`);
+  for (const b of runs) {
+    for (const m of [...new Set(b.results.map((r) => r.model))]) {
+      const tr = b.torch?.results.find((x) => x.model === m && x.threads === 1);
+      const cell = (backend: string): string => {
+        const r = b.results.find((x) => x.model === m && x.backend === backend && x.threads === 1);
+        if (!r) return "-";
+        const q = b.torch?.ratios.find((x) => x.model === m && x.backend === backend && x.threads === 1);
+        return `${n0(r.tokensPerSec)}${q ? ` (${q.ratio.toFixed(2)}x; ${q.cpuRatio?.toFixed(2) ?? "-"}x)` : ""}`;
+      };
+      const share = (side: string): string => {
+        const s = b.roofline?.find((x) => x.model === m && x.side === side)?.share;
+        return s === undefined || s === null ? "-" : `${(100 * s).toFixed(0)}%`;
+      };
+      const rss = b.results.find((x) => x.model === m && x.backend === "wasm-native" && x.threads === 1)?.peakRssMB;
+      lines.push(`| ${m} | ${tr ? n0(tr.tokens_per_s) : "-"} | ${cell("wasm-native")} | ${cell("wasm-fma")} | ${share("gptlab wasm-native")} / ${share("gptlab wasm-fma")} / ${share("PyTorch")} | ${rss ? n0(rss) : "-"} / ${tr ? n0(tr.peak_rss_mb) : "-"} |`);
+    }
   }
   return lines.join("\n");
 }
@@ -65,4 +72,4 @@ if (files.length === 0) {
   console.error("usage: npx tsx bench/table.ts FILE.json [FILE.json ...]");
   process.exit(2);
 }
-console.log(files.map(table).join("\n\n"));
+console.log(table(files));
