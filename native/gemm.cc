@@ -23,7 +23,7 @@
 
 namespace {
 
-constexpr int KC = 256;     // k-block: an A panel (KC x MR) stays in L1
+constexpr int KC = 384;     // k-block: an A panel (KC x MR) stays in L1; one block at K = 384 (M5: 4-6% over 256)
 constexpr int NC = 512;     // column block: B's packed block (KC x NC) stays in L2
 constexpr int GROUP = 16;   // TN: row blocks whose A panels are packed together
 

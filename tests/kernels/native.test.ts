@@ -33,7 +33,7 @@ function rand(n: number, rng: Rng, resident: boolean): Float32Array {
   return a;
 }
 
-// M N K: tile edges (12/6 rows, 32/16 columns), K past the 256 k-block, N past the 512 column block, and for
+// M N K: tile edges (12/6 rows, 32/16 columns), K past the 384 k-block, N past the 512 column block, and for
 // transA more than one group of 16 row blocks packed together
 const shapes: Array<[number, number, number]> = [[67, 70, 300], [9, 530, 40], [128, 33, 513], [5, 8, 1024], [400, 40, 300]];
 const cases: Array<[boolean, boolean]> = [[false, false], [false, true], [true, false]];
