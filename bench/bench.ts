@@ -13,7 +13,7 @@
 
 import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
-import { loadavg } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { Rng } from "../src/core/random.js";
 import { GPT } from "../src/nn/gpt.js";
 import { Adam } from "../src/optim/adam.js";
@@ -24,16 +24,25 @@ import { backendNames, registerBackend, setBackend } from "../src/kernels/index.
 import { setKernelThreads, wasmRuntime } from "../src/kernels/wasm/wasm.js";
 import { generate } from "../src/eval/sample.js";
 import { validateConfig } from "../src/nn/gpt.js";
+import { nativeGemm } from "../src/kernels/native.js";
 import { BENCH_MODELS, presetModels } from "./models.js";
+import { backendBits, ISA_CHOICES, measurePeaks, pinIsa } from "./isa.js";
+import type { Peak } from "./isa.js";
 import type { BenchModel } from "./models.js";
 import { median, parseArgs } from "./util.js";
 
-const USAGE = `npm run bench -- [--full] [--only M1,M3] [--presets] [--steps N] [--windows N] [--reps N] [--backend NAME,...] [--threads 1,2] [--compare]
+const USAGE = `npm run bench -- [--full] [--isa native|avx2|avx512] [--only M1,M3] [--presets] [--steps N] [--windows N] [--reps N] [--backend NAME,...] [--threads 1,2] [--compare]
                        [--generate] [--first-response] [--tfjs] [--json FILE] [--inline]
 (--only sweep: the sweep-speed benchmark, bench/sweep.ts: 16 lab trials on the worker pool vs one process.)
 (--only tokenizers: tokenizer training time and encode MB/s of every kind on the 1 MB stories corpus, bench/tokenizers.ts.)
-Trains the benchmark models M1 (the lab model), M2, M3, M4 (GPT-2 style) (and with --presets the presets) on seeded random tokens,
-one child process per model, and prints steps/s, tokens/s, ms/step, GFLOP/s and peak RSS as a table and JSON.
+(--only train-text: \`npx gptlab train\` on a char model of M4's shape on a text file vs the same loop in PyTorch, bench/train-text.ts.)
+Trains the benchmark models M1 (the lab model), M2, M3, M4 (GPT-2 style), M5 (nanoGPT's 10.7M-parameter shakespeare-char
+model at batch 4) (and with --presets the presets) on seeded random tokens, one child process per model, and prints
+steps/s, tokens/s, ms/step, CPU ms/step, GFLOP/s and peak RSS as a table and JSON, then the roofline: each one-thread
+row's share of the one-core multiply-add peak (measured) at the vector width its kernels run at.
+  --isa      avx2 pins both sides to AVX2 on an AVX-512 machine (GPTLAB_NATIVE_ISA=avx2 for the addon;
+             ATEN_CPU_CAPABILITY=avx2, OPENBLAS_CORETYPE=Haswell, ONEDNN_MAX_CPU_ISA=AVX2 for PyTorch), avx512 pins
+             both to AVX-512; native (default) leaves each as it detects. The run prints what each side ran with.
   --steps    steps per timed window (default: about 1 s and at least 3 steps, as bench/torch_ref.py); the median
              window gives the speed
   --backend  kernel backend (default: the fastest available); a list, e.g. wasm-native,wasm-fma, runs each
@@ -52,7 +61,7 @@ one child process per model, and prints steps/s, tokens/s, ms/step, GFLOP/s and 
   --inline   run in this process (for node --cpu-prof), no per-model RSS`;
 
 const DEFAULTS = {
-  only: "", presets: false, steps: 0, windows: 5, warmup: 0, backend: "", threads: "1", seed: 1337, compare: false, tfjs: false, json: "", inline: false, child: "",
+  only: "", presets: false, steps: 0, windows: 5, warmup: 0, backend: "", threads: "1", seed: 1337, compare: false, tfjs: false, json: "", inline: false, child: "", isa: "native",
   reps: 1, generate: false, firstResponse: false, full: false, childGen: "",
 };
 type Options = typeof DEFAULTS;
@@ -70,6 +79,10 @@ export interface BenchResult {
   gflops: number;
   peakRssMB: number | null;
   windows: number[];
+  /** This process's CPU time per step (all threads; median window): what a step costs whatever else runs. */
+  cpuMsPerStep: number;
+  /** The instruction set of the native kernels ("avx512", "avx2"; "" for backends without them). */
+  isa: string;
   /** Losses of the first three steps and a hash of the first HASHED_STEPS (same seed and backend: identical). */
   firstLosses: number[];
   lossHash: string;
@@ -159,10 +172,14 @@ function runModel(name: string, m: BenchModel, o: Options): BenchResult {
   const warmRate = (losses.length * 1000) / (performance.now() - w0);
   const steps = o.steps || Math.max(3, Math.round(WINDOW_SECONDS * warmRate));
   const rates: number[] = [];
+  const cpuRates: number[] = [];
   for (let w = 0; w < o.windows; w++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     for (let s = 0; s < steps; s++) losses.push(trainer.trainStep().loss);
     rates.push((steps * 1000) / (performance.now() - t0));
+    const c = process.cpuUsage(c0);
+    cpuRates.push((steps * 1e6) / (c.user + c.system));
   }
   while (losses.length < HASHED_STEPS) losses.push(trainer.trainStep().loss); // untimed: the hash covers a fixed count
   const sps = median(rates);
@@ -179,6 +196,8 @@ function runModel(name: string, m: BenchModel, o: Options): BenchResult {
     gflops: (flopsPerStep(m) * sps) / 1e9,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
     windows: rates.map((r) => Math.round(r * 100) / 100),
+    cpuMsPerStep: 1000 / median(cpuRates),
+    isa: backend === "wasm-native" ? nativeGemm()?.isa() ?? "" : "",
     firstLosses: losses.slice(0, 3),
     lossHash: hashLosses(losses.slice(0, HASHED_STEPS)),
   };
@@ -237,8 +256,22 @@ function runGeneration(name: string, m: BenchModel, o: Options): GenResult {
 interface TorchResult {
   model: string;
   threads: number;
+  params: number;
+  batch: number;
+  seq: number;
   steps_per_s: number;
   tokens_per_s: number;
+  ms_per_step: number;
+  /** The python process's CPU time per step (all threads). */
+  cpu_ms_per_step: number;
+  peak_rss_mb: number;
+}
+
+/** What PyTorch's parts ran with (bench/torch_ref.py's isa_report). */
+interface TorchIsa {
+  aten: string;
+  openblas: string;
+  onednn: string;
 }
 
 let torchPython: string | null | undefined;
@@ -252,7 +285,7 @@ function pythonWithTorch(): string | null {
 }
 
 /** Times the M-models in PyTorch (bench/torch_ref.py, with extra arguments); null when no python has torch. */
-function runTorch(models: string[], threads: number[], extra: string[] = []): { torch: string; results: TorchResult[] } | null {
+function runTorch(models: string[], threads: number[], extra: string[] = []): { torch: string; isa: TorchIsa; results: TorchResult[] } | null {
   const python = pythonWithTorch();
   if (!python) return null;
   const r = spawnSync(python, ["bench/torch_ref.py", "--models", models.join(","), "--threads", threads.join(","), ...extra], { encoding: "utf8", maxBuffer: 1 << 24 });
@@ -341,8 +374,60 @@ function target(model: string, threads: number, backend: string): { ratio: numbe
   const portable = PORTABLE.includes(backend);
   if (key === "M3/1") return portable ? { ratio: 0.8, text: ">= 0.8x PyTorch 1-thread, portable kernels" } : { ratio: 1.5, text: ">= 1.5x PyTorch 1-thread" };
   if (key === "M4/1") return portable ? { ratio: 1, text: ">= 1x PyTorch 1-thread, portable kernels" } : { ratio: 1.5, text: ">= 1.5x PyTorch 1-thread" };
+  if (key === "M5/1" && !portable) return { ratio: 1.3, text: ">= 1.3x PyTorch 1-thread" };
   if (key === "M3/2") return { ratio: 0.8, text: ">= 0.8x PyTorch 2-thread" };
   return null;
+}
+
+/**
+ * Prints which instruction set each side ran with, and a warning for each part that did not take the pin
+ * (a ratio from such a run is not the one asked for); returns what it printed, for the JSON.
+ */
+function reportIsa(isa: string, results: BenchResult[], torchIsa: TorchIsa | null): { ours: string[]; torch: TorchIsa | null; warnings: string[] } {
+  const ours = [...new Set(results.map((r) => `${r.backend} ${r.isa || "wasm 128-bit SIMD"}`))];
+  const warnings: string[] = [];
+  if (isa !== "native") {
+    for (const r of results) if (r.backend === "wasm-native" && r.isa !== isa) warnings.push(`--isa ${isa}: gptlab's addon ran ${r.isa}, not ${isa}`);
+    if (torchIsa) {
+      const want = isa === "avx2" ? { aten: "AVX2", openblas: "Haswell", onednn: "avx2" } : { aten: "AVX512", openblas: "SkylakeX", onednn: "avx512_core" };
+      for (const k of ["aten", "openblas", "onednn"] as const) if (!torchIsa[k].startsWith(want[k])) warnings.push(`--isa ${isa}: PyTorch's ${k} ran ${torchIsa[k]}, not ${want[k]}`);
+    }
+  }
+  if (torchIsa?.openblas === "Prescott") warnings.push("PyTorch's OpenBLAS did not recognize this CPU and runs its SSE3 (Prescott) kernels: pin it with --isa avx2 or avx512 for a fair ratio");
+  console.log(`\ninstruction sets: gptlab ${ours.join(", ")}${torchIsa ? `; PyTorch: ATen ${torchIsa.aten}, OpenBLAS ${torchIsa.openblas}, oneDNN ${torchIsa.onednn}` : ""}`);
+  for (const w of [...new Set(warnings)]) console.log(`WARNING: ${w}`);
+  return { ours, torch: torchIsa, warnings: [...new Set(warnings)] };
+}
+
+/** PyTorch's vector width from ATen's capability (its matrix products' OpenBLAS core is pinned alike). */
+function torchBits(t: TorchIsa | null): 256 | 512 {
+  return t?.aten.startsWith("AVX512") ? 512 : 256;
+}
+
+/**
+ * The roofline: per one-thread row, the FLOPs of a step, the rate by CPU time (what the core did while it ran
+ * this process) and its share of the measured multiply-add peak at the width the row's kernels run at.
+ */
+function printRoofline(results: BenchResult[], torchResults: TorchResult[], all: Record<string, BenchModel>, peaks: Peak[], torchIsa: TorchIsa | null): Array<{ model: string; side: string; bits: number; gflopPerStep: number; gflopsCpu: number; share: number | null }> {
+  const out: Array<{ model: string; side: string; bits: number; gflopPerStep: number; gflopsCpu: number; share: number | null }> = [];
+  if (peaks.length === 0) {
+    console.log("\nroofline: no peak (the native addon with fmaPeak is not built here)");
+    return out;
+  }
+  console.log(`\none-core multiply-add peak (the addon's fmaPeak loop, best of 3, GFLOP/s by CPU time; by wall time in brackets): ${peaks.map((p) => `${p.bits}-bit ${fmt(p.cpu)} (${fmt(p.wall)})`).join(", ")}`);
+  console.log("roofline, one thread: a step's FLOPs (6 per weight per token + attention) and the share of the peak of the width it runs at");
+  console.log("model  side                  width  GFLOP/step  GFLOP/s (CPU time)  share of peak");
+  const line = (model: string, side: string, bits: number, cpuMs: number): void => {
+    const gflopPerStep = flopsPerStep(all[model]) / 1e9;
+    const gflopsCpu = gflopPerStep / (cpuMs / 1000);
+    const peak = peaks.find((p) => p.bits === bits)?.cpu;
+    const share = peak ? gflopsCpu / peak : null;
+    out.push({ model, side, bits, gflopPerStep, gflopsCpu, share });
+    console.log(`${model.padEnd(6)} ${side.padEnd(21)} ${String(bits).padStart(5)}  ${fmt(gflopPerStep, 3).padStart(10)}  ${fmt(gflopsCpu).padStart(18)}  ${share === null ? "-" : `${(100 * share).toFixed(0)}%`.padStart(13)}`);
+  };
+  for (const r of results.filter((x) => x.threads === 1)) line(r.model, `gptlab ${r.backend}`, backendBits(r.backend, r.isa), r.cpuMsPerStep);
+  for (const t of torchResults.filter((x) => x.threads === 1)) line(t.model, "PyTorch", torchBits(torchIsa), t.cpu_ms_per_step);
+  return out;
 }
 
 function fmt(x: number | null, digits = 1): string {
@@ -362,20 +447,26 @@ function mergeReps(rows: BenchResult[]): BenchResult {
     gflops: (first.gflops * sps) / first.stepsPerSec,
     peakRssMB: rss.length > 0 ? Math.max(...rss) : null,
     windows: rows.flatMap((r) => r.windows),
+    cpuMsPerStep: median(rows.map((r) => r.cpuMsPerStep)),
   };
 }
 
 function row(n: string, r: BenchResult): string {
-  return `${n.padEnd(16)} ${r.backend.padEnd(11)} ${String(r.threads).padStart(3)} ${String(r.params).padStart(7)}  ${`${r.batch}x${r.seq}`.padEnd(8)} ${fmt(r.stepsPerSec, 2).padStart(8)} ${fmt(r.tokensPerSec, 0).padStart(10)} ${fmt(r.msPerStep, 2).padStart(9)} ${fmt(r.gflops, 2).padStart(8)} ${fmt(r.peakRssMB).padStart(12)}  ${r.lossHash}`;
+  return `${n.padEnd(16)} ${r.backend.padEnd(11)} ${(r.isa || "wasm128").padEnd(8)} ${String(r.threads).padStart(3)} ${String(r.params).padStart(8)}  ${`${r.batch}x${r.seq}`.padEnd(8)} ${fmt(r.stepsPerSec, 2).padStart(8)} ${fmt(r.tokensPerSec, 0).padStart(10)} ${fmt(r.msPerStep, 2).padStart(9)} ${fmt(r.cpuMsPerStep, 2).padStart(11)} ${fmt(r.gflops, 2).padStart(8)} ${fmt(r.peakRssMB).padStart(12)}  ${r.lossHash}`;
 }
 
-const HEADER = "model            backend     thr  params   BxT       steps/s   tokens/s   ms/step  GFLOP/s  peak RSS MB  loss hash";
+function torchRow(n: string, m: BenchModel, x: TorchResult, isa: string): string {
+  const gflops = (flopsPerStep(m) * x.steps_per_s) / 1e9;
+  return `${`${n} PyTorch`.padEnd(16)} ${"torch".padEnd(11)} ${isa.padEnd(8)} ${String(x.threads).padStart(3)} ${String(x.params).padStart(8)}  ${`${x.batch}x${x.seq}`.padEnd(8)} ${fmt(x.steps_per_s, 2).padStart(8)} ${fmt(x.tokens_per_s, 0).padStart(10)} ${fmt(x.ms_per_step, 2).padStart(9)} ${fmt(x.cpu_ms_per_step, 2).padStart(11)} ${fmt(gflops, 2).padStart(8)} ${fmt(x.peak_rss_mb).padStart(12)}`;
+}
+
+const HEADER = "model            backend     isa      thr   params  BxT       steps/s   tokens/s   ms/step  CPU ms/step  GFLOP/s  peak RSS MB  loss hash";
 
 function main(): void {
   // the sweep-speed benchmark (local worker pool vs one process) and the tokenizer benchmark are scripts of their
   // own, with their own options: hand them the command line before it is checked against this one's
   const argv = process.argv.slice(2);
-  const script = ["sweep", "tokenizers"].find((s) => argv.includes(`--only=${s}`) || argv.some((a, i) => a === "--only" && argv[i + 1] === s));
+  const script = ["sweep", "tokenizers", "train-text"].find((s) => argv.includes(`--only=${s}`) || argv.some((a, i) => a === "--only" && argv[i + 1] === s));
   if (script) {
     const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1].replace(/bench\.ts$/, `${script}.ts`), ...argv], { stdio: "inherit" });
     process.exitCode = r.status ?? 1;
@@ -391,6 +482,7 @@ function main(): void {
     console.log(JSON.stringify(runGeneration(o.childGen, all[o.childGen], o)));
     return;
   }
+  const isa = pinIsa(o.isa); // before the addon is loaded here: the children inherit the environment
   registerWasm();
   if (o.full) {
     // the whole table: options not given on the command line take the --full values
@@ -415,11 +507,14 @@ function main(): void {
   const loadBefore = loadavg()[0];
   const repLoads: number[] = [];
   console.log(`node ${process.version}, ${o.inline ? "inline" : "one process per model"}, ${o.windows} windows, median; ${o.reps} interleaved repetition(s); load average ${loadBefore.toFixed(2)}`);
+  const peaks = measurePeaks();
+  console.log(`--isa ${isa}${isa === "native" ? "" : ` (both sides pinned: ${Object.entries(process.env).filter(([k]) => /^(GPTLAB_NATIVE_ISA|ATEN_CPU_CAPABILITY|OPENBLAS_CORETYPE|ONEDNN_MAX_CPU_ISA)$/.test(k)).map(([k, v]) => `${k}=${v}`).join(" ") || "nothing to set"})`}`);
   console.log(HEADER);
   const runs: BenchResult[] = [];
   const torchRuns: Array<TorchResult & { rep: number }> = [];
   const ours: Array<BenchResult & { rep: number }> = [];
   let torchVersion = "";
+  let torchIsa: TorchIsa | null = null;
   const genRuns: Array<GenResult & { rep: number }> = [];
   const torchGen: Array<TorchGenResult & { rep: number }> = [];
   const genNames = o.generate ? GEN_MODELS.filter((n) => o.only === "" || names.includes(n)) : [];
@@ -440,9 +535,10 @@ function main(): void {
         const t = runTorch([n], threadCounts, ["--windows", String(o.windows)]);
         if (t) {
           torchVersion = t.torch;
+          torchIsa = t.isa;
           for (const x of t.results) {
             torchRuns.push({ ...x, rep });
-            console.log(`${`${n} PyTorch`.padEnd(16)} ${"torch".padEnd(11)} ${String(x.threads).padStart(3)}          ${" ".repeat(8)} ${fmt(x.steps_per_s, 2).padStart(8)} ${fmt(x.tokens_per_s, 0).padStart(10)}${o.reps > 1 ? `  (rep ${rep + 1}, load ${loadavg()[0].toFixed(2)})` : ""}`);
+            console.log(torchRow(n, all[n], x, t.isa.aten.toLowerCase()) + (o.reps > 1 ? `  (rep ${rep + 1}, load ${loadavg()[0].toFixed(2)})` : ""));
           }
         }
       }
@@ -469,16 +565,16 @@ function main(): void {
     console.log(HEADER);
     for (const r of results) console.log(row(r.model, r));
   }
-  let torch: { torch: string; results: TorchResult[]; ratios: Array<{ model: string; threads: number; backend: string; ratio: number; met: boolean | null }> } | null = null;
+  let torch: { torch: string; results: TorchResult[]; ratios: Array<{ model: string; threads: number; backend: string; ratio: number; cpuRatio: number; spread: number[]; met: boolean | null }> } | null = null;
   if (o.compare && torchRuns.length > 0) {
     torch = { torch: torchVersion, results: [], ratios: [] };
     console.log(`\nPyTorch ${torchVersion} (bench/torch_ref.py), ratio = our tokens/s / PyTorch's at the same thread count${o.reps > 1 ? ", median of the per-repetition ratios" : ""}`);
-    console.log("model  threads  torch steps/s  torch tokens/s  backend      ours tokens/s    ratio  target");
+    console.log("model  threads  torch steps/s  torch tokens/s  backend      ours tokens/s    ratio  by CPU time  target");
     const tGroups = new Map<string, Array<TorchResult & { rep: number }>>();
     for (const t of torchRuns) tGroups.set(`${t.model}/${t.threads}`, [...(tGroups.get(`${t.model}/${t.threads}`) ?? []), t]);
     for (const ts of tGroups.values()) {
       const t0 = ts[0];
-      const t = { ...t0, steps_per_s: median(ts.map((x) => x.steps_per_s)), tokens_per_s: median(ts.map((x) => x.tokens_per_s)) };
+      const t = { ...t0, steps_per_s: median(ts.map((x) => x.steps_per_s)), tokens_per_s: median(ts.map((x) => x.tokens_per_s)), cpu_ms_per_step: median(ts.map((x) => x.cpu_ms_per_step)), peak_rss_mb: Math.max(...ts.map((x) => x.peak_rss_mb)) };
       torch.results.push(t);
       for (const mine of results.filter((r) => r.model === t.model && r.threads === t.threads)) {
         const perRep = ts.map((x) => {
@@ -486,13 +582,20 @@ function main(): void {
           return us ? us.tokensPerSec / x.tokens_per_s : NaN;
         }).filter((x) => Number.isFinite(x));
         const ratio = median(perRep);
+        // the same ratio from each side's CPU time per step (load from other processes barely moves it)
+        const cpuRatio = median(ts.map((x) => {
+          const us = ours.find((r) => r.rep === x.rep && keyOf(r) === keyOf(mine));
+          return us ? x.cpu_ms_per_step / us.cpuMsPerStep : NaN;
+        }).filter((x) => Number.isFinite(x)));
         const goal = target(t.model, t.threads, mine.backend);
-        torch.ratios.push({ model: t.model, threads: t.threads, backend: mine.backend, ratio, met: goal ? ratio >= goal.ratio : null });
+        torch.ratios.push({ model: t.model, threads: t.threads, backend: mine.backend, ratio, cpuRatio, spread: [Math.min(...perRep), Math.max(...perRep)], met: goal ? ratio >= goal.ratio : null });
         const verdict = goal ? `${goal.text}: ${ratio >= goal.ratio ? "met" : "not met"}` : "-";
-        console.log(`${t.model.padEnd(6)} ${String(t.threads).padStart(7)} ${fmt(t.steps_per_s, 2).padStart(14)} ${fmt(t.tokens_per_s, 0).padStart(15)}  ${mine.backend.padEnd(11)} ${fmt(mine.tokensPerSec, 0).padStart(14)} ${fmt(ratio, 2).padStart(7)}x  ${verdict}`);
+        console.log(`${t.model.padEnd(6)} ${String(t.threads).padStart(7)} ${fmt(t.steps_per_s, 2).padStart(14)} ${fmt(t.tokens_per_s, 0).padStart(15)}  ${mine.backend.padEnd(11)} ${fmt(mine.tokensPerSec, 0).padStart(14)} ${fmt(ratio, 2).padStart(7)}x ${`${fmt(cpuRatio, 2)}x`.padStart(12)}  ${verdict}${perRep.length > 1 ? ` (per repetition ${perRep.map((r) => r.toFixed(2)).join(", ")})` : ""}`);
       }
     }
   }
+  const isaCheck = reportIsa(isa, results, torchIsa);
+  const roofline = printRoofline(results, torch?.results ?? [], all, peaks, torchIsa);
   // two threads against our own one-thread figure (M3, M4: at least TWO_THREAD_TARGET)
   const scaling: Array<{ model: string; backend: string; ratio: number }> = [];
   for (const two of results.filter((r) => r.threads === 2)) {
@@ -558,7 +661,7 @@ two threads / one thread, ours (target >= ${TWO_THREAD_TARGET}x on M3 and M4)`);
   }
   const loadAfter = loadavg()[0];
   console.log(`load average at the end ${loadAfter.toFixed(2)}; ${((performance.now() - started) / 60000).toFixed(1)} minutes`);
-  const json = { node: process.version, loadAverage: [loadBefore, loadAfter], repLoads, options: o, results, runs, torch, torchRuns, scaling, generation, genRuns, torchGen, firstResponse, tfjs };
+  const json = { node: process.version, cpu: cpus()[0]?.model ?? "", loadAverage: [loadBefore, loadAfter], repLoads, options: o, isa: isaCheck, peaks, roofline, results, runs, torch, torchRuns, scaling, generation, genRuns, torchGen, firstResponse, tfjs };
   if (o.json) writeFileSync(o.json, JSON.stringify(json, null, 1));
   console.log("\n" + JSON.stringify(json));
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "attention.h"
+#include "tile.h"
 
 namespace {
 
@@ -57,149 +58,98 @@ __attribute__((target("avx2,fma"))) inline __m256 firstLanes(int n) {
   return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(n), idx));
 }
 
-/** Per head: the strided (T, hs) slices copied into padded scratch. */
+/** Rows of a tile: the gemm's AVX2 micro-kernel (tile.h), 6 rows x 16 columns. */
+constexpr int MR = 6;
+constexpr int NR = 16;
+
+inline int upTo(int n, int m) { return (n + m - 1) / m * m; }
+
+/**
+ * Per head, in padded scratch: the products of attention are small gemms run with tile.h's kernel, A read in
+ * place (row-major, rows padded to whole tiles) and B packed into 16-column panels.
+ */
 struct Head {
-  int T, hs, Tp, hsp;
-  float* qp;  // (T, hsp)
-  float* kp;  // (T, hsp)
-  float* vp;  // (T, hsp)
-  float* xt;  // (hs, Tp): K^T (forward) or V^T (backward)
-  float* row; // (Tp)
-  float* row2; // (Tp): the second row of a pair
-  float* acc; // (2 hsp)
-  float* ds;  // (T, Tp): dS (backward)
-  float* dop; // (T, hsp)
+  int T, hs, R, Tp, hsp, np;  // R: rows (whole tiles, and at least Tp); Tp: positions padded to 32; np: 16-column panels of hs
+  float* qp;   // (R, hsp): Q (forward), dO (backward)
+  float* kt;   // K^T (forward) or V^T (backward) as Tp/16 panels (hs, 16)
+  float* pv;   // V (forward) or K (backward) as np panels (Tp, 16)
+  float* pq;   // backward: Q as np panels (Tp, 16)
+  float* pd;   // backward: dO as np panels (Tp, 16)
+  float* s;    // (R, Tp): scores, then probabilities (forward); dP, then dS (backward; read transposed for dK)
+  float* pack; // (Tp, MR): a last partial tile of dS^T or P^T
+  float* tile; // (MR, NR)
 };
 
-void copyRows(float* dst, const float* src, int T, int hs, int hsp, size_t stride) {
+/** dst (R, hsp) = the strided (T, hs) rows of src, zero-padded (columns past hs, rows past T). */
+void copyRows(float* dst, const float* src, int T, int hs, int hsp, int R, size_t stride) {
   for (int t = 0; t < T; t++) {
     std::copy(src + t * stride, src + t * stride + hs, dst + (size_t)t * hsp);
     std::fill(dst + (size_t)t * hsp + hs, dst + (size_t)(t + 1) * hsp, 0.0f);
   }
+  std::fill(dst + (size_t)T * hsp, dst + (size_t)R * hsp, 0.0f);
 }
 
-void transposeRows(float* dst, const float* src, int T, int hs, int Tp, size_t stride) {
-  for (int d = 0; d < hs; d++) {
-    for (int t = 0; t < T; t++) dst[(size_t)d * Tp + t] = src[t * stride + d];
-    std::fill(dst + (size_t)d * Tp + T, dst + (size_t)(d + 1) * Tp, 0.0f);
-  }
-}
-
-/**
- * row[0..n) (n rounded up to 32) = sum_d x[d] * xt[d, 0..n), an fma chain over d in order (four independent
- * chains of 8 columns each at a time; xt's rows are padded to a multiple of 32).
- */
-__attribute__((target("avx2,fma"))) void rowTimesT(float* row, const float* x, const float* xt, int hs, int Tp, int n) {
-  for (int u = 0; u < n; u += 32) {
-    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
-    const float* p = xt + u;
-    for (int d = 0; d < hs; d++, p += Tp) {
-      const __m256 xv = _mm256_set1_ps(x[d]);
-      s0 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(p), s0);
-      s1 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(p + 8), s1);
-      s2 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(p + 16), s2);
-      s3 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(p + 24), s3);
-    }
-    _mm256_storeu_ps(row + u, s0);
-    _mm256_storeu_ps(row + u + 8, s1);
-    _mm256_storeu_ps(row + u + 16, s2);
-    _mm256_storeu_ps(row + u + 24, s3);
-  }
-}
-
-/**
- * rowTimesT for two rows at once (rowA from xa, rowB from xb, both up to n): eight independent chains instead of
- * four, so the multiply-adds are no longer waiting on each other's latency; each value is the same chain.
- */
-__attribute__((target("avx2,fma"))) void rowTimesT2(float* rowA, float* rowB, const float* xa, const float* xb, const float* xt, int hs, int Tp, int n) {
-  for (int u = 0; u < n; u += 32) {
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-    __m256 b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps(), b2 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps();
-    const float* p = xt + u;
-    for (int d = 0; d < hs; d++, p += Tp) {
-      const __m256 x0 = _mm256_loadu_ps(p), x1 = _mm256_loadu_ps(p + 8), x2 = _mm256_loadu_ps(p + 16), x3 = _mm256_loadu_ps(p + 24);
-      const __m256 va = _mm256_set1_ps(xa[d]), vb = _mm256_set1_ps(xb[d]);
-      a0 = _mm256_fmadd_ps(va, x0, a0);
-      b0 = _mm256_fmadd_ps(vb, x0, b0);
-      a1 = _mm256_fmadd_ps(va, x1, a1);
-      b1 = _mm256_fmadd_ps(vb, x1, b1);
-      a2 = _mm256_fmadd_ps(va, x2, a2);
-      b2 = _mm256_fmadd_ps(vb, x2, b2);
-      a3 = _mm256_fmadd_ps(va, x3, a3);
-      b3 = _mm256_fmadd_ps(vb, x3, b3);
-    }
-    _mm256_storeu_ps(rowA + u, a0);
-    _mm256_storeu_ps(rowA + u + 8, a1);
-    _mm256_storeu_ps(rowA + u + 16, a2);
-    _mm256_storeu_ps(rowA + u + 24, a3);
-    _mm256_storeu_ps(rowB + u, b0);
-    _mm256_storeu_ps(rowB + u + 8, b1);
-    _mm256_storeu_ps(rowB + u + 16, b2);
-    _mm256_storeu_ps(rowB + u + 24, b3);
-  }
-}
-
-/**
- * acc[0..hsp) = sum_u w[u * ldw] * rows[u, 0..hsp) for u in [u0, u1), an fma chain over u in order; hsp is a
- * multiple of 8, up to 32 (hs <= 32) in registers at once, else in chunks.
- */
-__attribute__((target("avx2,fma"))) void weightedRows(float* acc, const float* w, size_t ldw, const float* rows, int u0, int u1, int hsp) {
-  for (int d = 0; d < hsp; d += 32) {
-    const int nv = std::min(4, (hsp - d) / 8);
-    __m256 s[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-    const float* r = rows + (size_t)u0 * hsp + d;
-    for (int u = u0; u < u1; u++, r += hsp) {
-      const __m256 wv = _mm256_set1_ps(w[u * ldw]);
-      for (int i = 0; i < nv; i++) s[i] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(r + 8 * i), s[i]);
-    }
-    for (int i = 0; i < nv; i++) _mm256_storeu_ps(acc + d + 8 * i, s[i]);
-  }
-}
-
-/**
- * Two weightedRows at once (twice the independent chains): A over u in [u0, u1), B over [u0, u1b) with u1b >= u1;
- * each element's chain is the same as weightedRows's.
- */
-__attribute__((target("avx2,fma"))) void weightedRows2(float* accA, const float* wA, size_t ldwA, const float* rowsA, float* accB, const float* wB, size_t ldwB, const float* rowsB, int u0, int u1, int u1b, int hsp) {
-  for (int d = 0; d < hsp; d += 32) {
-    const int nv = std::min(4, (hsp - d) / 8);
-    __m256 a[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-    __m256 b[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-    const float* ra = rowsA + (size_t)u0 * hsp + d;
-    const float* rb = rowsB + (size_t)u0 * hsp + d;
-    int u = u0;
-    if (nv == 4) {
-      for (; u < u1; u++, ra += hsp, rb += hsp) {
-        const __m256 wa = _mm256_set1_ps(wA[u * ldwA]);
-        const __m256 wb = _mm256_set1_ps(wB[u * ldwB]);
-        a[0] = _mm256_fmadd_ps(wa, _mm256_loadu_ps(ra), a[0]);
-        b[0] = _mm256_fmadd_ps(wb, _mm256_loadu_ps(rb), b[0]);
-        a[1] = _mm256_fmadd_ps(wa, _mm256_loadu_ps(ra + 8), a[1]);
-        b[1] = _mm256_fmadd_ps(wb, _mm256_loadu_ps(rb + 8), b[1]);
-        a[2] = _mm256_fmadd_ps(wa, _mm256_loadu_ps(ra + 16), a[2]);
-        b[2] = _mm256_fmadd_ps(wb, _mm256_loadu_ps(rb + 16), b[2]);
-        a[3] = _mm256_fmadd_ps(wa, _mm256_loadu_ps(ra + 24), a[3]);
-        b[3] = _mm256_fmadd_ps(wb, _mm256_loadu_ps(rb + 24), b[3]);
-      }
-    } else {
-      for (; u < u1; u++, ra += hsp, rb += hsp) {
-        const __m256 wa = _mm256_set1_ps(wA[u * ldwA]);
-        const __m256 wb = _mm256_set1_ps(wB[u * ldwB]);
-        for (int i = 0; i < nv; i++) {
-          a[i] = _mm256_fmadd_ps(wa, _mm256_loadu_ps(ra + 8 * i), a[i]);
-          b[i] = _mm256_fmadd_ps(wb, _mm256_loadu_ps(rb + 8 * i), b[i]);
-        }
+/** The (T, hs) rows of src transposed into Tp/16 panels (hs, 16): panel p holds positions 16p..16p+15 (zero past T). */
+void toColumnPanels(float* dst, const float* src, int T, int hs, int Tp, size_t stride) {
+  for (int p = 0; p < Tp / NR; p++) {
+    float* d = dst + (size_t)p * hs * NR;
+    for (int j = 0; j < NR; j++) {
+      const int t = p * NR + j;
+      if (t < T) {
+        for (int e = 0; e < hs; e++) d[e * NR + j] = src[t * stride + e];
+      } else {
+        for (int e = 0; e < hs; e++) d[e * NR + j] = 0.0f;
       }
     }
-    for (; u < u1b; u++, rb += hsp) {
-      const __m256 wb = _mm256_set1_ps(wB[u * ldwB]);
-      for (int i = 0; i < nv; i++) b[i] = _mm256_fmadd_ps(wb, _mm256_loadu_ps(rb + 8 * i), b[i]);
+  }
+}
+
+/** The (T, hs) rows of src as np panels (Tp, 16): panel p holds columns 16p..16p+15 (zero past hs and past T). */
+void toRowPanels(float* dst, const float* src, int T, int hs, int Tp, int np, size_t stride) {
+  for (int p = 0; p < np; p++) {
+    float* d = dst + (size_t)p * Tp * NR;
+    const int cols = std::min(NR, hs - p * NR);
+    for (int t = 0; t < T; t++) {
+      std::copy(src + t * stride + p * NR, src + t * stride + p * NR + cols, d + (size_t)t * NR);
+      std::fill(d + (size_t)t * NR + cols, d + (size_t)(t + 1) * NR, 0.0f);
     }
-    for (int i = 0; i < nv; i++) {
-      _mm256_storeu_ps(accA + d + 8 * i, a[i]);
-      _mm256_storeu_ps(accB + d + 8 * i, b[i]);
+    std::fill(d + (size_t)T * NR, d + (size_t)Tp * NR, 0.0f);
+  }
+}
+
+/**
+ * For rows t0..t0+5 (a tile) of A, from column k0, times kc rows of the np panels of B (from row k0): dst[t][16p +
+ * j] += tile for t < T, j < hs - 16p (dst row stride ldd), or = when !add. A is row-major (row stride lda), or with
+ * COLS stored transposed (A[t][k] at k lda + t: dS^T and P^T read in place; a last partial tile is packed first,
+ * zero rows past T, so that nothing past the array is read).
+ */
+template <bool COLS>
+__attribute__((target("avx2,fma"))) void tileRows(float* dst, size_t ldd, bool add, const float* A, size_t lda, const Head& hd, const float* panels, int t0, int k0, int kc) {
+  const int rows = std::min(MR, hd.T - t0);
+  const float* a = COLS ? A + (size_t)k0 * lda + t0 : A + (size_t)t0 * lda + k0;
+  const bool pack = COLS && rows < MR;
+  if (pack) {
+    for (int k = 0; k < kc; k++)
+      for (int r = 0; r < MR; r++) hd.pack[k * MR + r] = r < rows ? a[(size_t)k * lda + r] : 0.0f;
+  }
+  for (int p = 0; p < hd.np; p++) {
+    const float* bp = panels + (size_t)p * hd.Tp * NR + (size_t)k0 * NR;
+    if (pack) kernel256<MR, false>(kc, hd.pack, 0, bp, hd.tile, NR, false);
+    else kernel256<MR, !COLS, COLS>(kc, a, lda, bp, hd.tile, NR, false);
+    const int cols = std::min(NR, hd.hs - p * NR);
+    for (int r = 0; r < rows; r++) {
+      float* d = dst + (size_t)(t0 + r) * ldd + p * NR;
+      const float* t = hd.tile + r * NR;
+      if (add) for (int j = 0; j < cols; j++) d[j] += t[j];
+      else std::copy(t, t + cols, d);
     }
   }
+}
+
+/** s[t][0..n) for the tile of rows t0.. (n = t0 + 6 capped at T, whole panels) = A rows . X^T (X^T in column panels, hs deep). */
+__attribute__((target("avx2,fma"))) void tileScores(const Head& hd, const float* A, const float* xt, int t0) {
+  const int n = std::min(hd.T, t0 + MR);
+  for (int p = 0; p * NR < n; p++) kernel256<MR, true>(hd.hs, A + (size_t)t0 * hd.hsp, hd.hsp, xt + (size_t)p * hd.hs * NR, hd.s + (size_t)t0 * hd.Tp + p * NR, hd.Tp, false);
 }
 
 /** prow[0..T) = the stable softmax of row[0..n) * scale (lanes past n masked out), then zeros. */
@@ -248,25 +198,34 @@ std::vector<float>& scratch() {
 }
 
 Head makeHead(int T, int hs) {
-  Head h{T, hs, up32(T), up8(hs), nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
-  const size_t th = (size_t)T * h.hsp;
-  const size_t need = 4 * th + (size_t)T * h.Tp + (size_t)hs * h.Tp + 2 * h.Tp + 2 * h.hsp + 64;
+  Head h{};
+  h.T = T;
+  h.hs = hs;
+  h.Tp = up32(T);
+  h.R = std::max(upTo(T, MR), h.Tp);
+  h.hsp = up8(hs);
+  h.np = (hs + NR - 1) / NR;
+  const size_t rows = (size_t)h.R * h.hsp, panels = (size_t)h.Tp * h.hs, byRow = (size_t)h.np * h.Tp * NR, square = (size_t)h.R * h.Tp;
+  const size_t need = rows + panels + 3 * byRow + square + (size_t)h.Tp * MR + MR * NR + 64;
   std::vector<float>& s = scratch();
-  if (s.size() < need) s.resize(need);
+  if (s.size() < need) s.assign(need, 0.0f);  // zeros: padding rows are read (and their results dropped)
   float* p = s.data();
-  h.qp = p; p += th;
-  h.kp = p; p += th;
-  h.vp = p; p += th;
-  h.dop = p; p += th;
-  h.ds = p; p += (size_t)T * h.Tp;
-  h.xt = p; p += (size_t)hs * h.Tp;
-  h.row = p; p += h.Tp;
-  h.row2 = p; p += h.Tp;
-  h.acc = p;
+  h.qp = p; p += rows;
+  h.kt = p; p += panels;
+  h.pv = p; p += byRow;
+  h.pq = p; p += byRow;
+  h.pd = p; p += byRow;
+  h.s = p; p += square;
+  h.pack = p; p += (size_t)h.Tp * MR;
+  h.tile = p;
   return h;
 }
 
 }  // namespace
+
+// Each value is the same fma chain as a plain loop would make: scores and dP over d = 0..hs-1; P V, dS K over
+// u = 0.. (terms past the diagonal are P = 0 or dS = 0 and add nothing); dS^T Q and P^T dO over t from the
+// tile's first row (terms before the diagonal are 0).
 
 __attribute__((target("avx2,fma"))) void attentionForwardHeads(float* out, float* att, const float* qkv, int B, int T, int C, int NH, int bh0, int bh1) {
   (void)B;
@@ -277,28 +236,20 @@ __attribute__((target("avx2,fma"))) void attentionForwardHeads(float* out, float
   for (int bh = bh0; bh < bh1; bh++) {
     const int b = bh / NH, h = bh % NH;
     const float* q = qkv + (size_t)b * T * C3 + (size_t)h * hs;
-    copyRows(hd.qp, q, T, hs, hd.hsp, C3);
-    transposeRows(hd.xt, q + C, T, hs, hd.Tp, C3);
-    copyRows(hd.vp, q + 2 * C, T, hs, hd.hsp, C3);
-    // scores two rows at a time (row t's values past its diagonal are computed and not used)
-    for (int t = 0; t < T; t += 2) {
-      if (t + 1 < T) rowTimesT2(hd.row, hd.row2, hd.qp + (size_t)t * hd.hsp, hd.qp + (size_t)(t + 1) * hd.hsp, hd.xt, hs, hd.Tp, t + 2);
-      else rowTimesT(hd.row, hd.qp + (size_t)t * hd.hsp, hd.xt, hs, hd.Tp, t + 1);
-      softmaxRow(hd.row, t + 1, T, scale, att + ((size_t)bh * T + t) * T);
-      if (t + 1 < T) softmaxRow(hd.row2, t + 2, T, scale, att + ((size_t)bh * T + t + 1) * T);
-    }
-    // out = P V, two rows at a time
-    const float* p0 = att + (size_t)bh * T * T;
-    float* o0 = out + (size_t)b * T * C + (size_t)h * hs;
-    for (int t = 0; t < T; t += 2) {
-      float* accB = hd.acc + hd.hsp;
-      if (t + 1 < T) {
-        weightedRows2(hd.acc, p0 + (size_t)t * T, 1, hd.vp, accB, p0 + (size_t)(t + 1) * T, 1, hd.vp, 0, t + 1, t + 2, hd.hsp);
-        std::copy(accB, accB + hs, o0 + (size_t)(t + 1) * C);
-      } else {
-        weightedRows(hd.acc, p0 + (size_t)t * T, 1, hd.vp, 0, t + 1, hd.hsp);
+    copyRows(hd.qp, q, T, hs, hd.hsp, hd.R, C3);
+    toColumnPanels(hd.kt, q + C, T, hs, hd.Tp, C3);
+    toRowPanels(hd.pv, q + 2 * C, T, hs, hd.Tp, hd.np, C3);
+    float* o = out + (size_t)b * T * C + (size_t)h * hs;
+    for (int t0 = 0; t0 < T; t0 += MR) {
+      tileScores(hd, hd.qp, hd.kt, t0);
+      const int rows = std::min(MR, T - t0);
+      for (int t = t0; t < t0 + rows; t++) {
+        float* row = hd.s + (size_t)t * hd.Tp;
+        softmaxRow(row, t + 1, T, scale, att + ((size_t)bh * T + t) * T);
+        std::fill(row + up8(t + 1), row + hd.Tp, 0.0f);  // P's zeros past the diagonal, for P V
       }
-      std::copy(hd.acc, hd.acc + hs, o0 + (size_t)t * C);
+      // out = P V for these rows (P's columns up to the tile's last row)
+      tileRows<false>(o, C, false, hd.s, hd.Tp, hd, hd.pv, t0, 0, t0 + rows);
     }
   }
 }
@@ -309,65 +260,48 @@ __attribute__((target("avx2,fma"))) void attentionBackwardHeads(float* dqkv, con
   const float scale = 1.0f / std::sqrt((float)hs);
   const size_t C3 = 3 * (size_t)C;
   Head hd = makeHead(T, hs);
-  const int hsp = hd.hsp;
   for (int bh = bh0; bh < bh1; bh++) {
     const int b = bh / NH, h = bh % NH;
     const float* q = qkv + (size_t)b * T * C3 + (size_t)h * hs;
+    const float* d = dout + (size_t)b * T * C + (size_t)h * hs;
     float* dq = dqkv + (size_t)b * T * C3 + (size_t)h * hs;
-    copyRows(hd.qp, q, T, hs, hsp, C3);
-    copyRows(hd.kp, q + C, T, hs, hsp, C3);
-    transposeRows(hd.xt, q + 2 * C, T, hs, hd.Tp, C3);  // V^T
-    copyRows(hd.dop, dout + (size_t)b * T * C + (size_t)h * hs, T, hs, hsp, C);
-    // dP = dO V^T, two rows at a time (values past the diagonal are computed and not used)
-    for (int t = 0; t < T; t += 2) {
-      float* dsr = hd.ds + (size_t)t * hd.Tp;
-      if (t + 1 < T) rowTimesT2(dsr, dsr + hd.Tp, hd.dop + (size_t)t * hsp, hd.dop + (size_t)(t + 1) * hsp, hd.xt, hs, hd.Tp, t + 2);
-      else rowTimesT(dsr, hd.dop + (size_t)t * hsp, hd.xt, hs, hd.Tp, t + 1);
-    }
-    for (int t = 0; t < T; t++) {
-      const int n = t + 1;
-      const float* prow = att + ((size_t)bh * T + t) * T;
-      float* dsr = hd.ds + (size_t)t * hd.Tp;
-      // dS = P (dP - sum(P dP)) scale
-      __m256 sv = _mm256_setzero_ps();
-      int u = 0;
-      for (; u + 8 <= n; u += 8) sv = _mm256_fmadd_ps(_mm256_loadu_ps(prow + u), _mm256_loadu_ps(dsr + u), sv);
-      float dot = hsum8(sv);
-      for (; u < n; u++) dot = std::fma(prow[u], dsr[u], dot);
-      const __m256 dv = _mm256_set1_ps(dot), sc = _mm256_set1_ps(scale);
-      u = 0;
-      for (; u + 8 <= n; u += 8) {
-        const __m256 pv = _mm256_loadu_ps(prow + u);
-        _mm256_storeu_ps(dsr + u, ftz(_mm256_mul_ps(_mm256_mul_ps(pv, _mm256_sub_ps(_mm256_loadu_ps(dsr + u), dv)), sc)));
+    const float* p0 = att + (size_t)bh * T * T;
+    copyRows(hd.qp, d, T, hs, hd.hsp, hd.R, C);
+    toColumnPanels(hd.kt, q + 2 * C, T, hs, hd.Tp, C3);  // V^T
+    toRowPanels(hd.pv, q + C, T, hs, hd.Tp, hd.np, C3);  // K
+    toRowPanels(hd.pq, q, T, hs, hd.Tp, hd.np, C3);      // Q
+    toRowPanels(hd.pd, d, T, hs, hd.Tp, hd.np, C);       // dO
+    for (int t0 = 0; t0 < T; t0 += MR) {
+      tileScores(hd, hd.qp, hd.kt, t0);  // dP = dO V^T
+      const int rows = std::min(MR, T - t0);
+      for (int t = t0; t < t0 + rows; t++) {
+        const int n = t + 1;
+        const float* prow = p0 + (size_t)t * T;
+        float* dsr = hd.s + (size_t)t * hd.Tp;
+        // dS = P (dP - sum(P dP)) scale, and 0 past the diagonal
+        __m256 sv = _mm256_setzero_ps();
+        int u = 0;
+        for (; u + 8 <= n; u += 8) sv = _mm256_fmadd_ps(_mm256_loadu_ps(prow + u), _mm256_loadu_ps(dsr + u), sv);
+        float dot = hsum8(sv);
+        for (; u < n; u++) dot = std::fma(prow[u], dsr[u], dot);
+        const __m256 dv = _mm256_set1_ps(dot), sc = _mm256_set1_ps(scale);
+        u = 0;
+        for (; u + 8 <= n; u += 8) {
+          const __m256 pv = _mm256_loadu_ps(prow + u);
+          _mm256_storeu_ps(dsr + u, ftz(_mm256_mul_ps(_mm256_mul_ps(pv, _mm256_sub_ps(_mm256_loadu_ps(dsr + u), dv)), sc)));
+        }
+        for (; u < n; u++) {
+          const float g = prow[u] * (dsr[u] - dot) * scale;
+          dsr[u] = std::fabs(g) >= TINY ? g : 0.0f;
+        }
+        std::fill(dsr + n, dsr + hd.Tp, 0.0f);
       }
-      for (; u < n; u++) {
-        const float d = prow[u] * (dsr[u] - dot) * scale;
-        dsr[u] = std::fabs(d) >= TINY ? d : 0.0f;
-      }
-    }
-    float* accB = hd.acc + hsp;
-    // dQ[t] += dS[t, :] K, two rows at a time
-    for (int t = 0; t < T; t += 2) {
-      if (t + 1 < T) {
-        weightedRows2(hd.acc, hd.ds + (size_t)t * hd.Tp, 1, hd.kp, accB, hd.ds + (size_t)(t + 1) * hd.Tp, 1, hd.kp, 0, t + 1, t + 2, hsp);
-        float* dqt = dq + (size_t)(t + 1) * C3;
-        for (int d = 0; d < hs; d++) dqt[d] += accB[d];
-      } else {
-        weightedRows(hd.acc, hd.ds + (size_t)t * hd.Tp, 1, hd.kp, 0, t + 1, hsp);
-      }
-      float* dqt = dq + (size_t)t * C3;
-      for (int d = 0; d < hs; d++) dqt[d] += hd.acc[d];
+      tileRows<false>(dq, C3, true, hd.s, hd.Tp, hd, hd.pv, t0, 0, t0 + rows);  // dQ += dS K
     }
     // dK[u] += sum_{t >= u} dS[t, u] Q[t]; dV[u] += sum_{t >= u} P[t, u] dO[t]
-    const float* p0 = att + (size_t)bh * T * T;
-    for (int u = 0; u < T; u++) {
-      weightedRows2(hd.acc, hd.ds + u, hd.Tp, hd.qp, accB, p0 + u, T, hd.dop, u, T, T, hsp);
-      float* dkt = dq + C + (size_t)u * C3;
-      float* dvt = dq + 2 * C + (size_t)u * C3;
-      for (int d = 0; d < hs; d++) {
-        dkt[d] += hd.acc[d];
-        dvt[d] += accB[d];
-      }
+    for (int u0 = 0; u0 < T; u0 += MR) {
+      tileRows<true>(dq + C, C3, true, hd.s, hd.Tp, hd, hd.pq, u0, u0, T - u0);
+      tileRows<true>(dq + 2 * C, C3, true, p0, T, hd, hd.pd, u0, u0, T - u0);
     }
   }
 }

@@ -19,10 +19,11 @@
 #include <vector>
 
 #include "attention.h"
+#include "tile.h"
 
 namespace {
 
-constexpr int KC = 256;     // k-block: an A panel (KC x MR) stays in L1
+constexpr int KC = 384;     // k-block: an A panel (KC x MR) stays in L1; one block at K = 384 (M5: 4-6% over 256)
 constexpr int NC = 512;     // column block: B's packed block (KC x NC) stays in L2
 constexpr int GROUP = 16;   // TN: row blocks whose A panels are packed together
 
@@ -111,31 +112,6 @@ __attribute__((target("avx512f"))) void kernel512(int kc, const float* a, size_t
   for (int r = 0; r < MR; r++) {
     _mm512_storeu_ps(c + r * ldc, acc[r][0]);
     _mm512_storeu_ps(c + r * ldc + 16, acc[r][1]);
-  }
-}
-
-template <int MR, bool DIRECT>
-__attribute__((target("avx2,fma"))) void kernel256(int kc, const float* a, size_t lda, const float* bp, float* c, size_t ldc, bool load) {
-  __m256 acc[MR][2];
-  for (int r = 0; r < MR; r++) {
-    acc[r][0] = load ? _mm256_loadu_ps(c + r * ldc) : _mm256_setzero_ps();
-    acc[r][1] = load ? _mm256_loadu_ps(c + r * ldc + 8) : _mm256_setzero_ps();
-  }
-  for (int k = 0; k < kc; k++) {
-    const __m256 b0 = _mm256_loadu_ps(bp);
-    const __m256 b1 = _mm256_loadu_ps(bp + 8);
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; r++) {
-      const __m256 av = _mm256_set1_ps(DIRECT ? a[r * lda] : a[r]);
-      acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
-      acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
-    }
-    a += DIRECT ? 1 : MR;
-    bp += 16;
-  }
-  for (int r = 0; r < MR; r++) {
-    _mm256_storeu_ps(c + r * ldc, acc[r][0]);
-    _mm256_storeu_ps(c + r * ldc + 8, acc[r][1]);
   }
 }
 
@@ -240,6 +216,56 @@ __attribute__((target("avx2,fma"))) void transpose(float* dst, size_t ldd, const
   }
   for (int i = 0; i < rows; i++)
     for (int j = (i < r8 ? c8 : 0); j < cols; j++) dst[(size_t)j * ldd + i] = src[(size_t)i * lds + j];
+}
+
+/**
+ * The one-core multiply-add peak: `iterations` rounds of CH independent fma chains on W-float vectors (enough
+ * chains to cover the fma latency on every port), returning the flops done (2 per lane per fma); the caller times
+ * it. The chains' sum is returned through `sink` so the loop is not optimized away.
+ */
+template <int CH>
+__attribute__((target("avx512f"))) double peak512(int64_t iterations, float* sink) {
+  __m512 acc[CH];
+  for (int c = 0; c < CH; c++) acc[c] = _mm512_set1_ps((float)c);
+  const __m512 m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-7f);
+  for (int64_t i = 0; i < iterations; i++) {
+#pragma GCC unroll 32
+    for (int c = 0; c < CH; c++) acc[c] = _mm512_fmadd_ps(acc[c], m, a);
+  }
+  for (int c = 1; c < CH; c++) acc[0] = _mm512_add_ps(acc[0], acc[c]);
+  *sink = _mm512_reduce_add_ps(acc[0]);
+  return 2.0 * 16 * CH * (double)iterations;
+}
+
+template <int CH>
+__attribute__((target("avx2,fma"))) double peak256(int64_t iterations, float* sink) {
+  __m256 acc[CH];
+  for (int c = 0; c < CH; c++) acc[c] = _mm256_set1_ps((float)c);
+  const __m256 m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-7f);
+  for (int64_t i = 0; i < iterations; i++) {
+#pragma GCC unroll 16
+    for (int c = 0; c < CH; c++) acc[c] = _mm256_fmadd_ps(acc[c], m, a);
+  }
+  for (int c = 1; c < CH; c++) acc[0] = _mm256_add_ps(acc[0], acc[c]);
+  float out[8];
+  _mm256_storeu_ps(out, acc[0]);
+  *sink = out[0];
+  return 2.0 * 8 * CH * (double)iterations;
+}
+
+/** 128-bit fma (what WebAssembly's relaxed-SIMD multiply-add becomes on x86): the bound of the portable kernels. */
+template <int CH>
+__attribute__((target("avx2,fma"))) double peak128(int64_t iterations, float* sink) {
+  __m128 acc[CH];
+  for (int c = 0; c < CH; c++) acc[c] = _mm_set1_ps((float)c);
+  const __m128 m = _mm_set1_ps(0.999999f), a = _mm_set1_ps(1e-7f);
+  for (int64_t i = 0; i < iterations; i++) {
+#pragma GCC unroll 16
+    for (int c = 0; c < CH; c++) acc[c] = _mm_fmadd_ps(acc[c], m, a);
+  }
+  for (int c = 1; c < CH; c++) acc[0] = _mm_add_ps(acc[0], acc[c]);
+  *sink = _mm_cvtss_f32(acc[0]);
+  return 2.0 * 4 * CH * (double)iterations;
 }
 
 bool hasAvx512() { return __builtin_cpu_supports("avx512f"); }
@@ -360,9 +386,11 @@ napi_value GemmAny(napi_env env, napi_callback_info info, bool part) {
     if (part) {
       if (i == 2) gemmPart<Isa512>(job, m0, m1);
       else gemmPart<Isa256>(job, m0, m1);
-    } else if (ta && !tb && M < N && M >= 8) {
+    } else if (ta && !tb && M < N && M >= 8 && (i == 2 || K >= 2048)) {
       // C (M,N) (+)= A^T B as C^T (N,M) (+)= B^T A: the tiles want the long side as rows (the MLP projection's
-      // 128x512 weight gradient ran 20% slower than the 512x128 one); the same fma chain per element
+      // 128x512 weight gradient ran 20% slower than the 512x128 one); the same fma chain per element. With the
+      // AVX2 tile (6 rows) only for long reductions: at K 768-1024 the two transposes of C cost more than they
+      // save (unswapped 8-12% faster on M4's and M5's shapes, 2% slower at M3's K = 2048)
       std::vector<float> ct((size_t)N * M);
       if (acc) transpose(ct.data(), (size_t)M, C, (size_t)N, M, N);
       const Job swapped{true, false, N, M, K, B, A, ct.data(), acc};
@@ -498,6 +526,29 @@ napi_value Gelu(napi_env env, napi_callback_info info, bool backward) {
 napi_value GeluForward(napi_env env, napi_callback_info info) { return Gelu(env, info, false); }
 napi_value GeluBackward(napi_env env, napi_callback_info info) { return Gelu(env, info, true); }
 
+// fmaPeak(bits, iterations): runs the 128-, 256- or 512-bit multiply-add loop and returns the flops it did (the
+// caller times it); 0 when this CPU lacks that width
+napi_value FmaPeak(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  int32_t bits = 0;
+  double iterations = 0;
+  if (argc != 2 || napi_get_value_int32(env, argv[0], &bits) != napi_ok || napi_get_value_double(env, argv[1], &iterations) != napi_ok ||
+      (bits != 128 && bits != 256 && bits != 512) || !(iterations >= 1 && iterations <= 1e12)) {
+    napi_throw_type_error(env, nullptr, "fmaPeak expects (bits: 128, 256 or 512, iterations: 1 to 1e12)");
+    return nullptr;
+  }
+  float sink = 0;
+  double flops = 0;
+  if (bits == 512 && hasAvx512()) flops = peak512<24>((int64_t)iterations, &sink);
+  else if (bits == 256 && hasAvx2()) flops = peak256<12>((int64_t)iterations, &sink);
+  else if (bits == 128 && hasAvx2()) flops = peak128<12>((int64_t)iterations, &sink);
+  napi_value out;
+  CHECK(napi_create_double(env, sink == sink ? flops : flops + 1, &out));  // uses sink (never NaN here)
+  return out;
+}
+
 // isa(): "avx512", "avx2" or "" (no usable kernel)
 napi_value Isa(napi_env env, napi_callback_info) {
   const int i = detectIsa();
@@ -523,6 +574,8 @@ napi_value Init(napi_env env, napi_value exports) {
   CHECK(napi_set_named_property(env, exports, "geluForward", fn));
   CHECK(napi_create_function(env, "geluBackward", NAPI_AUTO_LENGTH, GeluBackward, nullptr, &fn));
   CHECK(napi_set_named_property(env, exports, "geluBackward", fn));
+  CHECK(napi_create_function(env, "fmaPeak", NAPI_AUTO_LENGTH, FmaPeak, nullptr, &fn));
+  CHECK(napi_set_named_property(env, exports, "fmaPeak", fn));
   CHECK(napi_create_function(env, "isa", NAPI_AUTO_LENGTH, Isa, nullptr, &fn));
   CHECK(napi_set_named_property(env, exports, "isa", fn));
   return exports;

@@ -24,6 +24,11 @@ export interface NativeGemm {
   geluForward?(out: Float32Array, x: Float32Array, i0: number, i1: number): void;
   /** Its backward (dx += gelu'(x) dout) on values [i0, i1). */
   geluBackward?(dx: Float32Array, dout: Float32Array, x: Float32Array, i0: number, i1: number): void;
+  /**
+   * The one-core multiply-add loop at 128, 256 or 512 bits (independent fma chains): the flops it did, for the
+   * caller to time (0 when the CPU lacks the width); the bench's roofline peak. Absent from older addons.
+   */
+  fmaPeak?(bits: number, iterations: number): number;
   /** The instruction set the kernel runs with: "avx512", "avx2" or "" (none usable). */
   isa(): string;
 }

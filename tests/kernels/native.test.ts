@@ -33,7 +33,7 @@ function rand(n: number, rng: Rng, resident: boolean): Float32Array {
   return a;
 }
 
-// M N K: tile edges (12/6 rows, 32/16 columns), K past the 256 k-block, N past the 512 column block, and for
+// M N K: tile edges (12/6 rows, 32/16 columns), K past the 384 k-block, N past the 512 column block, and for
 // transA more than one group of 16 row blocks packed together
 const shapes: Array<[number, number, number]> = [[67, 70, 300], [9, 530, 40], [128, 33, 513], [5, 8, 1024], [400, 40, 300]];
 const cases: Array<[boolean, boolean]> = [[false, false], [false, true], [true, false]];
@@ -85,10 +85,10 @@ describeNative(`the wasm-native backend's gemm${why}`, () => {
     }
   });
 
-  test("computes attention heads the same way whether called for all heads or for a split of them", () => {
+  // head sizes below, at and across the 16-column panels of the tiles (8, 40), T not a multiple of the 6-row tile
+  test.each([[2, 37, 24, 3], [3, 70, 80, 2]])("computes attention heads the same way whether called for all heads or for a split of them (B=%i T=%i C=%i NH=%i)", (B, T, C, NH) => {
     const addon = nativeGemm()!;
     const rng = new Rng(9);
-    const [B, T, C, NH] = [2, 37, 24, 3];
     const qkv = rand(3 * B * T * C, rng, false);
     const dout = rand(B * T * C, rng, false);
     const run = (ranges: Array<[number, number]>): Buffer[] => {
@@ -105,6 +105,15 @@ describeNative(`the wasm-native backend's gemm${why}`, () => {
     // and it did something: the probabilities of each row sum to 1
     const att = new Float32Array(whole[1].buffer, whole[1].byteOffset, B * NH * T * T);
     expect(att.subarray(5 * T, 6 * T).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+  });
+
+  test("counts the flops of its multiply-add peak loop as 2 per lane per fma, and refuses other widths", () => {
+    const addon = nativeGemm()!;
+    // 12 chains of 8 lanes (256-bit), 24 of 16 (512-bit; 0 on a CPU without it), 12 of 4 (128-bit)
+    expect(addon.fmaPeak!(256, 10)).toBe(2 * 8 * 12 * 10);
+    expect(addon.fmaPeak!(128, 10)).toBe(2 * 4 * 12 * 10);
+    expect([0, 2 * 16 * 24 * 10]).toContain(addon.fmaPeak!(512, 10));
+    expect(() => addon.fmaPeak!(100, 10)).toThrow(/128, 256 or 512/);
   });
 
   test("rejects arrays shorter than the sizes say", () => {
