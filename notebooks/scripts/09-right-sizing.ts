@@ -177,3 +177,38 @@ showRecords();
 const allTrials = [...grid.rows, ...(noiseGrid ? noiseGrid.rows : [])];
 const trialSeconds = allTrials.reduce((s, r) => s + ((r.seconds as number | null) ?? 0), 0);
 __nb.out(show.markdown(`This notebook ran in ${((Date.now() - started) / 1000).toFixed(0)} s after its imports, with the machine's load average at ${os.loadavg()[0].toFixed(1)} at the end (${os.cpus().length} cores); its ${allTrials.length} trials took ${trialSeconds.toFixed(0)} s of worker time (${jobs ?? "one worker per core"}${jobs ? " workers" : ""}; trials reused from an earlier run count their original time).`));
+
+// %% cell 19
+__nb.cell(19, 11);
+import { askQuestions, num } from "../../src/notebook/index.js";
+const qSmall = params.dataSizes[0];
+const qLarge = params.dataSizes[params.dataSizes.length - 1];
+const qBiggest = tiers.reduce((a, b) => (b.params > a.params ? b : a));
+const tierOptions = (n: number): Record<string, string> => Object.fromEntries(params.tiers.map((t) => [t, `best_val_loss_${t}_${n}`]));
+const tierLosses = (n: number): string => params.tiers.map((t) => `${t} ${num(loss(t, n), 3)}`).join(", ");
+const verdict = (n: number): string => {
+  const w = winners.find((x) => x.docs === n);
+  if (!w || w.margin === null) return "";
+  return w.noise === null ? ` The margin (${num(w.margin, 3)} nats) has no seed noise to compare with.` : ` The margin (${num(w.margin, 3)} nats) is ${w.clear ? "beyond" : "within"} the seed-to-seed noise (${num(w.noise, 3)}).`;
+};
+__nb.out(askQuestions({
+  smallData: {
+    ask: `With only ${qSmall.toLocaleString("en-US")} training sentences, which tier reaches the lowest best validation loss: ${params.tiers.map((t) => `"${t}"`).join(", ")}?`,
+    answer: null,
+    lowest: tierOptions(qSmall),
+    why: `Best validation loss at ${qSmall.toLocaleString("en-US")} sentences: ${tierLosses(qSmall)}.${verdict(qSmall)}`,
+  },
+  largeData: {
+    ask: `And with ${qLarge.toLocaleString("en-US")} training sentences?`,
+    answer: null,
+    lowest: tierOptions(qLarge),
+    why: `Best validation loss at ${qLarge.toLocaleString("en-US")} sentences: ${tierLosses(qLarge)}.${verdict(qLarge)}`,
+  },
+  biggestParams: {
+    ask: `How many parameters does the largest tier, "${qBiggest.preset}", have? (within 10%)`,
+    answer: null,
+    figure: `params_${qBiggest.preset}`,
+    close: { rel: 0.1 },
+    why: `Parameters: ${tiers.map((t) => `${t.preset} ${t.params.toLocaleString("en-US")}`).join(", ")}.`,
+  },
+}));
