@@ -3,6 +3,10 @@
 import { askQuestions, checkQuestion } from "../../src/notebook/questions.js";
 import { clearRecordedFigures, record } from "../../src/notebook/record.js";
 import type { RecordedFigure } from "../../src/notebook/record.js";
+import * as fs from "fs";
+import * as path from "path";
+import { listNotebooks, notebookName } from "../../src/notebook/export.js";
+import { readNotebook } from "../../src/notebook/ipynb.js";
 
 const fig = (name: string, value: number, abs = 0, rel = 0): RecordedFigure => ({ name, value, tolerance: "custom", abs, rel, cell: null });
 const figures = [fig("untrained_val_loss", 6.4, 0, 1e-5), fig("param_count", 63296), fig("val_a", 3.0, 0, 1e-4), fig("val_b", 3.0002, 0, 1e-4), fig("val_c", 2.9, 0, 1e-4)];
@@ -55,5 +59,31 @@ describe("lesson questions", () => {
     log.mockRestore();
     expect(text).toContain("1. loss?\n   ? no prediction yet; the run: 6.4 (a prediction within ±0.064 counts). ln V.");
     expect(text).toContain("2. which?\n   ✗ you predicted a; the run: c (a 3, c 2.9). c trained longer.");
+  });
+});
+
+// Every lesson ends with its questions cell, and every figure a question names (a template's ${...} parts stand for
+// any text) is one the lesson's regression baseline records: a misspelled figure would only fail once a reader runs it.
+describe("the lessons' questions cells", () => {
+  const root = path.join(__dirname, "..", "..");
+  // a quoted or template string that looks like a figure name: lowercase words joined by "_", or ${...} parts
+  const figureNames = (code: string): string[] => [...code.matchAll(/["`]((?:[a-z][a-z0-9]*|\$\{[^}`]*\})(?:_[a-z0-9]+|_?\$\{[^}`]*\})+)["`]/g)].map((m) => m[1]).filter((s) => s.includes("_"));
+  const lessons = listNotebooks(root).map((file) => ({ name: notebookName(file), cells: readNotebook(file).cells }));
+
+  test.each(lessons.map((l) => [l.name, l] as const))("%s asks 2-4 questions about figures it records", (name, lesson) => {
+    const last = lesson.cells[lesson.cells.length - 1];
+    const code = [last.source].flat().join("");
+    expect(last.cell_type).toBe("code");
+    expect([lesson.cells[lesson.cells.length - 2].source].flat().join("")).toMatch(/^## Questions: predict, then run, then check/);
+    expect(code).toContain("askQuestions({");
+    expect((code.match(/\bask: /g) ?? []).length).toBeGreaterThanOrEqual(2);
+    expect((code.match(/\bask: /g) ?? []).length).toBeLessThanOrEqual(4);
+    const baseline = Object.keys(JSON.parse(fs.readFileSync(path.join(root, "tests", "regression", "baselines", `${name}.json`), "utf8")).figures);
+    const named = figureNames(code);
+    expect(named.length).toBeGreaterThanOrEqual(2);
+    for (const f of named) {
+      const pattern = new RegExp(`^${f.split(/\$\{[^}]*\}/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".+")}$`);
+      expect([f, baseline.some((b) => pattern.test(b))]).toEqual([f, true]);
+    }
   });
 });
