@@ -206,3 +206,28 @@ for (const k of kinds) {
   record(`${k}_bits_per_char`, costs[k].bitsPerCharacter, "trained");
 }
 __nb.out(showRecords());
+
+// %% cell 21
+__nb.cell(21, 13);
+import { askQuestions, num } from "../../src/notebook/index.js";
+__nb.out(askQuestions({
+  lowestBpc: {
+    ask: `Which tokenizer's model reaches the lowest validation bits per character after ${params.steps} steps: ${kinds.map((k) => `"${k}"`).join(", ")}?`,
+    answer: null,
+    lowest: Object.fromEntries(kinds.map((k) => [k, `${k}_bits_per_char`])),
+    why: `Bits per character: ${kinds.map((k) => `${k} ${num(costs[k].bitsPerCharacter, 3)}`).join(", ")}. The word model's figure leaves out the letters hidden behind \`<UNK>\`: charged for them at the char model's rate, it would be about ${num(wordCharged, 3)}.`,
+  },
+  unkShare: {
+    ask: `What share of the word tokenizer's validation tokens will be \`<UNK>\`? (a fraction between 0 and 1, within 0.02)`,
+    answer: null,
+    figure: "word_unk_share",
+    close: { abs: 0.02 },
+    why: `${num(100 * stats.word.unknownShare, 2)}% of ${stats.word.tokens.toLocaleString("en-US")} tokens: ${unseen.length.toLocaleString("en-US")} word types of the validation split never occur in training, ${unseenCount.toLocaleString("en-US")} times in all.`,
+  },
+  morePieces: {
+    ask: `Which tokenizer cuts a word unseen in training into more pieces on average, "bpe" or "unigram"?`,
+    answer: null,
+    highest: { bpe: "bpe_pieces_per_unseen_word", unigram: "unigram_pieces_per_unseen_word" },
+    why: `Pieces per unseen word: bpe ${num(meanPieces("bpe"), 2)}, unigram ${num(meanPieces("unigram"), 2)} (vocabularies of ${stats.bpe.vocabSize} and ${stats.unigram.vocabSize} entries).`,
+  },
+}));
