@@ -147,3 +147,28 @@ __nb.out(record("range_suggested_lr", range.suggestedLr, "trained"));
 // %% cell 16
 __nb.cell(16, 10);
 __nb.out(showRecords());
+
+// %% cell 18
+__nb.cell(18, 11);
+import { askQuestions, num } from "../../src/notebook/index.js";
+__nb.out(askQuestions({
+  gridLr: {
+    ask: `Which peak lr of the grid (${params.lrs.join(", ")}) will the trial with the lowest validation loss use? (write the number)`,
+    answer: null,
+    figure: "grid_best_lr",
+    why: `The best trial: lr ${grid.best!.lr}, batch ${grid.best!.batchSize}, validation loss ${num(grid.best!.val_loss as number, 4)} after ${params.gridSteps} steps.`,
+  },
+  sizeExponent: {
+    ask: `The rule "lr ∝ parameters^k with k = -0.5" is one guess. What k will the fit of this run's best lrs against model size give? (within 0.2)`,
+    answer: null,
+    figure: "size_fit_exponent",
+    close: { abs: 0.2 },
+    why: `The fit gives k = ${exponentText(fit)} over ${bestLrs.length} sizes (best lrs ${bestLrs.map((r) => r.lr).join(", ")}), from a grid of ${params.sizeLrs.length} lrs per size.`,
+  },
+  rangeVsGrid: {
+    ask: `Which lr is higher: the one the range test suggests ("range") or the grid's best ("grid")?`,
+    answer: null,
+    highest: { range: "range_suggested_lr", grid: "grid_best_lr" },
+    why: `The range test suggests ${num(range.suggestedLr, 4)} after ${params.rangeSteps} steps; the grid's best lr is ${grid.best!.lr}.`,
+  },
+}));
