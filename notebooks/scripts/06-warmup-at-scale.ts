@@ -211,3 +211,29 @@ __nb.out(show.markdown(
 // %% cell 15
 __nb.cell(15, 10);
 __nb.out(showRecords());
+
+// %% cell 17
+__nb.cell(17, 11);
+import { askQuestions, num } from "../../src/notebook/index.js";
+__nb.out(askQuestions({
+  untunedWarmup: {
+    ask: `Ma & Yarats' warmup rule is 2 / (1 - beta2) steps. How many steps is that at beta2 = ${params.beta2}? (within 5%)`,
+    answer: null,
+    figure: "untuned_warmup",
+    close: { rel: 0.05 },
+    why: `2 / (1 - ${params.beta2}) = ${untunedWarmup(params.beta2)} steps, about ${num(untunedWarmup(params.beta2) / halfLife, 1)} half-lives of v.`,
+  },
+  halfLife: {
+    ask: `Adam's second moment v is a moving average with decay beta2 = ${params.beta2}. After how many steps has an old gradient's weight in v halved? (within 10%)`,
+    answer: null,
+    figure: "half_life_of_v",
+    close: { rel: 0.1 },
+    why: `ln 2 / -ln(${params.beta2}) = ${num(halfLife, 2)} steps: the weight of a gradient in v is beta2^steps.`,
+  },
+  lowestVal: {
+    ask: `After the first ${params.steps} steps, which setting has the lowest validation loss: ${names.map((n) => `"${n[0]}" (${n.slice(3)})`).join(", ")}?`,
+    answer: null,
+    lowest: Object.fromEntries(names.map((n, i) => [n[0], `val_loss_${"abc"[i]}`])),
+    why: `Validation loss after ${params.steps} steps: ${short.map((r) => `${r.setting[0]} ${num(r["val loss"], 3)}`).join(", ")}.`,
+  },
+}));
