@@ -171,3 +171,30 @@ for (const r of strategyStats) record(`distinct_${figureName(r.strategy)}`, r.di
 for (const r of longRuns.filter((x) => x.seed === params.seed)) record(`repeated_trigrams_${figureName(r.strategy)}`, r.share, "trained");
 record("cache_same_tokens", sameTokens ? 1 : 0, "exact");
 __nb.out(showRecords());
+
+// %% cell 20
+__nb.cell(20, 11);
+import { askQuestions, num } from "../../src/notebook/index.js";
+const longOwn = longRuns.filter((r) => r.seed === params.seed);
+__nb.out(askQuestions({
+  hotToken: {
+    ask: "Logits [2, 1, 0] are divided by the temperature T = 0.5 before the softmax. What probability does token 0 (logit 2) get? (within 0.02)",
+    answer: null,
+    figure: "guide_t0_5_p0",
+    close: { abs: 0.02 },
+    why: `e^4 / (e^4 + e^2 + e^0) = ${num(guideProbs["0.5"][0], 3)}; at T = 1 it is ${num(guideProbs["1"][0], 3)}: a lower temperature sharpens the distribution.`,
+  },
+  topPKept: {
+    ask: `After "${params.distPrompt}", how many of the ${run.tokenizer.vocabSize} tokens will top-p ${params.topP} keep? (within 1)`,
+    answer: null,
+    figure: "dist_topp09_kept",
+    close: { abs: 1 },
+    why: `It keeps ${keptTopP}: the most likely next token, "${base[0].token}", alone has p = ${num(base[0].prob, 3)}.`,
+  },
+  mostRepeats: {
+    ask: `Generating ${params.longTokens} tokens after "${params.prompts[0]}" (seed ${params.seed}), which strategy repeats itself most (the largest share of repeated 3-grams): ${longOwn.map((r) => `"${r.strategy}"`).join(", ")}?`,
+    answer: null,
+    highest: Object.fromEntries(longOwn.map((r) => [r.strategy, `repeated_trigrams_${figureName(r.strategy)}`])),
+    why: `Shares of repeated 3-grams: ${longOwn.map((r) => `${r.strategy} ${num(r.share, 2)}`).join(", ")}.`,
+  },
+}));
