@@ -76,12 +76,13 @@ show.plot(linePlot({
   title: "Phase 2 on B: validation loss on A (solid) and on B (dotted)",
   xTitle: "step of phase 2", yTitle: "validation loss (nats per character)",
 }));
+const figureKey = (n: string): string => n.replace("%", "pct").replace(/[^a-z0-9]+/gi, "_").toLowerCase();
 const rows = names.map((n) => {
   const w = watches[n].history;
   const aEnd = w[w.length - 1].loss;
   const aPeak = Math.max(...w.map((x) => x.loss));
   const bEnd = runsB[n].evaluate("val")!.loss;
-  const key = n.replace("%", "pct").replace(/[^a-z0-9]+/gi, "_").toLowerCase();
+  const key = figureKey(n);
   // forgetting amplifies rounding: the kernel backends differ by up to 3e-4 relative here (measured: fast vs wasm)
   record(`a_val_end_${key}`, aEnd, { rel: 2e-3 }, "phase 2 amplifies float32 rounding differences between backends");
   record(`b_val_end_${key}`, bEnd, { rel: 2e-3 }, "phase 2 amplifies float32 rounding differences between backends");
@@ -101,3 +102,29 @@ __nb.out(show.markdown(forgettingFindings(
 // %% cell 10
 __nb.cell(10, 7);
 __nb.out(showRecords());
+
+// %% cell 12
+__nb.cell(12, 8);
+import { askQuestions, num } from "../../src/notebook/index.js";
+const leastReplay = names[params.replayFractions.indexOf(Math.min(...params.replayFractions))];
+const rowOf = (n: string) => rows.find((r) => r.run === n)!;
+__nb.out(askQuestions({
+  aRises: {
+    ask: `Is A's validation loss higher right after phase 1 ("before") or after ${params.stepsB} steps on B with ${leastReplay} ("after")?`,
+    answer: null,
+    highest: { before: "a_val_loss_after_a", after: `a_val_end_${figureKey(leastReplay)}` },
+    why: `A's validation loss: ${num(lossA0, 3)} after phase 1, ${num(rowOf(leastReplay)["A: end"], 3)} after phase 2 with ${leastReplay} (highest on the way: ${num(rowOf(leastReplay)["A: peak"], 3)}).`,
+  },
+  keepsA: {
+    ask: `Which continuation ends with the lowest validation loss on A: ${names.map((n) => `"${n}"`).join(", ")}?`,
+    answer: null,
+    lowest: Object.fromEntries(names.map((n) => [n, `a_val_end_${figureKey(n)}`])),
+    why: `A's validation loss at the end: ${rows.map((r) => `${r.run} ${num(r["A: end"], 3)}`).join(", ")}.`,
+  },
+  learnsB: {
+    ask: `And which ends with the lowest validation loss on B?`,
+    answer: null,
+    lowest: Object.fromEntries(names.map((n) => [n, `b_val_end_${figureKey(n)}`])),
+    why: `B's validation loss at the end: ${rows.map((r) => `${r.run} ${num(r["B val loss: end"], 3)}`).join(", ")}.`,
+  },
+}));
