@@ -145,3 +145,35 @@ record("toy_best_prefix_score_end", last.best.score, "trained");
 record("toy_drop_step", dropAt ? dropAt.step : -1, "exact");
 if (controlProbes.length) record("control_second_half_loss_end", controlProbes[controlProbes.length - 1].secondHalfLoss, "trained");
 __nb.out(showRecords());
+
+// %% cell 17
+__nb.cell(17, 10);
+import { askQuestions, num } from "../../src/notebook/index.js";
+const controlLast = controlProbes.length ? controlProbes[controlProbes.length - 1] : null;
+__nb.out(askQuestions({
+  dropStep: {
+    ask: `At which step will the 2-layer model's loss on the repeated half first fall below half of ln V (${num(lnV / 2, 2)} nats)? (measured every ${params.probeEvery} steps, within ${params.probeEvery}; write -1 if not within ${params.steps} steps)`,
+    answer: null,
+    figure: "toy_drop_step",
+    close: { abs: params.probeEvery },
+    why: dropAt
+      ? `At step ${dropAt.step} the repeated half cost ${num(dropAt.secondHalfLoss, 3)} nats per token (the random half ${num(dropAt.firstHalfLoss, 3)}); at the end ${num(last.secondHalfLoss, 3)}.`
+      : `It never did: after ${last.step} steps the repeated half still costs ${num(last.secondHalfLoss, 3)} nats per token (the random half ${num(last.firstHalfLoss, 3)}).`,
+  },
+  lowerHalf: {
+    ask: `At the end, which half of a sequence costs the 2-layer model less: the "random" half or the "repeated" half?`,
+    answer: null,
+    lowest: { random: "toy_first_half_loss_end", repeated: "toy_second_half_loss_end" },
+    why: `Loss per token after ${last.step} steps: random half ${num(last.firstHalfLoss, 3)}, repeated half ${num(last.secondHalfLoss, 3)} (ln V = ${num(lnV, 3)}).`,
+  },
+  ...(controlLast
+    ? {
+        control: {
+          ask: `Which model ends with the lower loss on the repeated half: "2 layers" or the attention-only "1 layer" control?`,
+          answer: null,
+          lowest: { "2 layers": "toy_second_half_loss_end", "1 layer": "control_second_half_loss_end" },
+          why: `Repeated half after ${params.steps} steps: 2 layers ${num(last.secondHalfLoss, 3)}, 1 layer ${num(controlLast.secondHalfLoss, 3)} nats per token.`,
+        },
+      }
+    : {}),
+}));
