@@ -115,16 +115,21 @@ __nb.out(askQuestions({
     highest: { before: "a_val_loss_after_a", after: `a_val_end_${figureKey(leastReplay)}` },
     why: `A's validation loss: ${num(lossA0, 3)} after phase 1, ${num(rowOf(leastReplay)["A: end"], 3)} after phase 2 with ${leastReplay} (highest on the way: ${num(rowOf(leastReplay)["A: peak"], 3)}).`,
   },
-  keepsA: {
-    ask: `Which continuation ends with the lowest validation loss on A: ${names.map((n) => `"${n}"`).join(", ")}?`,
-    answer: null,
-    lowest: Object.fromEntries(names.map((n) => [n, `a_val_end_${figureKey(n)}`])),
-    why: `A's validation loss at the end: ${rows.map((r) => `${r.run} ${num(r["A: end"], 3)}`).join(", ")}.`,
-  },
-  learnsB: {
-    ask: `And which ends with the lowest validation loss on B?`,
-    answer: null,
-    lowest: Object.fromEntries(names.map((n) => [n, `b_val_end_${figureKey(n)}`])),
-    why: `B's validation loss at the end: ${rows.map((r) => `${r.run} ${num(r["B val loss: end"], 3)}`).join(", ")}.`,
-  },
+  // choices between continuations need two or more
+  ...(names.length > 1
+    ? {
+        keepsA: {
+          ask: `Which continuation ends with the lowest validation loss on A: ${names.map((n) => `"${n}"`).join(", ")}?`,
+          answer: null,
+          lowest: Object.fromEntries(names.map((n) => [n, `a_val_end_${figureKey(n)}`])),
+          why: `A's validation loss at the end: ${rows.map((r) => `${r.run} ${num(r["A: end"], 3)}`).join(", ")}.`,
+        },
+        learnsB: {
+          ask: `And which ends with the lowest validation loss on B?`,
+          answer: null,
+          lowest: Object.fromEntries(names.map((n) => [n, `b_val_end_${figureKey(n)}`])),
+          why: `B's validation loss at the end: ${rows.map((r) => `${r.run} ${num(r["B val loss: end"], 3)}`).join(", ")}.`,
+        },
+      }
+    : {}),
 }));
