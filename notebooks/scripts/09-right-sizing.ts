@@ -192,18 +192,23 @@ const verdict = (n: number): string => {
   return w.noise === null ? ` The margin (${num(w.margin, 3)} nats) has no seed noise to compare with.` : ` The margin (${num(w.margin, 3)} nats) is ${w.clear ? "beyond" : "within"} the seed-to-seed noise (${num(w.noise, 3)}).`;
 };
 __nb.out(askQuestions({
-  smallData: {
-    ask: `With only ${qSmall.toLocaleString("en-US")} training sentences, which tier reaches the lowest best validation loss: ${params.tiers.map((t) => `"${t}"`).join(", ")}?`,
-    answer: null,
-    lowest: tierOptions(qSmall),
-    why: `Best validation loss at ${qSmall.toLocaleString("en-US")} sentences: ${tierLosses(qSmall)}.${verdict(qSmall)}`,
-  },
-  largeData: {
-    ask: `And with ${qLarge.toLocaleString("en-US")} training sentences?`,
-    answer: null,
-    lowest: tierOptions(qLarge),
-    why: `Best validation loss at ${qLarge.toLocaleString("en-US")} sentences: ${tierLosses(qLarge)}.${verdict(qLarge)}`,
-  },
+  // choices need two tiers or more
+  ...(params.tiers.length > 1
+    ? {
+        smallData: {
+          ask: `With only ${qSmall.toLocaleString("en-US")} training sentences, which tier reaches the lowest best validation loss: ${params.tiers.map((t) => `"${t}"`).join(", ")}?`,
+          answer: null,
+          lowest: tierOptions(qSmall),
+          why: `Best validation loss at ${qSmall.toLocaleString("en-US")} sentences: ${tierLosses(qSmall)}.${verdict(qSmall)}`,
+        },
+        largeData: {
+          ask: `And with ${qLarge.toLocaleString("en-US")} training sentences?`,
+          answer: null,
+          lowest: tierOptions(qLarge),
+          why: `Best validation loss at ${qLarge.toLocaleString("en-US")} sentences: ${tierLosses(qLarge)}.${verdict(qLarge)}`,
+        },
+      }
+    : {}),
   biggestParams: {
     ask: `How many parameters does the largest tier, "${qBiggest.preset}", have? (within 10%)`,
     answer: null,
