@@ -26,7 +26,11 @@ const cases: Array<[string, () => string[], RegExp]> = [
   ["train --init-from ''", () => ["train", "--steps", "3", "--init-from=", "--out", out()], /--init-from is empty/],
   ["train --attention-only maybe", () => ["train", "--steps", "3", "--attention-only", "maybe", "--out", out()], /--attention-only is a switch.*got "maybe"/],
   ["train --replay-data without a fraction", () => ["train", "--steps", "3", "--replay-data", "datasets/names/names.txt", "--out", out()], /--replay-fraction is 0/],
-  ["sweep collect --out /proc/x/res", () => ["sweep", "collect", path.join(tmp, "nosweep"), "--out", "/proc/x/res"], /./],
+  ["sweep collect --out /proc/x/res", () => {
+    const dir = path.join(tmpDir(), "s");
+    spawnSync(process.execPath, [bin, "sweep", "plan", sweepDef({ base: { steps: 3 }, grid: { lr: [0.01] } }), "--dir", dir], { cwd: root });
+    return ["sweep", "collect", dir, "--out", "/proc/x/res"];
+  }, /--out \/proc\/x: cannot create the folder/],
   ["sweep lr-range --range-steps 0", () => ["sweep", "lr-range", "--range-steps", "0"], /--range-steps\) must be an integer >= 10 \(got 0\)/],
   ['sweep metric "accuracy"', () => ["sweep", "plan", sweepDef({ metric: "accuracy", grid: { lr: [0.01] } })], /sweep metric "accuracy" is not a collected column/],
   ['sweep base "x"', () => ["sweep", "plan", sweepDef({ base: "x", grid: { lr: [0.01] } })], /sweep base must be an object of run options/],
