@@ -26,7 +26,7 @@ import { Rng } from "../core/random.js";
 import { presetDescriptions } from "../nn/gpt.js";
 import { scheduleKinds } from "../optim/schedules.js";
 import { optimizerRegistry } from "../optim/optimizers.js";
-import { defaultsOf, fieldHelp, resolveOptions } from "../core/schema.js";
+import { checkField, defaultsOf, fieldHelp, resolveOptions } from "../core/schema.js";
 import type { Schema } from "../core/schema.js";
 import { sweepCommand } from "./sweep.js";
 import { kernelCommand } from "./kernel.js";
@@ -210,6 +210,9 @@ async function train(argv: string[]): Promise<void> {
   const fromFile = configFile === undefined ? { overrides: {}, notes: [] } : runConfigFromFile(configFile);
   for (const note of fromFile.notes) console.log(`config ${configFile}: ${note}`);
   const overrides: Record<string, unknown> = { ...fromFile.overrides, ...given };
+  // each given value against its field before any is used (an empty --init-from would otherwise be read as a folder)
+  for (const [key, value] of Object.entries(overrides)) if (key in runConfigSchema) checkField(`config.${key}`, runConfigSchema[key as keyof RunConfig], value);
+  if (resume !== undefined && overrides.initFrom != null) throw new Error(`--init-from ${overrides.initFrom} cannot be combined with --resume ${resume}: a resumed run continues its own weights; leave out --init-from, or start a new run with --init-from and --out`);
   // --init-from DIR: the model keys and tokenizer of the run it starts from, unless given
   if (typeof overrides.initFrom === "string" && resume === undefined) {
     const init = overrides.initFrom;

@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "../io/args.js";
+import { prepareOutputFile } from "../io/paths.js";
 import type { ArgDefault } from "../io/args.js";
 import { parseConfigArgs } from "../train/config.js";
 import { describeParams, parseDefinition, planSweep } from "../sweep/definition.js";
@@ -301,6 +302,7 @@ function lrRange(argv: string[]): number {
   const { o } = options(own, ownArgs, "lr-range");
   const { overrides, positional } = parseConfigArgs(configArgs);
   if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}" (npx gptlab sweep lr-range --help)`);
+  if (o.out) prepareOutputFile(o.out, "--out");
   const result = lrRangeTest(overrides, { minLr: o.minLr, maxLr: o.maxLr, steps: o.rangeSteps, smoothing: o.smoothing });
   const every = Math.max(1, Math.floor(result.points.length / 20));
   const shown = result.points.filter((_, i) => i % every === 0 || i === result.points.length - 1);
@@ -308,7 +310,6 @@ function lrRange(argv: string[]): number {
   console.log(`stopped: ${result.stopReason} at step ${result.points.length} (lr ${result.points[result.points.length - 1].lr.toExponential(2)})`);
   console.log(`lowest smoothed loss ${result.minLoss.toFixed(4)} at lr ${result.lrAtMin.toExponential(2)}; suggested lr ${result.suggestedLr.toExponential(2)} (lr_at_min / 10)`);
   if (o.out) {
-    fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
     fs.writeFileSync(o.out, JSON.stringify(result, null, 2) + "\n");
     console.log(`curve: ${o.out}`);
   }

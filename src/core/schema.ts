@@ -139,6 +139,8 @@ export function checkField(field: string, spec: FieldSpec, value: unknown, maxVa
       return typeof value === "boolean" ? value : fail();
     case "string": {
       if (typeof value !== "string") fail();
+      // a path or name left empty ("--out=", --data "") is a slip: refused where the default is not itself empty
+      if (value === "" && spec.default !== "") throw new Error(`${field} is empty; give a value${spec.nullable ? " or leave it out" : ` (default ${JSON.stringify(spec.default)})`}`);
       const choices = choicesOf(spec);
       if (choices && !choices.includes(value as string)) fail();
       return value;

@@ -50,7 +50,7 @@ export function parseArgText(key: string, text: string, def: ArgDefault, opts: {
   if (kind === "boolean") {
     if (/^(true|1|yes)$/i.test(text)) return true;
     if (/^(false|0|no)$/i.test(text)) return false;
-    throw bad();
+    throw new Error(`--${key} is a switch: write --${key} alone, --no-${key}, or --${key}=true / false${opts.nullable ? " / none" : ""} (got "${text}")`);
   }
   if (kind === "string") return text;
   let items: unknown[];

@@ -14,6 +14,7 @@ import type { Run, RunMetrics, RunState } from "../train/run.js";
 import { HISTORY_TAIL } from "../train/callbacks.js";
 import { CHECKPOINTS, FORMAT, RUN_FILES, VERSION, checkFinite, sha256Hex, verifyChecksums, checkpointDir, checkpointProblem, differingKeys, isRunFolder, loadWeights, readJSON, readSafetensorsChecked, requireCheckpoint, savedConfig, unitFiles } from "./run-files.js";
 import type { CheckpointName } from "./run-files.js";
+import { makeOutputFolder } from "./paths.js";
 export { CHECKPOINTS, RUN_FILES, checkpointDir, checkpointProblem, verifyChecksums, differingKeys, isRunFolder, loadModel, loadWeights, savedRunConfig, savedTokenizer, unitFiles } from "./run-files.js";
 export type { CheckpointName } from "./run-files.js";
 
@@ -50,12 +51,7 @@ export function claimRunFolder(dir: string, opts: { force?: boolean; locked?: bo
       fs.rmSync(path.join(dir, f), { recursive: true, force: true });
     }
   }
-  fs.mkdirSync(path.dirname(path.resolve(dir)), { recursive: true });
-  try {
-    fs.mkdirSync(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-  }
+  makeOutputFolder(dir, "--out");
   if (opts.locked) removeAbandonedClaim(dir);
   const claim = JSON.stringify({ format: "gptlab-metrics", version: 1, final: { step: 0, stopReason: null } }, null, 2) + "\n";
   let fd: number;

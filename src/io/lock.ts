@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
+import { makeOutputFolder } from "./paths.js";
 
 export const LOCK_FILE = ".lock";
 /** A lock from another host whose mtime is older than this is stale (the holder refreshes it every REFRESH_MS). */
@@ -100,7 +101,7 @@ export function lockFolder(dir: string, what = "run folder"): () => void {
   const file = path.join(key, LOCK_FILE);
   if (held.has(key)) throw new FolderLockedError(`${what} ${dir} is already in use by this process (two trainings of one folder at once); wait for the first to end`);
   if (fs.existsSync(key) && !fs.statSync(key).isDirectory()) throw new Error(`${what} ${dir} is a file, not a folder; choose another`);
-  fs.mkdirSync(key, { recursive: true });
+  makeOutputFolder(dir, what === "run folder" ? "--out" : what);
   for (let attempt = 0; ; attempt++) {
     const token = randomBytes(8).toString("hex");
     try {

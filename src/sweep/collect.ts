@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { SWEEP_FILES, readSweepFolder, trialDir, trialState } from "./folder.js";
 import { writeFileAtomic } from "../io/atomic.js";
+import { prepareOutputFile } from "../io/paths.js";
 import type { Plan } from "./definition.js";
 
 export type Cell = number | string | null;
@@ -87,7 +88,7 @@ export function collectSweep(dir: string, opts: CollectOptions & { outPrefix?: s
   const rows = collectRows(dir, readSweepFolder(dir), opts);
   const jsonl = opts.outPrefix ? `${opts.outPrefix}.jsonl` : path.join(dir, SWEEP_FILES.results);
   const csv = opts.outPrefix ? `${opts.outPrefix}.csv` : path.join(dir, SWEEP_FILES.csv);
-  fs.mkdirSync(path.dirname(jsonl), { recursive: true });
+  for (const f of [jsonl, csv]) prepareOutputFile(f, "--out");
   writeFileAtomic(jsonl, toJSONLines(rows));
   writeFileAtomic(csv, toCSV(rows));
   return { rows, files: [jsonl, csv] };

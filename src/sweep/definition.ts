@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import { Rng } from "../core/random.js";
 import { kernels, setBackend } from "../kernels/index.js";
 import { resolveUserPath } from "../io/paths.js";
-import { defaultRunConfig, resolveRunConfig } from "../train/config.js";
+import { checkGivenOptionsApply, defaultRunConfig, resolveRunConfig } from "../train/config.js";
 import type { RunConfig } from "../train/config.js";
 
 type Value = number | string | null;
@@ -50,6 +50,14 @@ export interface Plan {
 
 /** Trials a sweep may have (counted before any is built: a grid of 10^8 would exhaust memory). */
 export const MAX_TRIALS = 100_000;
+
+/** Columns of the collected table a sweep can pick its best trial by (the lowest wins). */
+export const METRIC_COLUMNS = ["val_loss", "best_val_loss", "train_loss", "val_ppl", "train_ppl"];
+
+/** A run config in a definition: an object of options, its place named when it is not. */
+function checkConfigObject(where: string, value: unknown): void {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error(`sweep ${where} must be an object of run options like {"lr": 0.01} (got ${show(value)})`);
+}
 
 const DEFINITION_KEYS = ["name", "base", "configs", "grid", "random", "seeds", "metric"];
 /** Keys that do not change a trial's results and are left out of its id. */
@@ -174,7 +182,10 @@ export function planSweep(def: SweepDefinition, fallbackName = "sweep"): Plan {
     if (!DEFINITION_KEYS.includes(key)) throw new Error(`sweep definition: unknown key "${key}"; known keys: ${DEFINITION_KEYS.join(", ")}`);
   }
   const name = def.name ?? fallbackName;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new Error(`sweep name must be letters, digits, ".", "_" or "-" (got ${show(name)})`);
+  if (typeof name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new Error(`sweep name must be letters, digits, ".", "_" or "-" (got ${show(name)})`);
+  const metric = def.metric ?? "val_loss";
+  if (!METRIC_COLUMNS.includes(metric)) throw new Error(`sweep metric ${show(metric)} is not a collected column; choose one of ${METRIC_COLUMNS.join(", ")} (the lowest wins)`);
+  if (def.base !== undefined) checkConfigObject("base", def.base);
   const base: Partial<RunConfig> = { threads: 1, ...(def.base ?? {}) };
   try {
     resolveRunConfig(base);
@@ -191,6 +202,7 @@ export function planSweep(def: SweepDefinition, fallbackName = "sweep"): Plan {
   const configs = def.configs ?? [{}];
   if (!Array.isArray(configs) || configs.length === 0) throw new Error(`sweep "configs" must be a non-empty list of run configs (got ${show(def.configs)})`);
   configs.forEach((c, i) => {
+    checkConfigObject(`configs[${i}]`, c);
     for (const [axis, v] of Object.entries(c)) {
       try {
         checkAxisValue(axis, v, base);
@@ -220,6 +232,7 @@ export function planSweep(def: SweepDefinition, fallbackName = "sweep"): Plan {
           let config: RunConfig;
           try {
             config = resolveRunConfig({ ...base, ...(params as Partial<RunConfig>), backend, out: null });
+            checkGivenOptionsApply(config, [...Object.keys(base), ...Object.keys(params)]);
           } catch (e) {
             throw new Error(`sweep trial ${trials.length} (${describeParams(params)}) is refused: ${(e as Error).message}`);
           }
@@ -235,7 +248,7 @@ export function planSweep(def: SweepDefinition, fallbackName = "sweep"): Plan {
   for (const data of new Set(trials.map((t) => t.config.data))) {
     if (!fs.existsSync(resolveUserPath(data))) throw new Error(`sweep: data file ${show(data)} not found (config.data of ${trials.filter((t) => t.config.data === data).length} trials)`);
   }
-  return { name, metric: def.metric ?? "val_loss", axes, trials };
+  return { name, metric, axes, trials };
 }
 
 /** "lr=0.003 batchSize=4": a trial's axis values in one short string. */

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { RUN_FILES, checkpointDir, checkpointProblem } from "../io/checkpoint.js";
 import { writeFileAtomic } from "../io/atomic.js";
+import { makeOutputFolder } from "../io/paths.js";
 import type { Plan, SweepDefinition, Trial } from "./definition.js";
 
 export const SWEEP_FILES = { sweep: "sweep.json", plan: "plan.jsonl", trials: "trials", results: "results.jsonl", csv: "results.csv" } as const;
@@ -29,7 +30,7 @@ export function writeSweepFolder(dir: string, plan: Plan, definition: SweepDefin
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0 && !fs.existsSync(path.join(dir, SWEEP_FILES.sweep))) {
     throw new Error(`folder ${dir} is not empty and holds no sweep; choose another --dir`);
   }
-  fs.mkdirSync(path.join(dir, SWEEP_FILES.trials), { recursive: true });
+  makeOutputFolder(path.join(dir, SWEEP_FILES.trials), "--dir");
   const meta = { format: "gptlab-sweep", version: 1, name: plan.name, metric: plan.metric, axes: plan.axes, trials: plan.trials.length, definition };
   writeFileAtomic(path.join(dir, SWEEP_FILES.sweep), JSON.stringify(meta, null, 2) + "\n");
   writeFileAtomic(planFile, lines);

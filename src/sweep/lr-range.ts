@@ -52,10 +52,10 @@ export function rangeLr(s: number, o: Pick<Required<LrRangeOptions>, "minLr" | "
 /** Runs the test on a fresh run built from the config overrides (its own lr and schedule are not used). */
 export function lrRangeTest(overrides: Partial<RunConfig> = {}, options: LrRangeOptions = {}): LrRangeResult {
   const o = { ...lrRangeDefaults, ...options };
-  check("minLr", o.minLr, o.minLr > 0, "> 0");
-  check("maxLr", o.maxLr, o.maxLr > o.minLr, `> minLr (${o.minLr})`);
-  check("steps", o.steps, Number.isInteger(o.steps) && o.steps >= 10, "an integer >= 10");
-  check("smoothing", o.smoothing, o.smoothing >= 0 && o.smoothing < 1, "in [0, 1)");
+  check("minLr (--min-lr)", o.minLr, o.minLr > 0, "> 0");
+  check("maxLr (--max-lr)", o.maxLr, o.maxLr > o.minLr, `> minLr (${o.minLr})`);
+  check("steps (--range-steps)", o.steps, Number.isInteger(o.steps) && o.steps >= 10, "an integer >= 10");
+  check("smoothing (--smoothing)", o.smoothing, o.smoothing >= 0 && o.smoothing < 1, "in [0, 1)");
   check("divergeFactor", o.divergeFactor, o.divergeFactor > 1, "> 1");
   const run = new Run({ ...overrides, steps: o.steps, lr: o.maxLr, schedule: "constant", warmupSteps: 0, out: null });
   const points: LrRangePoint[] = [];

@@ -208,6 +208,7 @@ export function resolveRunConfig(overrides: Partial<RunConfig> = {}, base: RunCo
     checkField(`config.${key}`, spec, values[key], bound);
   }
   if (c.replayFraction > 0 && c.replayData === null) throw new Error(`config.replayFraction is ${c.replayFraction} but config.replayData is not set: name the file to replay`);
+  if (c.replayData !== null && c.replayFraction === 0) throw new Error(`config.replayData is ${c.replayData} but config.replayFraction is 0, so nothing would be replayed: give the share of batches, e.g. config.replayFraction 0.1`);
   return c;
 }
 

@@ -27,7 +27,7 @@ describe("the learning-rate range test", () => {
   }, 60_000);
 
   test("bad options are named", () => {
-    expect(() => lrRangeTest(tiny, { minLr: 1, maxLr: 0.1 })).toThrow(/maxLr must be > minLr \(1\) \(got 0.1\)/);
-    expect(() => lrRangeTest(tiny, { steps: 3 })).toThrow(/steps must be an integer >= 10/);
+    expect(() => lrRangeTest(tiny, { minLr: 1, maxLr: 0.1 })).toThrow(/maxLr \(--max-lr\) must be > minLr \(1\) \(got 0.1\)/);
+    expect(() => lrRangeTest(tiny, { steps: 3 })).toThrow(/steps \(--range-steps\) must be an integer >= 10/);
   });
 });
