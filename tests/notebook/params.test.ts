@@ -23,7 +23,7 @@ describe("parseParamArgs", () => {
 
   test("a value of the wrong type names the key, the default and the value", () => {
     expect(() => parseParamArgs(defaults, ["--steps", "many"])).toThrow('--steps must be a number like its default 300 (got "many")');
-    expect(() => parseParamArgs(defaults, ["--fast=maybe"])).toThrow(/--fast must be a boolean/);
+    expect(() => parseParamArgs(defaults, ["--fast=maybe"])).toThrow(`--fast is a switch: write --fast alone, --no-fast, or --fast=true / false (got "maybe")`);
     expect(() => parseParamArgs(defaults, ["--lr", ""])).toThrow(/--lr must be a number/);
   });
 
